@@ -1,0 +1,425 @@
+"""The event contract (INTERCHANGE.md, "Events in"): one pydantic model per event type.
+
+Events are validated here, at the boundary, and nowhere else: once an :data:`Event` exists it is
+a well-formed fact. Field names and codes are the public contract and must not change. Unknown
+fields are kept (``extra="allow"``) and travel with the event through the store.
+
+Use :func:`parse_event` on a decoded JSON object or CSV row; it raises :class:`InvalidEvent`
+with a reason code (``missing_field``, ``bad_amount``, …) and a message naming the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    ValidationError,
+)
+
+from ledger.person_id import InvalidPersonId, validate_person_id
+from ledger.regions import UnknownRegion, validate_region
+
+IDENTITY_CODES: tuple[str, ...] = (
+    "tekun",
+    "orphan",
+    "unsupported_child",
+    "dibao",
+    "monitored",
+    "returned_poverty",
+    "dibao_edge",
+    "priority_care",
+    "single_daughter_family",
+    "single_son_family",
+    "college_student",
+    "veteran",
+    "released_prisoner",
+    "lost_contact",
+    "migrant_worker",
+    "retired_fisher",
+    "severe_mental_illness",
+)
+
+REFUND_REASONS = ("duplicate", "employee_insurance", "other_region", "death", "wrong_region", "other")
+
+EVENT_TYPES = (
+    "registered",
+    "region_changed",
+    "born",
+    "paid",
+    "refunded",
+    "identity_granted",
+    "identity_revoked",
+    "employee_insurance_started",
+    "employee_insurance_stopped",
+    "died",
+    "reimbursed",
+)
+
+REJECT_REASONS = (
+    "invalid_json",
+    "missing_field",
+    "unknown_type",
+    "unknown_identity",
+    "bad_check_digit",
+    "bad_amount",
+    "unknown_region",
+    "bad_date",
+    "bad_value",
+    "not_registered",
+    "already_registered",
+    "after_death",
+    "refund_exceeds_payment",
+    "conflict",
+)
+"""Every reason an input line can be rejected for; each has a test."""
+
+
+class InvalidEvent(ValueError):
+    """An input record that is not a valid event. ``reason`` is one of :data:`REJECT_REASONS`."""
+
+    def __init__(self, reason: str, message: str, event_id: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.event_id = event_id
+
+
+# ---------------------------------------------------------------- field types
+
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONEY_RE = re.compile(r"^\d+(\.\d{1,2})?$")
+
+
+def _to_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        raise ValueError("expected a date, not a datetime")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _DATE_RE.match(value.strip()):
+        return date.fromisoformat(value.strip())  # raises on 2025-02-30
+    raise ValueError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
+
+
+def _to_aware_datetime(value: Any) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"expected an ISO datetime with offset, got {value!r}") from None
+    if not isinstance(value, datetime):
+        raise ValueError(f"expected an ISO datetime with offset, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("recorded_at must carry a timezone offset")
+    return value
+
+
+def _to_money(value: Any) -> Decimal:
+    """Amounts are decimal strings, ≥ 0, with at most two decimals ("400", "60.5")."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError(f"amount must be a decimal string, got {value!r}")
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, Decimal):
+        value = format(value, "f")
+    if not isinstance(value, str) or not _MONEY_RE.match(value.strip()):
+        raise ValueError(
+            f"amount must be a non-negative decimal with at most two decimals, got {value!r}"
+        )
+    try:
+        return Decimal(value.strip()).quantize(Decimal("0.01"))
+    except InvalidOperation:  # pragma: no cover - the regex already excludes this
+        raise ValueError(f"bad amount {value!r}") from None
+
+
+def _to_year(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a year, got {value!r}")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or not 1990 <= value <= 2100:
+        raise ValueError(f"expected a year between 1990 and 2100, got {value!r}")
+    return value
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", ""):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _region(value: Any) -> str:
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise UnknownRegion(f"unknown region {value!r}")
+    return validate_region(str(value))
+
+
+def _identity(value: Any) -> str:
+    if not isinstance(value, str) or value.strip() not in IDENTITY_CODES:
+        raise ValueError(f"unknown identity {value!r}")
+    return value.strip()
+
+
+def _person(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"person id must be a string, got {value!r}")
+    return validate_person_id(value)
+
+
+def _nonempty(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _format_money(value: Decimal) -> str:
+    return format(value.quantize(Decimal("0.01")), "f")
+
+
+Day = Annotated[date, BeforeValidator(_to_date)]
+AwareDatetime = Annotated[datetime, BeforeValidator(_to_aware_datetime)]
+Money = Annotated[
+    Decimal, BeforeValidator(_to_money), PlainSerializer(_format_money, return_type=str)
+]
+Year = Annotated[int, BeforeValidator(_to_year)]
+Flag = Annotated[bool, BeforeValidator(_to_bool)]
+RegionCode = Annotated[str, BeforeValidator(_region)]
+IdentityCode = Annotated[str, BeforeValidator(_identity)]
+PersonId = Annotated[str, BeforeValidator(_person)]
+NonEmpty = Annotated[str, BeforeValidator(_nonempty)]
+
+
+# ---------------------------------------------------------------- event models
+
+
+class EventBase(BaseModel):
+    """Common fields of every event."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    event_id: NonEmpty
+    person_id: PersonId
+    date: Day
+    recorded_at: AwareDatetime | None = None
+    """When the source recorded it; ``None`` until the ledger stamps the import time."""
+
+
+class Registered(EventBase):
+    """参保登记: the person is registered in a pooling region."""
+
+    type: Literal["registered"] = "registered"
+    region: RegionCode
+    birth_date: Day
+
+
+class RegionChanged(EventBase):
+    """The insured region changes from ``date`` on."""
+
+    type: Literal["region_changed"] = "region_changed"
+    region: RegionCode
+
+
+class Born(EventBase):
+    """新生儿: a newborn; ``date`` is the birth date. Registers the person."""
+
+    type: Literal["born"] = "born"
+    region: RegionCode
+    guardian_id: PersonId | None = None
+
+
+class Paid(EventBase):
+    """缴费: a contribution for a coverage year; ``repair`` is 缴费修复 of a past break year."""
+
+    type: Literal["paid"] = "paid"
+    coverage_year: Year
+    amount: Money
+    purpose: Literal["contribution", "repair"] = "contribution"
+    receipt_id: str | None = None
+    channel: str | None = None
+
+
+class Refunded(EventBase):
+    """退费."""
+
+    type: Literal["refunded"] = "refunded"
+    coverage_year: Year
+    amount: Money
+    reason: Literal["duplicate", "employee_insurance", "other_region", "death", "wrong_region", "other"]
+
+
+class IdentityGranted(EventBase):
+    """A department recognises (认定) an identity, effective ``date``."""
+
+    type: Literal["identity_granted"] = "identity_granted"
+    identity: IdentityCode
+    recognized_on: Day | None = None
+
+    @property
+    def recognized(self) -> date:
+        """认定日期: the recognition date, ``date`` when not given."""
+        return self.recognized_on or self.date
+
+
+class IdentityRevoked(EventBase):
+    type: Literal["identity_revoked"] = "identity_revoked"
+    identity: IdentityCode
+
+
+class EmployeeInsuranceStarted(EventBase):
+    """The person joins employee insurance (职工医保)."""
+
+    type: Literal["employee_insurance_started"] = "employee_insurance_started"
+
+
+class EmployeeInsuranceStopped(EventBase):
+    """职工医保断保/停保."""
+
+    type: Literal["employee_insurance_stopped"] = "employee_insurance_stopped"
+
+
+class Died(EventBase):
+    type: Literal["died"] = "died"
+
+
+class Reimbursed(EventBase):
+    """A settled claim (医保报销) for coverage year ``year``."""
+
+    type: Literal["reimbursed"] = "reimbursed"
+    year: Year
+    fund_amount: Money
+    critical_illness_amount: Money | None = None
+    reward_used: Flag = False
+
+
+Event = Annotated[
+    Registered
+    | RegionChanged
+    | Born
+    | Paid
+    | Refunded
+    | IdentityGranted
+    | IdentityRevoked
+    | EmployeeInsuranceStarted
+    | EmployeeInsuranceStopped
+    | Died
+    | Reimbursed,
+    Field(discriminator="type"),
+]
+"""Any event of the contract."""
+
+EVENT_MODELS: dict[str, type[EventBase]] = {
+    "registered": Registered,
+    "region_changed": RegionChanged,
+    "born": Born,
+    "paid": Paid,
+    "refunded": Refunded,
+    "identity_granted": IdentityGranted,
+    "identity_revoked": IdentityRevoked,
+    "employee_insurance_started": EmployeeInsuranceStarted,
+    "employee_insurance_stopped": EmployeeInsuranceStopped,
+    "died": Died,
+    "reimbursed": Reimbursed,
+}
+
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+_REASON_BY_FIELD = {
+    "amount": "bad_amount",
+    "fund_amount": "bad_amount",
+    "critical_illness_amount": "bad_amount",
+    "date": "bad_date",
+    "birth_date": "bad_date",
+    "recognized_on": "bad_date",
+    "recorded_at": "bad_date",
+    "region": "unknown_region",
+    "identity": "unknown_identity",
+    "person_id": "bad_check_digit",
+    "guardian_id": "bad_check_digit",
+}
+
+
+def _drop_empty(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """CSV rows carry every column; an empty cell means the field is absent."""
+    return {k: v for k, v in raw.items() if v is not None and v != ""}
+
+
+def parse_event(raw: Mapping[str, Any]) -> Event:
+    """Validate one decoded record into an event, or raise :class:`InvalidEvent`."""
+    if not isinstance(raw, Mapping):
+        raise InvalidEvent("invalid_json", f"expected a JSON object, got {type(raw).__name__}")
+    data = _drop_empty(raw)
+    event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
+    missing = [f for f in ("event_id", "person_id", "type", "date") if f not in data]
+    if missing:
+        raise InvalidEvent("missing_field", f"missing field {missing[0]!r}", event_id)
+    kind = data["type"]
+    if kind not in EVENT_MODELS:
+        raise InvalidEvent("unknown_type", f"unknown event type {kind!r}", event_id)
+    try:
+        return _EVENT_ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        raise _invalid_from(exc, event_id) from None
+
+
+def _invalid_from(exc: ValidationError, event_id: str | None) -> InvalidEvent:
+    error = exc.errors(include_url=False)[0]
+    loc = [part for part in error["loc"] if isinstance(part, str)]
+    # The discriminated union puts the type tag first in the location.
+    field = loc[-1] if loc else "?"
+    if error["type"] == "missing":
+        return InvalidEvent("missing_field", f"missing field {field!r}", event_id)
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, InvalidPersonId):
+        return InvalidEvent("bad_check_digit", f"{field}: {cause}", event_id)
+    if isinstance(cause, UnknownRegion):
+        return InvalidEvent("unknown_region", f"{field}: {cause}", event_id)
+    reason = _REASON_BY_FIELD.get(field, "bad_value")
+    if field == "person_id" and not isinstance(cause, InvalidPersonId):
+        reason = "bad_value"
+    message = str(cause) if cause is not None else error["msg"]
+    return InvalidEvent(reason, f"{field}: {message}", event_id)
+
+
+# ---------------------------------------------------------------- canonical forms
+
+
+def event_to_record(event: EventBase) -> dict[str, Any]:
+    """The event as a JSON-ready dict in contract form (amounts as strings, dates ISO)."""
+    record = event.model_dump(mode="json", exclude_none=True)
+    record["type"] = event.type  # type: ignore[attr-defined]
+    return record
+
+
+def fingerprint(event: EventBase) -> str:
+    """Content hash used for idempotency: the same ``event_id`` with another fingerprint is a
+    conflict. ``recorded_at`` counts only when the source supplied it."""
+    record = event_to_record(event)
+    payload = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def sort_key(event: EventBase) -> tuple[date, datetime]:
+    """Business order: by ``date``, then by recording time (the fold's order, INTERCHANGE.md).
+
+    Python's sort is stable, so events equal on both keep their arrival order."""
+    return (event.date, event.recorded_at or _EARLIEST)
