@@ -19,7 +19,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -52,7 +51,14 @@ IDENTITY_CODES: tuple[str, ...] = (
     "severe_mental_illness",
 )
 
-REFUND_REASONS = ("duplicate", "employee_insurance", "other_region", "death", "wrong_region", "other")
+REFUND_REASONS = (
+    "duplicate",
+    "employee_insurance",
+    "other_region",
+    "death",
+    "wrong_region",
+    "other",
+)
 
 EVENT_TYPES = (
     "registered",
@@ -129,7 +135,7 @@ def _to_aware_datetime(value: Any) -> datetime:
 
 def _to_money(value: Any) -> Decimal:
     """Amounts are decimal strings, ≥ 0, with at most two decimals ("400", "60.5")."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValueError(f"amount must be a decimal string, got {value!r}")
     if isinstance(value, int):
         value = str(value)
@@ -193,6 +199,7 @@ def _format_money(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.01")), "f")
 
 
+_Date = date  # the field ``date`` shadows the type inside the models
 Day = Annotated[date, BeforeValidator(_to_date)]
 AwareDatetime = Annotated[datetime, BeforeValidator(_to_aware_datetime)]
 Money = Annotated[
@@ -261,7 +268,9 @@ class Refunded(EventBase):
     type: Literal["refunded"] = "refunded"
     coverage_year: Year
     amount: Money
-    reason: Literal["duplicate", "employee_insurance", "other_region", "death", "wrong_region", "other"]
+    reason: Literal[
+        "duplicate", "employee_insurance", "other_region", "death", "wrong_region", "other"
+    ]
 
 
 class IdentityGranted(EventBase):
@@ -272,7 +281,7 @@ class IdentityGranted(EventBase):
     recognized_on: Day | None = None
 
     @property
-    def recognized(self) -> date:
+    def recognized(self) -> _Date:
         """认定日期: the recognition date, ``date`` when not given."""
         return self.recognized_on or self.date
 
@@ -370,7 +379,7 @@ def parse_event(raw: Mapping[str, Any]) -> Event:
     if missing:
         raise InvalidEvent("missing_field", f"missing field {missing[0]!r}", event_id)
     kind = data["type"]
-    if kind not in EVENT_MODELS:
+    if not isinstance(kind, str) or kind not in EVENT_MODELS:
         raise InvalidEvent("unknown_type", f"unknown event type {kind!r}", event_id)
     try:
         return _EVENT_ADAPTER.validate_python(data)
@@ -407,12 +416,23 @@ def event_to_record(event: EventBase) -> dict[str, Any]:
     return record
 
 
+def canonical_json(event: EventBase) -> str:
+    """The contract record as canonical JSON text (sorted keys, compact, UTF-8 characters kept).
+
+    This is the form the ledger stores and the form :func:`fingerprint` hashes."""
+    record = event_to_record(event)
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def fingerprint_of(canonical: str) -> str:
+    """The fingerprint of a record already in :func:`canonical_json` form."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def fingerprint(event: EventBase) -> str:
     """Content hash used for idempotency: the same ``event_id`` with another fingerprint is a
     conflict. ``recorded_at`` counts only when the source supplied it."""
-    record = event_to_record(event)
-    payload = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return fingerprint_of(canonical_json(event))
 
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)

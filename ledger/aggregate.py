@@ -1,0 +1,275 @@
+"""The Resident aggregate: one event-sourced aggregate per person (参保人).
+
+The aggregate is a recorder of facts, not a judge of policy: each stored event carries the
+contract record (INTERCHANGE.md) exactly as validated, so it round-trips unchanged, unknown
+fields included. Its state is only what the ledger's own invariants need:
+
+- the first event of a person registers them (``registered`` or ``born``);
+- after ``died`` nothing is accepted but a refund with reason ``death``;
+- a refund never makes the refunds of a coverage year exceed what was paid for that year.
+
+Each violation is a typed error (a subclass of :class:`~ledger.events.InvalidEvent`) whose
+``reason`` is the reject reason the importer reports.
+
+The aggregate id is ``uuid5(RESIDENT_NAMESPACE, person_id)`` of the canonical person id, so any
+process finds a person's aggregate without a lookup table. Event classes carry explicit topics
+(``ledger:Resident.Paid`` …): moving this module never strands stored events.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Transcoding
+
+from ledger.events import EventBase, InvalidEvent, Refunded, canonical_json
+from ledger.person_id import mask, validate_person_id
+
+RESIDENT_NAMESPACE = UUID("4f1b7c2e-9a53-5d0e-8c61-2b7a3e9d0c15")
+"""Fixed namespace of resident aggregate ids. Changing it orphans every stored person."""
+
+REGISTERING_TYPES = ("registered", "born")
+
+
+def resident_id(person_id: str) -> UUID:
+    """The aggregate id of a person: ``uuid5`` of the canonical person id."""
+    return uuid5(RESIDENT_NAMESPACE, validate_person_id(person_id))
+
+
+# ---------------------------------------------------------------- invariant errors
+
+
+class LedgerRuleViolation(InvalidEvent):
+    """A well-formed event that the person's history does not allow."""
+
+    reason_code: ClassVar[str] = ""
+
+    def __init__(self, message: str, event_id: str | None = None) -> None:
+        super().__init__(self.reason_code, message, event_id)
+
+
+class NotRegistered(LedgerRuleViolation):
+    """The first event of a person must register them (``registered`` or ``born``)."""
+
+    reason_code = "not_registered"
+
+
+class AlreadyRegistered(LedgerRuleViolation):
+    """A ``registered`` or ``born`` event for a person the ledger already has."""
+
+    reason_code = "already_registered"
+
+
+class AfterDeath(LedgerRuleViolation):
+    """An event other than a death refund (退费, reason ``death``) after ``died``."""
+
+    reason_code = "after_death"
+
+
+class RefundExceedsPayment(LedgerRuleViolation):
+    """A refund larger than what is left of the payments for that coverage year."""
+
+    reason_code = "refund_exceeds_payment"
+
+
+# ---------------------------------------------------------------- transcoding
+
+
+class DateAsISO(Transcoding):
+    """``datetime.date`` as an ISO string (the library's JSON transcoder has no date)."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+# ---------------------------------------------------------------- the aggregate
+
+
+def _year_key(year: int) -> str:
+    # JSON object keys are strings; keeping them strings makes the state round-trip as is.
+    return str(year)
+
+
+class Resident(Aggregate):
+    """A person's ledger. ``record`` on every event is the canonical contract record
+    (:func:`ledger.events.canonical_json`), kept as opaque JSON text so no unknown field can be
+    mistaken for a transcoded value."""
+
+    TOPIC = "ledger:Resident"
+
+    class Event(Aggregate.Event):
+        record: str
+
+        def contract(self) -> dict[str, Any]:
+            """The contract record as a dict."""
+            parsed: dict[str, Any] = json.loads(self.record)
+            return parsed
+
+    class Created(Aggregate.Created):
+        """Base of the events that register a person; never triggered itself."""
+
+        TOPIC = "ledger:Resident.Created"
+        record: str
+
+    class Registered(Created):
+        """参保登记: the person's first event."""
+
+        TOPIC = "ledger:Resident.Registered"
+
+    class Born(Created):
+        """新生儿: a newborn registers the person."""
+
+        TOPIC = "ledger:Resident.Born"
+
+    class RegionChanged(Event):
+        TOPIC = "ledger:Resident.RegionChanged"
+
+    class Paid(Event):
+        """缴费."""
+
+        TOPIC = "ledger:Resident.Paid"
+
+        def apply(self, aggregate: Any) -> None:
+            record = self.contract()
+            aggregate.add_paid(int(record["coverage_year"]), Decimal(record["amount"]))
+
+    class Refunded(Event):
+        """退费."""
+
+        TOPIC = "ledger:Resident.Refunded"
+
+        def apply(self, aggregate: Any) -> None:
+            record = self.contract()
+            aggregate.add_refunded(int(record["coverage_year"]), Decimal(record["amount"]))
+
+    class IdentityGranted(Event):
+        TOPIC = "ledger:Resident.IdentityGranted"
+
+    class IdentityRevoked(Event):
+        TOPIC = "ledger:Resident.IdentityRevoked"
+
+    class EmployeeInsuranceStarted(Event):
+        TOPIC = "ledger:Resident.EmployeeInsuranceStarted"
+
+    class EmployeeInsuranceStopped(Event):
+        TOPIC = "ledger:Resident.EmployeeInsuranceStopped"
+
+    class Died(Event):
+        TOPIC = "ledger:Resident.Died"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.died_on = date.fromisoformat(self.contract()["date"])
+
+    class Reimbursed(Event):
+        TOPIC = "ledger:Resident.Reimbursed"
+
+    def __init__(self, record: str) -> None:
+        self.person_id: str = json.loads(record)["person_id"]
+        self.died_on: date | None = None
+        self.paid: dict[str, Decimal] = {}
+        """Paid per coverage year (all purposes), keyed by the year as a string."""
+        self.refunded: dict[str, Decimal] = {}
+        """Refunded per coverage year, keyed by the year as a string."""
+
+    # ------------------------------------------------------------ commands
+
+    @classmethod
+    def register(cls, event: EventBase, canonical: str | None = None) -> Resident:
+        """A new person from their first event, which must be ``registered`` or ``born``."""
+        if event.type not in REGISTERING_TYPES:  # type: ignore[attr-defined]
+            raise NotRegistered(
+                f"{event.type} for {mask(event.person_id)}, who is not registered: "  # type: ignore[attr-defined]
+                "the first event of a person must be 'registered' or 'born'",
+                event.event_id,
+            )
+        event_class = cls.Registered if event.type == "registered" else cls.Born  # type: ignore[attr-defined]
+        return cls._create(
+            event_class,
+            id=resident_id(event.person_id),
+            record=canonical if canonical is not None else canonical_json(event),
+        )
+
+    def record(self, event: EventBase, canonical: str | None = None) -> None:
+        """Append a later event of this person, enforcing the ledger's invariants."""
+        kind: str = event.type  # type: ignore[attr-defined]
+        if event.person_id != self.person_id:
+            raise ValueError(
+                f"event {event.event_id!r} belongs to {mask(event.person_id)}, "
+                f"not to {mask(self.person_id)}"
+            )
+        if self.died_on is not None and not (
+            isinstance(event, Refunded) and event.reason == "death"
+        ):
+            raise AfterDeath(
+                f"{kind} on {event.date} for {mask(self.person_id)}, who died on "
+                f"{self.died_on}: only a refund with reason 'death' may follow a death",
+                event.event_id,
+            )
+        if kind in REGISTERING_TYPES:
+            raise AlreadyRegistered(
+                f"{kind} for {mask(self.person_id)}, who is already registered",
+                event.event_id,
+            )
+        if isinstance(event, Refunded):
+            paid = self.paid_for(event.coverage_year)
+            refunded = self.refunded_for(event.coverage_year)
+            if refunded + event.amount > paid:
+                raise RefundExceedsPayment(
+                    f"refund of {event.amount} for {event.coverage_year} exceeds what is left "
+                    f"of the payments for that year ({paid} paid, {refunded} already refunded)",
+                    event.event_id,
+                )
+        self.trigger_event(
+            _EVENT_CLASSES[kind],
+            record=canonical if canonical is not None else canonical_json(event),
+        )
+
+    # ------------------------------------------------------------ state
+
+    def paid_for(self, coverage_year: int) -> Decimal:
+        return self.paid.get(_year_key(coverage_year), Decimal("0.00"))
+
+    def refunded_for(self, coverage_year: int) -> Decimal:
+        return self.refunded.get(_year_key(coverage_year), Decimal("0.00"))
+
+    def add_paid(self, coverage_year: int, amount: Decimal) -> None:
+        self.paid[_year_key(coverage_year)] = self.paid_for(coverage_year) + amount
+
+    def add_refunded(self, coverage_year: int, amount: Decimal) -> None:
+        self.refunded[_year_key(coverage_year)] = self.refunded_for(coverage_year) + amount
+
+
+_EVENT_CLASSES: dict[str, type[Resident.Event]] = {
+    "region_changed": Resident.RegionChanged,
+    "paid": Resident.Paid,
+    "refunded": Resident.Refunded,
+    "identity_granted": Resident.IdentityGranted,
+    "identity_revoked": Resident.IdentityRevoked,
+    "employee_insurance_started": Resident.EmployeeInsuranceStarted,
+    "employee_insurance_stopped": Resident.EmployeeInsuranceStopped,
+    "died": Resident.Died,
+    "reimbursed": Resident.Reimbursed,
+}
+
+__all__ = [
+    "RESIDENT_NAMESPACE",
+    "AfterDeath",
+    "AlreadyRegistered",
+    "DateAsISO",
+    "LedgerRuleViolation",
+    "NotRegistered",
+    "RefundExceedsPayment",
+    "Resident",
+    "resident_id",
+]

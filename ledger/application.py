@@ -1,0 +1,282 @@
+"""The ledger application: stores contract events in Resident aggregates and reads them back.
+
+Public API (used by ``projections/`` and the CLI)::
+
+    with open_ledger("ledger.db") as app:           # or "postgresql://user@host:5432/db"
+        outcomes = app.append(events)              # idempotent, invariants enforced, atomic
+        app.events_of("610902198001011230")        # a person's events, in arrival order
+        for person_id in app.person_ids(): ...     # every person, sorted
+        for position, event in app.read_log(1, 1000): ...   # the whole log, in arrival order
+
+Following the log (for reporting feeds): :meth:`LedgerApp.read_log` returns
+``(notification_id, event)`` pairs in the order the events were stored. ``event.person_id``
+names the person; ``event.event_id`` is the contract id. Ids increase but may have gaps (on
+PostgreSQL a rolled-back write consumes ids): a follower remembers the last id it processed and
+asks for ``read_log(last + 1, limit)``; an empty answer means "nothing new yet", never a gap.
+
+Every event returned has ``recorded_at`` set: the source's value, or else the time the ledger
+stored it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, cast
+from uuid import UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+
+from ledger.aggregate import (
+    RESIDENT_NAMESPACE,
+    DateAsISO,
+    LedgerRuleViolation,
+    Resident,
+    resident_id,
+)
+from ledger.events import (
+    Event,
+    EventBase,
+    canonical_json,
+    fingerprint_of,
+    parse_event,
+)
+from ledger.store import DEFAULT_DB, IndexRow, LedgerRecorder, StateRow, persistence_env
+
+Status = Literal["stored", "present", "rejected"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What :meth:`LedgerApp.append` did with one event."""
+
+    status: Status
+    reason: str | None = None
+    """For ``rejected``: a reject reason (``conflict``, ``not_registered``, …)."""
+    message: str | None = None
+
+    @property
+    def stored(self) -> bool:
+        return self.status == "stored"
+
+
+STORED = Outcome("stored")
+PRESENT = Outcome("present")
+
+
+@dataclass(frozen=True)
+class StoredFact:
+    """One event as the ledger holds it."""
+
+    position: int
+    """Arrival order within the person (1 for the registering event)."""
+    stored_at: datetime
+    event: Event
+
+
+class LedgerWriteConflict(RuntimeError):
+    """Another writer kept changing the same persons; the batch could not be stored."""
+
+
+class LedgerApp(Application[UUID]):
+    """Event-sourced ledger of residents (参保人), one :class:`Resident` aggregate each."""
+
+    name = "Ledger"
+    write_attempts = 5
+    """How often a batch is retried when a concurrent writer stored the same persons first."""
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @property
+    def ledger_recorder(self) -> LedgerRecorder:
+        recorder = self.recorder
+        if not isinstance(recorder, LedgerRecorder):
+            raise TypeError(
+                f"the ledger needs its own recorder, got {type(recorder).__name__}: "
+                "open it with open_ledger()"
+            )
+        return recorder
+
+    # ------------------------------------------------------------ writing
+
+    def append(self, events: Sequence[EventBase]) -> list[Outcome]:
+        """Store validated events in arrival order; one :class:`Outcome` per event.
+
+        Idempotent by ``event_id``: an id already stored with the same content is ``present``;
+        with other content it is rejected as a ``conflict``. Events that break an invariant of
+        the person's history are rejected with that reason. Everything stored by one call is
+        written in one transaction, events and idempotency index together."""
+        for attempt in range(1, self.write_attempts + 1):
+            try:
+                return self._append_once(events)
+            except IntegrityError as exc:
+                # A concurrent writer stored one of these persons or event ids first: reload
+                # their state and decide again.
+                if attempt == self.write_attempts:
+                    raise LedgerWriteConflict(
+                        f"could not store a batch of {len(events)} events after "
+                        f"{attempt} attempts: {exc}"
+                    ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _append_once(self, events: Sequence[EventBase]) -> list[Outcome]:
+        canonical = [canonical_json(e) for e in events]
+        fingerprints = [fingerprint_of(c) for c in canonical]
+        known = self.ledger_recorder.select_fingerprints(list({e.event_id for e in events}))
+        originator_ids = {e.person_id: uuid5(RESIDENT_NAMESPACE, e.person_id) for e in events}
+        residents = self._load_residents(list(set(originator_ids.values())))
+
+        outcomes: list[Outcome] = []
+        new_events: list[Any] = []
+        touched: dict[UUID, Resident] = {}
+        index: list[IndexRow] = []
+        accepted: dict[str, str] = {}
+        for event, text, fp in zip(events, canonical, fingerprints, strict=True):
+            prior = known.get(event.event_id) or accepted.get(event.event_id)
+            if prior is not None:
+                outcomes.append(PRESENT if prior == fp else _conflict(event))
+                continue
+            originator_id = originator_ids[event.person_id]
+            resident = residents.get(originator_id)
+            try:
+                if resident is None:
+                    resident = Resident.register(event, text)
+                    residents[originator_id] = resident
+                else:
+                    resident.record(event, text)
+            except LedgerRuleViolation as exc:
+                outcomes.append(Outcome("rejected", exc.reason, exc.message))
+                continue
+            new_events.extend(resident.collect_events())
+            index.append((event.event_id, fp, originator_id, resident.version))
+            touched[originator_id] = resident
+            accepted[event.event_id] = fp
+            outcomes.append(STORED)
+        if new_events:
+            # Events in arrival order, then the aggregates, so _record writes their states.
+            self.save(*new_events, *touched.values(), ledger_index=index)
+        return outcomes
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        # Every save writes the idempotency index and the residents' states in the same
+        # transaction as the events (see ledger.store), whoever calls save().
+        kwargs = processing_event.saved_kwargs
+        if "ledger_index" not in kwargs:
+            kwargs["ledger_index"] = _index_rows(processing_event.events)
+        if "ledger_states" not in kwargs:
+            kwargs["ledger_states"] = [
+                self._state_row(aggregate)
+                for aggregate in processing_event.aggregates.values()
+                if isinstance(aggregate, Resident)
+            ]
+        return super()._record(processing_event)
+
+    def _state_row(self, resident: Resident) -> StateRow:
+        snapshot = Snapshot.take(resident)
+        return self.mapper.to_stored_event(snapshot), resident.person_id
+
+    def _load_residents(self, originator_ids: list[UUID]) -> dict[UUID, Resident]:
+        residents: dict[UUID, Resident] = {}
+        for stored in self.ledger_recorder.select_resident_states(originator_ids):
+            snapshot = cast(Snapshot, self.mapper.to_domain_event(stored))
+            resident = cast(Resident, snapshot.mutate(None))
+            residents[resident.id] = resident
+        return residents
+
+    # ------------------------------------------------------------ reading
+
+    def resident(self, person_id: str) -> Resident | None:
+        """The person's aggregate, rebuilt from their events; ``None`` when unknown."""
+        try:
+            return cast(Resident, self.repository.get(resident_id(person_id)))
+        except AggregateNotFoundError:
+            return None
+
+    def history(self, person_id: str) -> list[StoredFact]:
+        """The person's events with their arrival position and storage time."""
+        return [
+            StoredFact(
+                position=domain_event.originator_version,
+                stored_at=domain_event.timestamp,
+                event=_to_contract_event(domain_event),
+            )
+            for domain_event in self._domain_events(person_id)
+        ]
+
+    def events_of(self, person_id: str) -> list[Event]:
+        """The person's events as contract models, in arrival order, ``recorded_at`` set."""
+        return [_to_contract_event(domain_event) for domain_event in self._domain_events(person_id)]
+
+    def _domain_events(self, person_id: str) -> list[Any]:
+        # Resident.Created and Resident.Event subclasses, all with ``record`` and ``timestamp``.
+        return list(self.events.get(resident_id(person_id)))
+
+    def person_ids(self) -> Iterator[str]:
+        """Every person in the ledger, sorted by person id."""
+        return iter(self.ledger_recorder.select_person_ids())
+
+    def read_log(self, start: int = 1, limit: int = 1000) -> list[tuple[int, Event]]:
+        """Up to ``limit`` stored events from notification id ``start`` on (inclusive), in
+        arrival order, as ``(notification_id, event)``. See the module docstring."""
+        notifications = self.recorder.select_notifications(start=start, limit=limit)
+        return [(n.id, _to_contract_event(self.mapper.to_domain_event(n))) for n in notifications]
+
+    def count_events(self) -> int:
+        """How many contract events the ledger holds."""
+        return self.ledger_recorder.count_events()
+
+
+def open_ledger(db: str | None = None) -> LedgerApp:
+    """Open the ledger in ``db``: a SQLite file path or a ``postgresql://`` URL.
+
+    Without ``db``, the environment variable ``LEDGER_DB`` is used, else ``ledger.db`` in the
+    working directory. Tables are created when missing."""
+    spec = db or os.environ.get("LEDGER_DB") or DEFAULT_DB
+    return LedgerApp(env=persistence_env(spec))
+
+
+def _to_contract_event(domain_event: Any) -> Event:
+    event = parse_event(json.loads(domain_event.record))
+    if event.recorded_at is None:
+        event = event.model_copy(update={"recorded_at": domain_event.timestamp})
+    return event
+
+
+def _index_rows(domain_events: Sequence[Any]) -> list[IndexRow]:
+    rows: list[IndexRow] = []
+    for domain_event in domain_events:
+        record: str = domain_event.record
+        event_id: str = json.loads(record)["event_id"]
+        rows.append(
+            (
+                event_id,
+                fingerprint_of(record),
+                domain_event.originator_id,
+                domain_event.originator_version,
+            )
+        )
+    return rows
+
+
+def _conflict(event: EventBase) -> Outcome:
+    return Outcome(
+        "rejected",
+        "conflict",
+        f"event_id {event.event_id!r} is already stored with different content",
+    )
+
+
+__all__ = [
+    "LedgerApp",
+    "LedgerWriteConflict",
+    "Outcome",
+    "StoredFact",
+    "open_ledger",
+]
