@@ -76,6 +76,7 @@ EVENT_TYPES = (
 
 REJECT_REASONS = (
     "invalid_json",
+    "bad_row",
     "missing_field",
     "unknown_type",
     "unknown_identity",
@@ -90,7 +91,9 @@ REJECT_REASONS = (
     "refund_exceeds_payment",
     "conflict",
 )
-"""Every reason an input line can be rejected for; each has a test."""
+"""Every reason an input line can be rejected for; each has a test. ``invalid_json`` is a JSON
+Lines line that is not a JSON object (or not UTF-8); ``bad_row`` a CSV row that the csv module
+cannot read or whose cells do not match the header."""
 
 
 class InvalidEvent(ValueError):

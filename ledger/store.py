@@ -353,13 +353,16 @@ def _postgres_env(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     dbname = unquote(parts.path.lstrip("/"))
     if not dbname:
-        raise InvalidDatabase(f"no database name in {_safe_url(url)!r}")
+        raise InvalidDatabase(f"no database name in {display_db(url)!r}")
     try:
         port = parts.port or 5432
     except ValueError:
-        raise InvalidDatabase(f"bad port in {_safe_url(url)!r}") from None
+        raise InvalidDatabase(f"bad port in {display_db(url)!r}") from None
     query = parse_qs(parts.query)
     schema = query.get("schema", [""])[0]
+    timeout = query.get("connect_timeout", ["10"])[0]
+    if not timeout.isdigit():
+        raise InvalidDatabase(f"bad connect_timeout in {display_db(url)!r}")
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": dbname,
@@ -368,6 +371,7 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_USER": unquote(parts.username) if parts.username else getpass.getuser(),
         "POSTGRES_PASSWORD": unquote(parts.password) if parts.password else "",
         "POSTGRES_SCHEMA": schema,
+        "POSTGRES_CONNECT_TIMEOUT": timeout,
         # Keep the table-lock insert path: with database functions on, a follower of the log
         # was seen to skip events under concurrent writers (notes/eventsourcing.md).
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
@@ -385,7 +389,7 @@ def _create_schema(env: dict[str, str]) -> None:
         port=env["POSTGRES_PORT"],
         user=env["POSTGRES_USER"],
         password=env["POSTGRES_PASSWORD"],
-        connect_timeout=10,
+        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
         autocommit=True,
     ) as conn:
         conn.execute(
@@ -393,8 +397,10 @@ def _create_schema(env: dict[str, str]) -> None:
         )
 
 
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
+def display_db(url: str) -> str:
+    """A database argument fit for messages: a URL loses its password."""
+    if not is_postgres_url(url):
+        return url
     parts = urlsplit(url)
     if parts.password is None:
         return url
@@ -418,6 +424,7 @@ __all__ = [
     "LedgerRecorder",
     "LedgerSQLiteRecorder",
     "StateRow",
+    "display_db",
     "is_postgres_url",
     "persistence_env",
 ]

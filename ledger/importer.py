@@ -1,0 +1,417 @@
+"""Import event files into the ledger: JSON Lines, or CSV with the same columns.
+
+- JSON Lines (``.jsonl``, ``.ndjson``, ``.json``): UTF-8, one event object per line.
+- CSV (``.csv``): a header row naming the contract fields (INTERCHANGE.md), one event per row;
+  UTF-8 (with or without BOM) or GB18030, the encoding of legacy government exports, detected
+  by trying UTF-8 on the whole file first. An empty cell means the field is absent; columns
+  the contract does not know are kept as unknown fields.
+
+A file of another name is read as JSON Lines when its first non-blank character is ``{``, else
+as CSV.
+
+Each good line is stored, each bad one written to ``FILE.rejects.jsonl`` (next to the input,
+replaced on every run) as ``{"line", "event_id", "reason", "message", "raw"}``. Blank lines
+are skipped. Lines are stored in batches, each in one transaction with its idempotency index
+(see :meth:`ledger.application.LedgerApp.append`): an interrupted import keeps every batch it
+reported, never half an event, and running it again stores only what is missing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from tqdm import tqdm
+
+from ledger.application import LedgerApp
+from ledger.events import EventBase, InvalidEvent, parse_event
+
+DEFAULT_BATCH_SIZE = 10_000
+PROGRESS_MIN_BYTES = 1_000_000
+"""Files at least this large show a progress bar (when stderr is a terminal)."""
+
+_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+_CSV_REQUIRED = ("event_id", "person_id", "type", "date")
+
+
+class ImportFileError(Exception):
+    """A file that cannot be imported at all (unreadable, undecodable, no CSV header…)."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A line that was not stored, and why."""
+
+    line: int
+    event_id: str | None
+    reason: str
+    message: str
+    raw: str
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "line": self.line,
+                "event_id": self.event_id,
+                "reason": self.reason,
+                "message": self.message,
+                "raw": self.raw,
+            },
+            ensure_ascii=False,
+        )
+
+
+@dataclass
+class ImportSummary:
+    """What importing one file did."""
+
+    path: Path
+    stored: int = 0
+    present: int = 0
+    """Events whose ``event_id`` was already stored with the same content."""
+    rejected: int = 0
+    rejects_path: Path | None = None
+    reasons: dict[str, int] = field(default_factory=dict)
+    """Rejected lines per reason."""
+
+    @property
+    def lines(self) -> int:
+        return self.stored + self.present + self.rejected
+
+    def describe(self) -> str:
+        text = (
+            f"{self.path}: {self.stored} stored, {self.present} already present, "
+            f"{self.rejected} rejected"
+        )
+        if self.rejected:
+            reasons = ", ".join(f"{n} {r}" for r, n in sorted(self.reasons.items()))
+            text += f" ({reasons}; see {self.rejects_path})"
+        return text
+
+
+class ImportInterrupted(Exception):
+    """The import was interrupted; ``summaries`` holds what was stored before."""
+
+    def __init__(self, summaries: list[ImportSummary]) -> None:
+        super().__init__("import interrupted")
+        self.summaries = summaries
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    raw: str
+    event: EventBase | None
+    error: InvalidEvent | None
+
+
+def rejects_path_for(path: Path) -> Path:
+    """``FILE.rejects.jsonl`` beside ``FILE``."""
+    return path.with_name(path.name + ".rejects.jsonl")
+
+
+def import_files(
+    app: LedgerApp,
+    paths: Sequence[Path],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    encoding: str | None = None,
+    progress: bool | None = None,
+) -> list[ImportSummary]:
+    """Import files in order; see :func:`import_file`. Raises :class:`ImportInterrupted`
+    (carrying the summaries so far) on Ctrl-C."""
+    summaries: list[ImportSummary] = []
+    for path in paths:
+        summary = ImportSummary(Path(path))
+        summaries.append(summary)
+        try:
+            import_file(
+                app,
+                Path(path),
+                batch_size=batch_size,
+                encoding=encoding,
+                progress=progress,
+                summary=summary,
+            )
+        except KeyboardInterrupt:
+            raise ImportInterrupted(summaries) from None
+    return summaries
+
+
+def import_file(
+    app: LedgerApp,
+    path: Path,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    encoding: str | None = None,
+    progress: bool | None = None,
+    summary: ImportSummary | None = None,
+) -> ImportSummary:
+    """Import one file into ``app``; counts go into ``summary`` as batches commit.
+
+    ``encoding`` overrides CSV encoding detection. ``progress`` forces the progress bar on or
+    off; by default it shows for large files when stderr is a terminal."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    path = Path(path)
+    summary = summary if summary is not None else ImportSummary(path)
+    if not path.is_file():
+        raise ImportFileError(f"{path}: no such file")
+    rejects_path = rejects_path_for(path)
+    rejects_path.unlink(missing_ok=True)
+    lines = _read_lines(path, encoding)
+    show = _want_progress(path, progress)
+    total = _count_lines(path) if show else None
+    rejects_file: IO[str] | None = None
+    try:
+        with tqdm(
+            total=total,
+            unit="line",
+            unit_scale=True,
+            disable=not show,
+            file=sys.stderr,
+            desc=path.name,
+            dynamic_ncols=True,
+        ) as bar:
+            for batch in _batches(lines, batch_size):
+                rejects = _store_batch(app, batch, summary)
+                if rejects:
+                    if rejects_file is None:
+                        rejects_file = open(rejects_path, "w", encoding="utf-8")  # noqa: SIM115
+                        summary.rejects_path = rejects_path
+                    for reject in rejects:
+                        rejects_file.write(reject.to_json() + "\n")
+                        summary.reasons[reject.reason] = summary.reasons.get(reject.reason, 0) + 1
+                    rejects_file.flush()
+                bar.update(batch[-1].number - bar.n)
+    finally:
+        if rejects_file is not None:
+            rejects_file.close()
+    return summary
+
+
+def _store_batch(app: LedgerApp, batch: list[_Line], summary: ImportSummary) -> list[Reject]:
+    rejects: list[Reject] = []
+    valid: list[_Line] = []
+    for line in batch:
+        if line.event is not None:
+            valid.append(line)
+        else:
+            error = line.error
+            assert error is not None
+            rejects.append(_reject(line, error.reason, error.message, error.event_id))
+    outcomes = app.append([line.event for line in valid if line.event is not None])
+    for line, outcome in zip(valid, outcomes, strict=True):
+        if outcome.status == "stored":
+            summary.stored += 1
+        elif outcome.status == "present":
+            summary.present += 1
+        else:
+            assert line.event is not None
+            rejects.append(
+                _reject(line, outcome.reason or "", outcome.message or "", line.event.event_id)
+            )
+    summary.rejected += len(rejects)
+    rejects.sort(key=lambda r: r.line)
+    return rejects
+
+
+def _reject(line: _Line, reason: str, message: str, event_id: str | None) -> Reject:
+    return Reject(line.number, event_id, reason, message, line.raw)
+
+
+def _batches(lines: Iterable[_Line], size: int) -> Iterator[list[_Line]]:
+    batch: list[_Line] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _want_progress(path: Path, progress: bool | None) -> bool:
+    if progress is not None:
+        return progress
+    return sys.stderr.isatty() and path.stat().st_size >= PROGRESS_MIN_BYTES
+
+
+def _count_lines(path: Path) -> int:
+    count = 0
+    last = b"\n"
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _read_lines(path: Path, encoding: str | None) -> Iterator[_Line]:
+    if _is_jsonl(path):
+        return _read_jsonl(path)
+    return _read_csv(path, encoding or detect_encoding(path))
+
+
+def _is_jsonl(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in _JSONL_SUFFIXES:
+        return True
+    if suffix == ".csv":
+        return False
+    with open(path, "rb") as f:
+        head = f.read(4096).lstrip(codecs.BOM_UTF8 + b" \t\r\n")
+    return head.startswith(b"{")
+
+
+def _parse(record: Any) -> tuple[EventBase | None, InvalidEvent | None]:
+    try:
+        event: EventBase = parse_event(record)
+    except InvalidEvent as exc:
+        return None, exc
+    return event, None
+
+
+def _read_jsonl(path: Path) -> Iterator[_Line]:
+    with open(path, "rb") as f:
+        for number, data in enumerate(f, start=1):
+            if number == 1 and data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8) :]
+            data = data.rstrip(b"\r\n")
+            if not data.strip():
+                continue
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raw = data.decode("utf-8", errors="replace")
+                error = InvalidEvent("invalid_json", f"line is not UTF-8: {exc.reason}")
+                yield _Line(number, raw, None, error)
+                continue
+            try:
+                record = json.loads(text)
+            except (ValueError, RecursionError) as exc:
+                error = InvalidEvent("invalid_json", f"not JSON: {_short(str(exc))}")
+                yield _Line(number, text, None, error)
+                continue
+            event, problem = _parse(record)
+            yield _Line(number, text, event, problem)
+
+
+def detect_encoding(path: Path) -> str:
+    """``utf-8-sig`` when the whole file decodes as UTF-8, else ``gb18030``."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
+class _LineTap:
+    """Feeds the csv reader line by line and remembers the text of the current row."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.taken: list[str] = []
+        self.next_number = 1
+
+    def __iter__(self) -> _LineTap:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.taken.append(line)
+        self.next_number += 1
+        return line
+
+    def take(self) -> str:
+        text = "".join(self.taken).rstrip("\r\n")
+        self.taken = []
+        return text
+
+
+def _read_csv(path: Path, encoding: str) -> Iterator[_Line]:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ImportFileError(f"{path}: unknown encoding {encoding!r}") from None
+    try:
+        with open(path, encoding=encoding, newline="") as f:
+            yield from _csv_lines(path, f)
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            f"{path}: cannot be decoded as {encoding} (byte {exc.start}: {exc.reason}); "
+            "give the right --encoding"
+        ) from None
+
+
+def _csv_lines(path: Path, f: IO[str]) -> Iterator[_Line]:
+    tap = _LineTap(f)
+    reader = csv.reader(tap)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise ImportFileError(f"{path}: unreadable CSV header: {exc}") from None
+    tap.take()
+    header = [name.strip().lstrip("\ufeff") for name in header]
+    missing = [name for name in _CSV_REQUIRED if name not in header]
+    if missing:
+        raise ImportFileError(
+            f"{path}: the CSV header has no {missing[0]!r} column "
+            f"(expected the contract's field names, got {', '.join(header)[:200]})"
+        )
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise ImportFileError(f"{path}: the CSV header names {duplicates[0]!r} twice")
+    while True:
+        number = tap.next_number
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            error = InvalidEvent("bad_row", f"unreadable CSV row: {exc}")
+            yield _Line(number, tap.take(), None, error)
+            continue
+        raw = tap.take()
+        if len(row) <= 1 and not "".join(row).strip():
+            continue  # a blank line
+        if len(row) != len(header):
+            error = InvalidEvent(
+                "bad_row", f"row has {len(row)} cells but the header has {len(header)}"
+            )
+            yield _Line(number, raw, None, error)
+            continue
+        event, problem = _parse(dict(zip(header, row, strict=True)))
+        yield _Line(number, raw, event, problem)
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "ImportFileError",
+    "ImportInterrupted",
+    "ImportSummary",
+    "Reject",
+    "detect_encoding",
+    "import_file",
+    "import_files",
+    "rejects_path_for",
+]
