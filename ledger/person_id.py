@@ -8,8 +8,9 @@ ID numbers are personal data: :func:`mask` is the only form that may appear in l
 from __future__ import annotations
 
 import re
+from operator import mul
 
-_ID_SHAPE = re.compile(r"^\d{17}[\dXx]$")
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9Xx]$")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 
@@ -25,7 +26,10 @@ def is_id_number(person_id: str) -> bool:
 
 def check_digit(first17: str) -> str:
     """The GB 11643 check character (ISO 7064 MOD 11-2) for the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
+        raise ValueError(f"expected 17 digits, got {len(first17)} characters")
+    # map() keeps this on the import's hot path cheap (one call per event).
+    total = sum(map(mul, map(int, first17), _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
 

@@ -8,9 +8,9 @@ transaction as the events they describe, so they can never disagree with the sto
     one row per stored contract event: ``event_id`` (the idempotency key), the fingerprint of
     its content, and where it is stored (``originator_id``, ``originator_version``).
 ``ledger_residents``
-    one row per person: a snapshot of the :class:`~ledger.aggregate.Resident` at its latest
-    version (the compact state the invariants need), encoded by the application's mapper.
-    The bulk import loads these instead of replaying every person's events.
+    one row per person: the compact state of the :class:`~ledger.aggregate.Resident` at its
+    latest version (what the invariants need). The bulk import loads these instead of
+    replaying every person's events; they can always be rebuilt from the events.
 
 Both recorders accept ``ledger_index=`` and ``ledger_states=`` keyword arguments on
 ``insert_events`` (the library passes ``Application.save`` keywords through), so both the
@@ -43,8 +43,9 @@ DEFAULT_DB = "ledger.db"
 IndexRow = tuple[str, str, UUID, int]
 """``(event_id, fingerprint, originator_id, originator_version)`` of one stored event."""
 
-StateRow = tuple[StoredEvent, str]
-"""A resident snapshot (mapped by the application's mapper) and the person's id."""
+StateRow = tuple[UUID, str, int, str]
+"""``(originator_id, person_id, originator_version, state)``: a resident's compact state
+(:meth:`ledger.aggregate.Resident.compact_state`) at a version."""
 
 _IN_CHUNK = 900  # stay far below SQLite's bound-parameter limit
 
@@ -61,8 +62,8 @@ class LedgerRecorder(Protocol):
         """Fingerprints of those of ``event_ids`` already stored."""
         ...
 
-    def select_resident_states(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
-        """The stored resident snapshots of those of ``originator_ids`` the ledger has."""
+    def select_resident_states(self, originator_ids: Sequence[UUID]) -> list[StateRow]:
+        """The stored resident states of those of ``originator_ids`` the ledger has."""
         ...
 
     def select_person_ids(self) -> list[str]:
@@ -101,8 +102,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "originator_id TEXT PRIMARY KEY, "
             "person_id TEXT NOT NULL, "
             "originator_version INTEGER NOT NULL, "
-            "topic TEXT NOT NULL, "
-            "state BLOB NOT NULL)"
+            "state TEXT NOT NULL)"
         )
         return statements
 
@@ -139,14 +139,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             )
         if ledger_states:
             c.executemany(
-                "INSERT INTO ledger_residents VALUES (?,?,?,?,?) "
+                "INSERT INTO ledger_residents VALUES (?,?,?,?) "
                 "ON CONFLICT (originator_id) DO UPDATE SET "
-                "originator_version=excluded.originator_version, "
-                "topic=excluded.topic, state=excluded.state",
-                [
-                    (_hex(s.originator_id), person_id, s.originator_version, s.topic, s.state)
-                    for s, person_id in ledger_states
-                ],
+                "originator_version=excluded.originator_version, state=excluded.state",
+                [(o.hex, p, v, state) for o, p, v, state in ledger_states],
             )
         return list(range(last - len(stored_events) + 1, last + 1))
 
@@ -162,25 +158,17 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 found.update((row[0], row[1]) for row in c.fetchall())
         return found
 
-    def select_resident_states(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
-        states: list[StoredEvent] = []
+    def select_resident_states(self, originator_ids: Sequence[UUID]) -> list[StateRow]:
+        states: list[StateRow] = []
         with self.datastore.transaction(commit=False) as c:
             for chunk in _chunks([o.hex for o in originator_ids]):
                 c.execute(
-                    "SELECT originator_id, originator_version, topic, state "
+                    "SELECT originator_id, person_id, originator_version, state "
                     "FROM ledger_residents "
                     f"WHERE originator_id IN ({','.join('?' * len(chunk))})",
                     chunk,
                 )
-                states.extend(
-                    StoredEvent(
-                        originator_id=UUID(row[0]),
-                        originator_version=row[1],
-                        topic=row[2],
-                        state=row[3],
-                    )
-                    for row in c.fetchall()
-                )
+                states.extend((UUID(r[0]), r[1], r[2], r[3]) for r in c.fetchall())
         return states
 
     def select_person_ids(self) -> list[str]:
@@ -224,8 +212,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 "originator_id uuid PRIMARY KEY, "
                 "person_id text NOT NULL, "
                 "originator_version bigint NOT NULL, "
-                "topic text NOT NULL, "
-                "state bytea NOT NULL)"
+                "state text NOT NULL)"
             ).format(self.residents_table)
         )
 
@@ -254,20 +241,16 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         if ledger_states:
             curs.execute(
                 SQL(
-                    "INSERT INTO {0} "
-                    "(originator_id, person_id, originator_version, topic, state) "
-                    "SELECT * FROM unnest("
-                    "%s::uuid[], %s::text[], %s::bigint[], %s::text[], %s::bytea[]) "
+                    "INSERT INTO {0} (originator_id, person_id, originator_version, state) "
+                    "SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bigint[], %s::text[]) "
                     "ON CONFLICT (originator_id) DO UPDATE SET "
-                    "originator_version = excluded.originator_version, "
-                    "topic = excluded.topic, state = excluded.state"
+                    "originator_version = excluded.originator_version, state = excluded.state"
                 ).format(self.residents_table),
                 (
-                    [s.originator_id for s, _ in ledger_states],
-                    [person_id for _, person_id in ledger_states],
-                    [s.originator_version for s, _ in ledger_states],
-                    [s.topic for s, _ in ledger_states],
-                    [s.state for s, _ in ledger_states],
+                    [row[0] for row in ledger_states],
+                    [row[1] for row in ledger_states],
+                    [row[2] for row in ledger_states],
+                    [row[3] for row in ledger_states],
                 ),
             )
 
@@ -283,25 +266,20 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             )
             return {row["event_id"]: row["fingerprint"] for row in curs.fetchall()}
 
-    def select_resident_states(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+    def select_resident_states(self, originator_ids: Sequence[UUID]) -> list[StateRow]:
         if not originator_ids:
             return []
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
                 SQL(
-                    "SELECT originator_id, originator_version, topic, state FROM {0} "
+                    "SELECT originator_id, person_id, originator_version, state FROM {0} "
                     "WHERE originator_id = ANY(%s)"
                 ).format(self.residents_table),
                 (list(originator_ids),),
             )
             return [
-                StoredEvent(
-                    originator_id=row["originator_id"],
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=bytes(row["state"]),
-                )
-                for row in curs.fetchall()
+                (r["originator_id"], r["person_id"], r["originator_version"], r["state"])
+                for r in curs.fetchall()
             ]
 
     def select_person_ids(self) -> list[str]:
