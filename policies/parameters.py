@@ -98,7 +98,11 @@ class Parameters(BaseModel):
     employee_stop: bool = True
     """EMP-stop: a stopped employee insurance lets the person pay in the year (next month)."""
     employee_bridge: bool = False
-    """EMP-bridge (AK25 §五(六)): such a switch has no waiting period."""
+    """EMP-bridge (AK25 §五(六)): a switch from employee insurance has no waiting period when
+    the person was insured ``bridge_min_insured_years`` consecutive years and pays within
+    ``bridge_max_gap_months`` of the stop; otherwise the waiting period applies."""
+    bridge_max_gap_months: int = Field(3, ge=0)
+    bridge_min_insured_years: int = Field(2, ge=0)
     newborn_days: int = Field(90, ge=1)
     newborn_eligibility: Literal["birth_year", "under_one"] = "birth_year"
     newborn_late_start: Literal["next_month", "next_day"] = "next_month"

@@ -13,6 +13,7 @@ from typing import Literal
 
 from ledger.events import Paid
 from policies.calendar import (
+    add_months,
     first_birthday,
     last_day_within,
     next_day,
@@ -141,13 +142,28 @@ def employee_stop_candidates(
     stops = facts.employee_stops_between(p.central_window[0], paid.date)
     if not stops or facts.employee_active_on(paid.date):
         return []
+    stop = stops[-1]
     start = max(next_month_start(paid.date), year_start(year))
     rules: tuple[str, ...] = ("EMP-stop", "I-next-month")
+    note = f"employee insurance stopped {stop.stop}, paid {paid.date}"
+    waiting: Waiting = "none"
     if p.employee_bridge:
-        rules += ("EMP-bridge",)
-    return [
-        Candidate(start, rules, f"employee insurance stopped {stops[-1].stop}, paid {paid.date}")
-    ]
+        # EMP-bridge (AK25 §五(六)): no waiting period only for a person insured 2+ consecutive
+        # years who pays within 3 months of the stop; the notice wins over POLICY.md's wider
+        # exemption (see docs/policies.md).
+        assert stop.stop is not None
+        insured_long = stop.start == date.min or add_months(
+            stop.start, 12 * p.bridge_min_insured_years
+        ) <= next_day(stop.stop)
+        if insured_long and paid.date <= add_months(stop.stop, p.bridge_max_gap_months):
+            rules += ("EMP-bridge",)
+        else:
+            waiting = "always"
+            note += (
+                f": not a bridge (needs {p.bridge_min_insured_years} insured years and payment "
+                f"within {p.bridge_max_gap_months} months)"
+            )
+    return [Candidate(start, rules, note, waiting)]
 
 
 def student_candidates(

@@ -45,6 +45,8 @@ VERSION = build(
         "outside_window_start": (None, f"{N} §五 (未在集中缴费期参保缴费的，不得享受待遇)"),
         "employee_stop": (True, f"{N} §五(二)1"),
         "employee_bridge": (False, f"{N} (no such rule)"),
+        "bridge_max_gap_months": (3, f"{N} (no such rule)"),
+        "bridge_min_insured_years": (2, f"{N} (no such rule)"),
         "newborn_days": (90, f"{N} §五(二)2"),
         "newborn_eligibility": ("birth_year", f"{N} §五(二)2"),
         "newborn_late_start": ("next_month", f"{N} §五(二)2"),

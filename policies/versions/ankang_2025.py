@@ -46,6 +46,8 @@ VERSION = build(
         "outside_window_start": (None, f"{N} §四(二)"),
         "employee_stop": (True, f"{N} §四(二)1"),
         "employee_bridge": (True, f"{N} §五(六)"),
+        "bridge_max_gap_months": (3, f"{N} §五(六) 中断3个月以内"),
+        "bridge_min_insured_years": (2, f"{N} §五(六) 连续参保2年以上"),
         "newborn_days": (90, f"{N} §四(二)2"),
         "newborn_eligibility": ("birth_year", f"{N} §四(二)2"),
         "newborn_late_start": ("next_month", f"{N} §四(二)2"),

@@ -50,6 +50,8 @@ VERSION = build(
         "outside_window_start": ("waiting", "国办发〔2024〕38号 (WAIT-hy25)"),
         "employee_stop": (False, f"{N} (no such rule)"),
         "employee_bridge": (False, f"{N} (no such rule)"),
+        "bridge_max_gap_months": (3, f"{N} (no such rule)"),
+        "bridge_min_insured_years": (2, f"{N} (no such rule)"),
         "newborn_days": (90, f"{N} §三(二)"),
         "newborn_eligibility": ("under_one", f"{N} §三(二) 未满1周岁"),
         "newborn_late_start": ("next_day", f"{N} §三(二) 缴费到账次日"),
