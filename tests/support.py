@@ -157,4 +157,6 @@ def read_rejects(path: Path) -> list[dict[str, Any]]:
     rejects = path.with_name(path.name + ".rejects.jsonl")
     if not rejects.exists():
         return []
-    return [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    # Split on "\n" only: U+0085 or U+2028 inside a JSON string is not a line break.
+    text = rejects.read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.split("\n") if line]
