@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from ledger.events import Paid, Refunded, sort_key
+from ledger.events import Event, Paid, Refunded, sort_key
 from policies.calendar import next_month_start, year_end
 from policies.person import PersonFacts
 from policies.rules import Step
@@ -228,7 +228,7 @@ def _identity_changes(facts: PersonFacts, year: int, paid: Paid) -> list[Step]:
     subsidy already decided stay as they are (SUB-frozen)."""
     steps = []
     for span in facts.identities:
-        changes = [(span.granted.date, "granted", span.granted)]
+        changes: list[tuple[date, str, Event]] = [(span.granted.date, "granted", span.granted)]
         if span.revoked_on is not None and span.revoked_by is not None:
             changes.append((span.revoked_on, "revoked", span.revoked_by))
         for day, what, event in changes:
