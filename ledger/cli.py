@@ -18,6 +18,7 @@ import click
 from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApp, LedgerWriteConflict, open_ledger
+from ledger.commands_synth import synth_command
 from ledger.history import history_json, history_table
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
@@ -169,3 +170,6 @@ def history_command(person_id: str, db: str | None, fmt: str) -> None:
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
+
+
+main.add_command(synth_command)
