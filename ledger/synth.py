@@ -390,6 +390,8 @@ class _Person:
         self.events: list[tuple[date, int, dict[str, Any]]] = []
         self.paid: dict[int, Decimal] = {}
         self.refunded: dict[int, Decimal] = {}
+        self.covered_early: dict[int, date] = {}
+        """Years whose coverage starts before 1 January (XA24-stu): no refund after that."""
 
     def add(self, day: date, kind: str, **fields: Any) -> None:
         self.events.append((day, len(self.events), {"type": kind, "date": day, **fields}))
@@ -430,7 +432,8 @@ class _Person:
                 )
         self.add(death, "died")
         for year in sorted(self.paid):
-            if year > death.year and self.net_paid(year) > 0:
+            started = self.covered_early.get(year, date(year, 1, 1))
+            if death < started and self.net_paid(year) > 0:
                 refund_day = min(death + timedelta(days=14), date(death.year, 12, 31))
                 self.refund(refund_day, year, self.net_paid(year), "death")
 
@@ -526,6 +529,7 @@ def person_events(
     identity_at: dict[int, frozenset[str]] = {first: frozenset(identities)}
     employed_from: date | None = None
     employed_to: date | None = None
+    college_from: date | None = None
     death: date | None = None
     for cal in range(first, last + 1):
         lo = max(date(cal, 1, 1), entry + timedelta(days=1))
@@ -543,8 +547,8 @@ def person_events(
                 identities.add(identity)
         identity_at[cal + 1] = frozenset(identities)
         if not newborn and birth.year + 18 == cal and rng.random() < rates.college_student:
-            start = date(cal, 9, 1)
-            person.add(start, "identity_granted", identity="college_student")
+            college_from = date(cal, 9, 1)
+            person.add(college_from, "identity_granted", identity="college_student")
             if cal + 4 <= last:
                 person.add(date(cal + 4, 6, 30), "identity_revoked", identity="college_student")
         if (
@@ -580,12 +584,11 @@ def person_events(
     for year in range(start_year, last + 1):
         rules = year_rules(family, year)
         held = identity_at.get(year, frozenset(identities))
-        if employed(date(year, 1, 1)):
-            if employed_to is not None and employed_to.year == year:
-                # EMP-stop: the individual standard, no subsidy, within 30 days of stopping
-                day = employed_to + timedelta(days=rng.randint(1, 30))
-                person.pay(day, year, rules.standard)
-                _claims(person, rng, rates, year, day + timedelta(days=30))
+        if employed(date(year, 1, 1)) and employed_to is not None and employed_to.year == year:
+            # EMP-stop: the individual standard, no subsidy, within 30 days of stopping
+            day = employed_to + timedelta(days=rng.randint(1, 30))
+            person.pay(day, year, rules.standard)
+            _claims(person, rng, rates, year, day + timedelta(days=30))
             continue
         if year in break_years:
             continue
@@ -601,9 +604,16 @@ def person_events(
             lo = max(rules.central[0], entry + timedelta(days=1))
             day = _day(rng, lo, max(lo, rules.central[1]))
         if employed(day):
-            continue  # joined employee insurance before the window: does not pay
+            continue  # in employee insurance when the window opens: does not pay
         due = rules.due(held, central=not late)
         person.pay(day, year, due)
+        if (
+            rules.version == "xian-2024"
+            and college_from is not None
+            and college_from.year == year - 1
+            and day >= college_from
+        ):
+            person.covered_early[year] = college_from  # XA24-stu: covered from 09-01
         if not late and due > 0 and rng.random() < rates.duplicate_payment:
             again = min(day + timedelta(days=rng.randint(0, 10)), rules.central[1])
             person.pay(again, year, due)
@@ -614,7 +624,8 @@ def person_events(
             repaired = sorted(break_years)[-rng.randint(1, len(break_years)) :]
             for past in repaired:
                 person.pay(day, past, rules.standard, purpose="repair")
-        if employed_from is not None and day < employed_from < date(year, 1, 1):
+        started = person.covered_early.get(year, date(year, 1, 1))
+        if employed_from is not None and day < employed_from < started:
             # joined employee insurance before coverage started: REF-before
             back = min(employed_from + timedelta(days=rng.randint(1, 20)), date(year - 1, 12, 31))
             person.refund(back, year, due, "employee_insurance")
@@ -655,7 +666,11 @@ def _newborn_payments(
     if rng.random() < rates.newborn_unpaid:
         return max(targets) + 1
     for year in targets:
-        day = birth + timedelta(days=rng.randint(1, 90))
+        # I-days: within 90 days after birth. The birth year is paid by its 12-31.
+        latest = 90 if year != birth.year else min(90, (date(year, 12, 31) - birth).days)
+        if latest < 1:
+            continue
+        day = birth + timedelta(days=rng.randint(1, latest))
         person.pay(day, year, year_rules(family, year).standard)
         _claims(person, rng, rates, year, max(date(year, 1, 1), day + timedelta(days=1)))
     return max(targets) + 1
