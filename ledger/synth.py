@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -355,12 +356,18 @@ def make_person_id(region: str, birth: date, serial: int) -> str:
 # ---------------------------------------------------------------- one person
 
 
+def _int(rng: random.Random, lo: int, hi: int) -> int:
+    """Uniform in ``lo … hi`` (faster than ``randint``, for spans far below 2**53)."""
+    return lo + int(rng.random() * (hi - lo + 1))
+
+
 def _day(rng: random.Random, lo: date, hi: date) -> date:
-    return date.fromordinal(rng.randint(lo.toordinal(), hi.toordinal()))
+    first = lo.toordinal()
+    return date.fromordinal(first + int(rng.random() * (hi.toordinal() - first + 1)))
 
 
 def _money(rng: random.Random, lo: int, hi: int) -> str:
-    cents = rng.randint(lo * 100, hi * 100)
+    cents = _int(rng, lo * 100, hi * 100)
     return f"{cents // 100}.{cents % 100:02d}"
 
 
@@ -483,7 +490,7 @@ def person_events(
     history_pay: tuple[int, date] | None = None
     if not newborn and first < last and rng.random() < rates.break_share:
         length = _weighted(rng, rates.break_lengths)
-        reenrol = rng.randint(first + 1, last)
+        reenrol = _int(rng, first + 1, last)
         before = reenrol - length - 1
         if before < first:
             day = _day(rng, *year_rules(family, before).central)
@@ -560,9 +567,9 @@ def person_events(
             employed_from = _day(rng, max(date(cal, 1, 1), entry + timedelta(1)), date(cal, 12, 31))
             person.add(employed_from, "employee_insurance_started")
             if rng.random() < rates.employee_stop:
-                stop_year = cal + rng.randint(1, 3)
+                stop_year = cal + _int(rng, 1, 3)
                 # EMP-stop: stopped between January and August, paid within 30 days
-                employed_to = date(stop_year, rng.randint(1, 8), rng.randint(1, 28))
+                employed_to = date(stop_year, _int(rng, 1, 8), _int(rng, 1, 28))
                 if stop_year <= last:
                     person.add(employed_to, "employee_insurance_stopped")
         if death is None:
@@ -586,7 +593,7 @@ def person_events(
         held = identity_at.get(year, frozenset(identities))
         if employed(date(year, 1, 1)) and employed_to is not None and employed_to.year == year:
             # EMP-stop: the individual standard, no subsidy, within 30 days of stopping
-            day = employed_to + timedelta(days=rng.randint(1, 30))
+            day = employed_to + timedelta(days=_int(rng, 1, 30))
             person.pay(day, year, rules.standard)
             _claims(person, rng, rates, year, day + timedelta(days=30))
             continue
@@ -615,19 +622,19 @@ def person_events(
         ):
             person.covered_early[year] = college_from  # XA24-stu: covered from 09-01
         if not late and due > 0 and rng.random() < rates.duplicate_payment:
-            again = min(day + timedelta(days=rng.randint(0, 10)), rules.central[1])
+            again = min(day + timedelta(days=_int(rng, 0, 10)), rules.central[1])
             person.pay(again, year, due)
-            back = min(again + timedelta(days=rng.randint(5, 20)), date(year - 1, 12, 31))
+            back = min(again + timedelta(days=_int(rng, 5, 20)), date(year - 1, 12, 31))
             person.refund(back, year, due, "duplicate")
         if year == reenrol and year >= rates.repair_from and rng.random() < rates.repair:
             # WAIT-repair: priced at the individual standard of the re-enrolment year
-            repaired = sorted(break_years)[-rng.randint(1, len(break_years)) :]
+            repaired = sorted(break_years)[-_int(rng, 1, len(break_years)) :]
             for past in repaired:
                 person.pay(day, past, rules.standard, purpose="repair")
         started = person.covered_early.get(year, date(year, 1, 1))
         if employed_from is not None and day < employed_from < started:
             # joined employee insurance before coverage started: REF-before
-            back = min(employed_from + timedelta(days=rng.randint(1, 20)), date(year - 1, 12, 31))
+            back = min(employed_from + timedelta(days=_int(rng, 1, 20)), date(year - 1, 12, 31))
             person.refund(back, year, due, "employee_insurance")
             continue
         covered_from = date(year, 1, 1)
@@ -670,7 +677,7 @@ def _newborn_payments(
         latest = 90 if year != birth.year else min(90, (date(year, 12, 31) - birth).days)
         if latest < 1:
             continue
-        day = birth + timedelta(days=rng.randint(1, latest))
+        day = birth + timedelta(days=_int(rng, 1, latest))
         person.pay(day, year, year_rules(family, year).standard)
         _claims(person, rng, rates, year, max(date(year, 1, 1), day + timedelta(days=1)))
     return max(targets) + 1
@@ -765,9 +772,24 @@ def generate(
             yield item[3]
 
 
+_PLAIN = re.compile(r'^[^"\\\x00-\x1f]*$')
+
+
 def to_line(record: Mapping[str, Any]) -> str:
-    """One JSON Lines line (compact, UTF-8 characters kept, trailing newline)."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """One JSON Lines line (compact, UTF-8 characters kept, trailing newline): the text of
+    ``json.dumps(record, ensure_ascii=False, separators=(",", ":"))``, built directly for the
+    flat records this module makes (about three times faster)."""
+    parts = []
+    for key, value in record.items():
+        if value is True:
+            parts.append(f'"{key}":true')
+        elif type(value) is int:
+            parts.append(f'"{key}":{value}')
+        elif type(value) is str and _PLAIN.match(value):
+            parts.append(f'"{key}":"{value}"')
+        else:
+            return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return "{" + ",".join(parts) + "}\n"
 
 
 def parse_years(text: str) -> tuple[int, int]:
