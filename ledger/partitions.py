@@ -77,7 +77,7 @@ def persons_in_partition(
     """``(person_id, events)`` of every person in partition ``index`` of ``count``, in aggregate
     id order; events in arrival order with ``recorded_at`` set."""
     low, high = partition_bounds(index, count)
-    current: UUID | None = None
+    current: UUID | str | None = None
     events: list[Event] = []
     for stored in _stored_events(app, low, high, page):
         if stored.originator_id != current:
@@ -110,7 +110,7 @@ def _stored_events(
         after = (
             last.originator_id.hex
             if isinstance(recorder, LedgerSQLiteRecorder)
-            else last.originator_id,  # type: ignore[union-attr]
+            else last.originator_id,
             last.originator_version,
         )
 
