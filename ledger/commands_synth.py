@@ -81,14 +81,23 @@ def synth_command(
         raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
     try:
         records = generate(persons, years, seed, start=start, order=order)  # type: ignore[arg-type]
+        by_person = order == "person"
         with tqdm(
-            total=persons, unit="person", unit_scale=True, disable=not show, file=sys.stderr
+            total=persons if by_person else None,
+            unit="person" if by_person else "event",
+            unit_scale=True,
+            disable=not show,
+            file=sys.stderr,
         ) as bar:
             last_person = None
             for record in records:
                 target.write(to_line(record))
                 events += 1
-                if show and record["person_id"] != last_person and order == "person":
+                if not show:
+                    continue
+                if not by_person:
+                    bar.update(1)
+                elif record["person_id"] != last_person:
                     last_person = record["person_id"]
                     bar.update(1)
     except ValueError as exc:
