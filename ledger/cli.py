@@ -137,3 +137,7 @@ _one_line = one_line
 from ledger.cli_replay import replay_command  # noqa: E402
 
 main.add_command(replay_command)
+
+from ledger.commands_synth import synth_command  # noqa: E402
+
+main.add_command(synth_command)
