@@ -109,7 +109,8 @@ def newborn_candidates(version: PolicyVersion, facts: PersonFacts, paid: Paid) -
         eligible = birth.year == year or (
             birth.year == year - 1 and (year_end(year - 1) - birth).days < p.newborn_days
         )
-    if not eligible or day > year_end(year):
+    # A birth-year payment within the 90 days may come after 31 December (year-end births).
+    if not eligible or (day > year_end(year) and not (within and birth.year == year)):
         return []
     rules: tuple[str, ...] = ("NB-90", "I-days")
     if facts.died is not None:

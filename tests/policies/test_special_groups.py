@@ -164,3 +164,9 @@ def test_earliest_start_wins_student_with_break() -> None:
     year = h.paid("2024-10-10", 2025, "400").year(2025)
     assert coverage(year) == [("2025-01-01", "2025-12-31")]
     assert year["basis"][0] == "STU"
+
+
+def test_NB_90_year_end_birth_year_paid_after_31_december_within_90_days() -> None:
+    year = newborn().born("2024-12-15").paid("2025-01-10", 2024, "380").year(2024)
+    assert year["enrolled"] is True
+    assert coverage(year) == [("2024-12-15", "2024-12-31")]
