@@ -169,3 +169,8 @@ def history_command(person_id: str, db: str | None, fmt: str) -> None:
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
+
+
+from projections.reporting.cli import project_command  # noqa: E402
+
+main.add_command(project_command)
