@@ -138,7 +138,7 @@ class Projector:
             self.key = self._settle_key(conn)
 
     def _settle_key(self, conn: Connection) -> PseudonymKey:
-        meta = dict(conn.execute(select(_META.c.key, _META.c.value)).tuples().all())
+        meta = dict(conn.execute(select(_META.c.key, _META.c.value)).all())
         key = self.key
         if key is None:
             stored = meta.get(_LOCAL_KEY)

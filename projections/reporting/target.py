@@ -115,7 +115,7 @@ def _postgres_target(spec: str) -> Target:
 
 def make_engine(target: Target) -> Engine:
     """An engine whose connections see the reporting tables (schema on PostgreSQL) and, on
-    SQLite, take the write lock when a transaction begins (``BEGIN IMMEDIATE``)."""
+    SQLite, begin transactions explicitly (pysqlite would begin them late)."""
     if target.dialect == "sqlite":
         assert target.path is not None
         target.path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,22 +135,22 @@ def make_engine(target: Target) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN")
 
         return engine
     engine = create_engine(target.url, pool_pre_ping=True)
     if target.schema:
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{_ident(target.schema)}"'))
-            conn.commit()
-        schema = target.schema
+        schema = _ident(target.schema)
 
         @event.listens_for(engine, "connect")
         def _pg_connect(dbapi_connection: Any, _record: Any) -> None:
             with dbapi_connection.cursor() as cursor:
-                cursor.execute(f'SET search_path TO "{_ident(schema)}"')
+                cursor.execute(f'SET search_path TO "{schema}"')
             dbapi_connection.commit()
 
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            conn.commit()
     return engine
 
 
