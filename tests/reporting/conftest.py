@@ -65,9 +65,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def make_db(
-    backend: str, tmp_path: Path
-) -> Iterator[Callable[[str], str]]:
+def make_db(backend: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
     """``make_db(name)``: a fresh database argument (SQLite file or PostgreSQL URL with its
     own schema) on the test's backend."""
     schemas: list[str] = []

@@ -40,7 +40,9 @@ def projector(
     key: PseudonymKey | None = TEST_KEY,
     batch_size: int = 100,
 ) -> Projector:
-    return Projector(app, parse_target(target), fold, key, batch_size=batch_size, warn=lambda m: None)
+    return Projector(
+        app, parse_target(target), fold, key, batch_size=batch_size, warn=lambda m: None
+    )
 
 
 def catch_up(app: LedgerApp, target: str, **kwargs: Any) -> Projector:
