@@ -13,7 +13,10 @@ import click
 from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 
+from ledger.cli_common import db_option, ledger_session
+from ledger.cli_replay import load_registry
 from ledger.events import Event
+from projections.person import project_person
 from projections.reporting.projector import DEFAULT_BATCH_SIZE, Fold, Projector
 from projections.reporting.pseudonym import KEY_FILE_ENV, PseudonymKeyError, configured_key
 from projections.reporting.target import InvalidTarget, TargetBusy, parse_target
@@ -21,16 +24,10 @@ from projections.reporting.target import InvalidTarget, TargetBusy, parse_target
 
 def policy_fold(policies: Path | None) -> Fold:
     """The fold with the built-in policy versions, plus those of ``policies`` if given."""
-    from policies import builtin_registry, load_policy_file
-    from projections.person import project_person
-
-    registry = builtin_registry()
-    if policies is not None:
-        registry = load_policy_file(policies, registry)
+    registry = load_registry(policies)
 
     def fold(events: Sequence[Event]) -> Mapping[str, Any]:
-        view: Mapping[str, Any] = project_person(list(events), registry).to_dict()
-        return view
+        return project_person(events, registry).to_dict()
 
     return fold
 
@@ -62,13 +59,7 @@ def stop_on_signals() -> Iterator[threading.Event]:
     metavar="PATH|URL",
     help="Reporting database: SQLite file or postgresql://user@host:port/db[?schema=NAME].",
 )
-@click.option(
-    "--db",
-    envvar="LEDGER_DB",
-    default=None,
-    metavar="PATH|URL",
-    help="The ledger: SQLite file or postgresql:// URL [env LEDGER_DB; default: ledger.db].",
-)
+@db_option
 @click.option("--follow", is_flag=True, help="Keep running and apply new events until Ctrl-C.")
 @click.option(
     "--interval",
@@ -136,9 +127,6 @@ def project_command(
         key = configured_key(key_file)
     except (InvalidTarget, PseudonymKeyError) as exc:
         raise click.ClickException(str(exc)) from None
-    # ledger.cli registers this command: import its helpers here, not at module level.
-    from ledger.cli import ledger_session
-
     fold = policy_fold(policies)
     with ledger_session(db) as app:
         try:
