@@ -167,6 +167,8 @@ class Flag(_Produced, Base):
     pseudonym: Mapped[str] = _pseudonym_pk()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     flag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    """Why, when the fold says (``policy_missing``: which region and year had no version)."""
 
 
 class ProjectionTracking(Base):

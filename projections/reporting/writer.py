@@ -150,8 +150,9 @@ def person_rows(
                     "bonus_ceiling": _money(cap.get("bonus_ceiling")),
                 }
             )
-        for flag in sorted(set(year_view.get("flags") or ())):
-            out.tables[FLAGS.name].append({**produced, "flag": flag})
+        reasons: Mapping[str, str] = year_view.get("reasons") or {}
+        for flag in sorted(set(year_view.get("flags") or ()) | set(reasons)):
+            out.tables[FLAGS.name].append({**produced, "flag": flag, "reason": reasons.get(flag)})
     return out
 
 

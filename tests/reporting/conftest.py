@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,11 @@ from psycopg.sql import SQL, Identifier
 from sqlalchemy import Engine, select
 
 from ledger.application import LedgerApp, open_ledger
-from ledger.events import parse_event
+from ledger.events import Event, parse_event
+from policies import builtin_registry
+from projections.person import project_person
 from projections.reporting.pseudonym import PseudonymKey
 from projections.reporting.writer import TABLES
-
-from .fakefold import fake_fold
 
 PG_URL = os.environ.get("LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,12 @@ BACKENDS = [
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
 ]
 
-FOLD = fake_fold
+REGISTRY = builtin_registry()
+
+
+def FOLD(events: Sequence[Event]) -> Mapping[str, Any]:  # noqa: N802 (a constant's role)
+    """The real fold with the built-in policy versions."""
+    return project_person(events, REGISTRY).to_dict()
 
 
 def _load_generator() -> Any:

@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("pseudonym", sa.String(length=64), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("flag", sa.String(length=40), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("policy", sa.String(length=64), nullable=True),
         sa.Column("policy_revision", sa.Integer(), nullable=True),
         sa.Column("position", sa.BigInteger(), nullable=False),
