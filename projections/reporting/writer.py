@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Connection, Table, select
 
 from projections.reporting.schema import (
     CapAdjustment,
@@ -47,7 +47,7 @@ TABLES: tuple[Table, ...] = (
 """Every table holding person rows, ``persons`` first."""
 
 _KEY_COLUMNS = {"pseudonym", "year", "seq", "flag"}
-_CHUNK = 2000  # keys per DELETE … IN (…): far below SQLite's bound-parameter limit
+_CHUNK = 900  # keys per DELETE … IN (…): below SQLite's bound-parameter limit
 
 
 @dataclass
@@ -163,17 +163,60 @@ def _money(value: Any) -> Decimal | None:
 
 
 def replace_persons(conn: Connection, persons: Sequence[PersonRows]) -> None:
-    """Delete every row of ``persons`` and insert their new rows, in the caller's transaction."""
+    """Delete every row of ``persons`` and insert their new rows, in the caller's transaction.
+
+    The rows go through the driver directly (``COPY`` on PostgreSQL, ``executemany`` on
+    SQLite): catch-up writes millions of rows and SQLAlchemy's per-row processing would cost
+    more than the fold. Values are stored as SQLAlchemy would store them."""
     if not persons:
         return
     keys = [p.pseudonym for p in persons]
-    for table in TABLES:
-        for chunk in _chunks(keys):
-            conn.execute(delete(table).where(table.c.pseudonym.in_(chunk)))
-    for table in TABLES:
-        rows = [row for p in persons for row in p.tables.get(table.name, ())]
-        if rows:
-            conn.execute(insert(table), rows)
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            for table in TABLES:
+                cursor.execute(f"DELETE FROM {table.name} WHERE pseudonym = ANY(%s)", (keys,))
+            for table in TABLES:
+                columns = [c.name for c in table.c]
+                rows = [r for p in persons for r in p.tables.get(table.name, ())]
+                if not rows:
+                    continue
+                statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+                with cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row([row[c] for c in columns])
+        return
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        for table in TABLES:
+            for chunk in _chunks(keys):
+                cursor.execute(
+                    f"DELETE FROM {table.name} WHERE pseudonym IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+        for table in TABLES:
+            columns = [c.name for c in table.c]
+            rows = [r for p in persons for r in p.tables.get(table.name, ())]
+            if rows:
+                cursor.executemany(
+                    f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                    f"VALUES ({','.join('?' * len(columns))})",
+                    [[_sqlite_value(row[c]) for c in columns] for row in rows],
+                )
+    finally:
+        cursor.close()
+
+
+def _sqlite_value(value: Any) -> Any:
+    # SQLite has no decimal, date or boolean: text in NUMERIC columns, ISO dates, 0/1 (what
+    # SQLAlchemy's types read back as Decimal, date and bool).
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def read_persons(conn: Connection, pseudonyms: Iterable[str]) -> dict[str, PersonRows]:
