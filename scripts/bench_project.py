@@ -138,7 +138,9 @@ def main() -> None:
         finally:
             if schema:
                 with psycopg.connect(args.pg, autocommit=True) as conn:
-                    conn.execute(SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(schema)))
+                    conn.execute(
+                        SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(schema))
+                    )
             for _, target in targets[:1]:
                 for suffix in ("", "-wal", "-shm", ".projector-lock"):
                     Path(target + suffix).unlink(missing_ok=True)

@@ -132,3 +132,50 @@ def test_the_migration_creates_exactly_the_models(
     with p.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert [d for d in diffs if not (d[0] == "remove_table" and "alembic" in d[1].name)] == []
+
+
+def test_the_documented_queries_run_and_find_rows(
+    store: LedgerApp, make_db: Callable[[str], str]
+) -> None:
+    import re
+
+    from sqlalchemy import text
+
+    from ledger.events import parse_event
+    from ledger.person_id import check_digit
+
+    from .test_projector import catch_up
+
+    late = "61090219900101777"
+    late += check_digit(late)
+    store.append(generated_events(4000, seed=2))
+    store.append(
+        [
+            parse_event(e)
+            for e in (
+                {
+                    "event_id": "late-1",
+                    "person_id": late,
+                    "type": "registered",
+                    "date": "2020-01-01",
+                    "region": "610902",
+                    "birth_date": "1990-01-01",
+                },
+                {
+                    "event_id": "late-2",
+                    "person_id": late,
+                    "type": "paid",
+                    "date": "2025-06-15",
+                    "coverage_year": 2025,
+                    "amount": "400",
+                },
+            )
+        ]
+    )
+    p = catch_up(store, make_db("docs"))
+    doc = (ROOT / "docs" / "reporting.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sql\n(.*?)```", doc, flags=re.S)
+    assert len(queries) >= 4
+    with p.engine.connect() as conn:
+        counts = [len(conn.execute(text(q)).all()) for q in queries]
+    assert all(counts), counts
