@@ -179,3 +179,34 @@ def test_the_documented_queries_run_and_find_rows(
     with p.engine.connect() as conn:
         counts = [len(conn.execute(text(q)).all()) for q in queries]
     assert all(counts), counts
+
+
+def test_ledger_project_follow_stops_cleanly_on_sigterm(store: LedgerApp, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from .test_projector import _store_arg
+
+    store.append(generated_events(200))
+    target = tmp_path / "follow.db"
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ledger")), "project", "--follow"]
+        + ["--interval", "0.1", "--to", str(target), "--db", _store_arg(store)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **KEY_ENV},
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert "following the ledger" in line, line
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped on request" in out
+    assert "applied 200 events" in out
