@@ -17,7 +17,7 @@ from ledger.cli_common import db_option, ledger_session
 from ledger.cli_replay import load_registry
 from ledger.events import Event
 from projections.person import project_person
-from projections.reporting.projector import DEFAULT_BATCH_SIZE, Fold, Projector
+from projections.reporting.projector import DEFAULT_BATCH_SIZE, Fold, Projector, TargetAhead
 from projections.reporting.pseudonym import KEY_FILE_ENV, PseudonymKeyError, configured_key
 from projections.reporting.target import InvalidTarget, TargetBusy, parse_target
 
@@ -150,7 +150,7 @@ def project_command(
                 else:
                     report = projector.catch_up(stop)
                 click.echo(report.describe())
-        except (PseudonymKeyError, TargetBusy) as exc:
+        except (PseudonymKeyError, TargetBusy, TargetAhead) as exc:
             raise click.ClickException(str(exc)) from None
         except (SQLAlchemyError, PersistenceError) as exc:
             raise click.ClickException(

@@ -58,6 +58,10 @@ _LOCAL_KEY = "local_pseudonym_key"
 _VERSIONS_CACHE_LIMIT = 2_000_000
 
 
+class TargetAhead(RuntimeError):
+    """The target's checkpoint is past the end of the ledger (another ledger's target?)."""
+
+
 @dataclass
 class CatchUpReport:
     """What a catch-up applied."""
@@ -136,6 +140,13 @@ class Projector:
         with self.engine.begin() as conn:
             migrate.upgrade(conn)
             self.key = self._settle_key(conn)
+            position = tracked_position(conn, self.source.application_name) or 0
+        end = self.source.max_position()
+        if position > end:
+            raise TargetAhead(
+                f"{self.target.display} has applied the ledger up to position {position}, but "
+                f"this ledger ends at {end}: was it built from another ledger?"
+            )
 
     def _settle_key(self, conn: Connection) -> PseudonymKey:
         meta = dict(conn.execute(select(_META.c.key, _META.c.value)).all())

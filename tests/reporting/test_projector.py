@@ -363,3 +363,19 @@ def test_a_target_built_with_a_key_refuses_a_run_without_it(
     catch_up(store, target)
     with pytest.raises(PseudonymKeyError, match="built with a pseudonym key"):
         projector(store, target, key=None).open().__enter__()
+
+
+def test_a_target_ahead_of_the_ledger_is_refused(
+    store: LedgerApp, make_db: Callable[[str], str]
+) -> None:
+    from projections.reporting.projector import TargetAhead
+
+    store.append(generated_events(100))
+    target = make_db("target")
+    catch_up(store, target)
+    other = open_ledger(make_db("other_store"))
+    try:
+        with pytest.raises(TargetAhead, match="another ledger"):
+            projector(other, target).open().__enter__()
+    finally:
+        other.close()
