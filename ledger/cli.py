@@ -139,3 +139,7 @@ from projections.reporting.cli import project_command  # noqa: E402
 
 main.add_command(replay_command)
 main.add_command(project_command)
+
+from ledger.commands_synth import synth_command  # noqa: E402
+
+main.add_command(synth_command)

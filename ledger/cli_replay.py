@@ -90,10 +90,13 @@ def replay_command(
 ) -> None:
     """Replay persons' events through the policy versions into person views.
 
+    From the store: one PERSON_ID, or everyone when none is given. From files: --events.
+
     \b
     Examples:
       ledger replay --events examples/events.jsonl --format json
       ledger replay 610902197003051215 --explain --as-of 2025-06-30
+      ledger replay --format json > views.json
     """
     registry = load_registry(policies)
     wanted = person or person_id
@@ -106,11 +109,10 @@ def replay_command(
     if events_files:
         grouped = events_by_person(events_files, errors)
     else:
-        if wanted is None:
-            raise click.UsageError("give a PERSON_ID (from the store) or --events FILE")
         with ledger_session(db) as app:
-            grouped = {wanted: list(app.events_of(wanted))}
-        if not grouped[wanted]:
+            people = [wanted] if wanted is not None else list(app.person_ids())
+            grouped = {pid: list(app.events_of(pid)) for pid in people}
+        if wanted is not None and not grouped[wanted]:
             raise click.ClickException(f"no events for person {mask(wanted)}")
     if wanted is not None and wanted not in grouped:
         raise click.ClickException(f"no events for person {mask(wanted)}")

@@ -131,8 +131,12 @@ def _to_aware_datetime(value: Any) -> datetime:
             raise ValueError(f"expected an ISO datetime with offset, got {value!r}") from None
     if not isinstance(value, datetime):
         raise ValueError(f"expected an ISO datetime with offset, got {value!r}")
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValueError("recorded_at must carry a timezone offset")
+    if offset.seconds % 60 or offset.microseconds:
+        # ISO 8601 offsets are whole minutes; the canonical form would drop the rest.
+        raise ValueError(f"recorded_at offset must be whole minutes, got {offset}")
     return value
 
 
@@ -189,12 +193,17 @@ def _identity(value: Any) -> str:
 def _person(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"person id must be a string, got {value!r}")
+    if "\x00" in value:
+        # PostgreSQL text cannot hold NUL: refuse it on every backend alike.
+        raise ValueError("person id contains a NUL character")
     return validate_person_id(value)
 
 
 def _nonempty(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected a non-empty string, got {value!r}")
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
     return value.strip()
 
 
@@ -385,9 +394,42 @@ def parse_event(raw: Mapping[str, Any]) -> Event:
     if not isinstance(kind, str) or kind not in EVENT_MODELS:
         raise InvalidEvent("unknown_type", f"unknown event type {kind!r}", event_id)
     try:
-        return _EVENT_ADAPTER.validate_python(data)
+        event: Event = _EVENT_ADAPTER.validate_python(data)
     except ValidationError as exc:
         raise _invalid_from(exc, event_id) from None
+    if event.__pydantic_extra__:
+        _check_nesting(event.__pydantic_extra__, event_id)
+    return event
+
+
+MAX_NESTING = 100
+"""How deep unknown fields may nest lists and objects (the serialiser refuses ~250 levels)."""
+
+
+def _check_nesting(extra: dict[str, Any], event_id: str | None) -> None:
+    for name, value in extra.items():
+        if isinstance(value, dict | list) and _depth(value) > MAX_NESTING:
+            raise InvalidEvent(
+                "bad_value",
+                f"{name}: unknown field nested deeper than {MAX_NESTING} levels",
+                event_id,
+            )
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of lists and objects, iteratively (no recursion limit)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            if level > MAX_NESTING:
+                return level
+            stack.extend((child, level + 1) for child in item)
+    return deepest
 
 
 def _invalid_from(exc: ValidationError, event_id: str | None) -> InvalidEvent:

@@ -8,6 +8,7 @@ in arrival order, each with ``recorded_at`` filled in.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +16,9 @@ from typing import Any
 from ledger.application import StoredFact
 from ledger.events import event_to_record
 from ledger.person_id import mask
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+"""An ID-number-shaped run of characters inside a longer text (a note, a composite id)."""
 
 _COMMON = ("event_id", "person_id", "type", "date", "recorded_at")
 _HEADERS = ("#", "date", "type", "details", "event_id", "recorded_at")
@@ -34,7 +38,7 @@ def history_table(person_id: str, facts: Sequence[StoredFact]) -> str:
             fact.event.date.isoformat(),
             fact.event.type,
             _details(event_to_record(fact.event)),
-            fact.event.event_id,
+            _mask_text(fact.event.event_id),
             fact.event.recorded_at.isoformat(timespec="seconds") if fact.event.recorded_at else "",
         )
         for fact in facts
@@ -55,26 +59,20 @@ def _details(record: dict[str, Any]) -> str:
     for key, value in record.items():
         if key in _COMMON:
             continue
-        parts.append(f"{key}={_masked(value)}")
+        parts.append(f"{_mask_text(key)}={_masked(value)}")
     return ", ".join(parts)
+
+
+def _mask_text(text: str) -> str:
+    """Mask every ID number in ``text``, whole or embedded."""
+    return _ID_IN_TEXT.sub(lambda m: mask(m.group()), text)
 
 
 def _masked(value: Any) -> str:
     if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, dict | list):
-        return json.dumps(_mask_deep(value), ensure_ascii=False, separators=(",", ":"))
-    return json.dumps(value)
-
-
-def _mask_deep(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, dict):
-        return {k: _mask_deep(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask_deep(v) for v in value]
-    return value
+        return _mask_text(value)
+    # Numbers, lists and objects as JSON text, ID numbers masked wherever they appear.
+    return _mask_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
 def _width(text: str) -> int:

@@ -311,8 +311,23 @@ def _read_jsonl(path: Path) -> Iterator[_Line]:
                 error = InvalidEvent("invalid_json", f"not JSON: {_short(str(exc))}")
                 yield _Line(number, text, None, error)
                 continue
+            if "\\u" in text and _has_lone_surrogate(record):
+                # Valid JSON ("\ud800") but not text: it could be neither hashed nor stored.
+                error = InvalidEvent("invalid_json", "unpaired surrogate escape in a string")
+                yield _Line(number, text, None, error)
+                continue
             event, problem = _parse(record)
             yield _Line(number, text, event, problem)
+
+
+def _has_lone_surrogate(record: Any) -> bool:
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except (ValueError, RecursionError):
+        return False  # not a surrogate problem; validation decides
+    return False
 
 
 def detect_encoding(path: Path) -> str:

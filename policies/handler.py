@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from ledger.events import Paid, Refunded, sort_key
-from policies.calendar import year_end
+from ledger.events import Event, Paid, Refunded, sort_key
+from policies.calendar import next_month_start, year_end
 from policies.person import PersonFacts
 from policies.rules import Step
 from policies.rules.continuity import Continuity, continuity
@@ -218,7 +218,30 @@ def evaluate_year(
     outcome.enrolled = True
     outcome.continuity = cont
     outcome.coverage = _coverage(outcome, facts, start, year_end(year))
+    outcome.steps.extend(_identity_changes(facts, year, paid))
     return outcome
+
+
+def _identity_changes(facts: PersonFacts, year: int, paid: Paid) -> list[Step]:
+    """ID-change: an identity granted or revoked during the coverage year, after the enrolling
+    payment, takes effect for benefits from the first of the next month; the contribution and
+    subsidy already decided stay as they are (SUB-frozen)."""
+    steps = []
+    for span in facts.identities:
+        changes: list[tuple[date, str, Event]] = [(span.granted.date, "granted", span.granted)]
+        if span.revoked_on is not None and span.revoked_by is not None:
+            changes.append((span.revoked_on, "revoked", span.revoked_by))
+        for day, what, event in changes:
+            if day.year == year and day > paid.date:
+                steps.append(
+                    Step(
+                        "ID-change",
+                        f"{span.identity} {what} {day}: for benefits from "
+                        f"{next_month_start(day)}; contribution and subsidy unchanged",
+                        event,
+                    )
+                )
+    return steps
 
 
 def _choose(

@@ -81,6 +81,10 @@ class Parameters(BaseModel):
     ``unknown``); identities not listed get no subsidy in this version."""
     subsidy_modes: dict[Identity, SubsidyMode] = Field(default_factory=dict)
     """SUB-mode: identity → ``deducted`` (资助) or ``reimbursed`` (先缴后补); default deducted."""
+    recognised_after_payment: Literal["none", "reimbursed"] = "none"
+    """An identity recognised by the cutoff but after the person paid the full standard in the
+    central window: ``reimbursed`` gives the subsidy back (SX24 §四(一) 系统内未标识但已全额参保
+    缴费的人员，由各统筹区落实资助政策); ``none`` gives nothing for the year."""
     county_subsidies: dict[Region, dict[Identity, SubsidyAmount]] = Field(default_factory=dict)
     """County overrides of ``subsidies`` (AK25 §二(二): 紫阳县、白河县 keep a higher amount)."""
 

@@ -34,6 +34,8 @@ class PolicyRegistry:
     def __init__(self, versions: Iterable[PolicyVersion] = ()) -> None:
         self._by_id: dict[str, PolicyVersion] = {}
         self._by_key: dict[tuple[str, int], PolicyVersion] = {}
+        self._found: dict[tuple[str, int], PolicyVersion | None] = {}
+        """Memo of :meth:`find` (the fold asks once per person-year)."""
         for version in versions:
             self.add(version)
 
@@ -44,14 +46,22 @@ class PolicyRegistry:
             self._by_key.pop((old.region, old.coverage_year), None)
         self._by_id[version.id] = version
         self._by_key[(version.region, version.coverage_year)] = version
+        self._found.clear()
 
     def find(self, region: str, coverage_year: int) -> PolicyVersion | None:
         """The version for a person insured in ``region`` for ``coverage_year``, or ``None``."""
+        key = (region, coverage_year)
+        try:
+            return self._found[key]
+        except KeyError:
+            pass
+        found = None
         for code in ancestry(region):
-            version = self._by_key.get((code, coverage_year))
-            if version is not None:
-                return version
-        return None
+            found = self._by_key.get((code, coverage_year))
+            if found is not None:
+                break
+        self._found[key] = found
+        return found
 
     def get(self, version_id: str) -> PolicyVersion:
         try:

@@ -78,6 +78,22 @@ def decide_subsidy(
         for s in too_late
     ]
     if not eligible:
+        if p.recognised_after_payment == "reimbursed" and in_window(paid_on, p.central_window):
+            later = _recognised_after_payment(version, facts, region, paid_on)
+            if later is not None:
+                amount, span = later
+                steps.append(
+                    Step(
+                        "SUB-cutoff",
+                        f"{span.identity} recognised {span.recognized_on} (by the cutoff "
+                        f"{p.subsidy_cutoff}) after the full payment on {paid_on}: {amount} paid "
+                        "back (先缴后补)",
+                        span.granted,
+                    )
+                )
+                return SubsidyDecision(
+                    standard, amount, span.identity, "reimbursed", steps=tuple(steps)
+                )
         return SubsidyDecision(standard, ZERO, None, "none", steps=tuple(steps))
     if not in_window(paid_on, p.central_window):
         steps.append(
@@ -92,11 +108,11 @@ def decide_subsidy(
     known: list[tuple[Decimal, int, IdentitySpan]] = []
     unknown: list[IdentitySpan] = []
     for span in eligible:
-        amount = p.subsidy_for(span.identity, region)
-        if amount == UNKNOWN:
+        listed = p.subsidy_for(span.identity, region)
+        if listed == UNKNOWN:
             unknown.append(span)
-        elif isinstance(amount, Decimal):
-            known.append((amount, IDENTITY_CODES.index(span.identity), span))
+        elif isinstance(listed, Decimal):
+            known.append((listed, IDENTITY_CODES.index(span.identity), span))
     flags: tuple[str, ...] = ()
     if unknown and not any(amount >= standard for amount, _, _ in known):
         flags = ("subsidy_amount_unknown",)
@@ -131,3 +147,18 @@ def decide_subsidy(
         )
     )
     return SubsidyDecision(standard, amount, best.identity, mode, flags, tuple(steps))
+
+
+def _recognised_after_payment(
+    version: PolicyVersion, facts: PersonFacts, region: str, paid_on: date
+) -> tuple[Decimal, IdentitySpan] | None:
+    """The best subsidy identity granted after ``paid_on`` and recognised by the cutoff."""
+    cutoff = version.parameters.subsidy_cutoff
+    best: tuple[Decimal, IdentitySpan] | None = None
+    for span in facts.identities:
+        if not (paid_on < span.granted.date and span.recognized_on <= cutoff):
+            continue
+        listed = version.parameters.subsidy_for(span.identity, region)
+        if isinstance(listed, Decimal) and (best is None or listed > best[0]):
+            best = (listed, span)
+    return best

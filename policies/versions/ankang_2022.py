@@ -37,6 +37,7 @@ VERSION = build(
             {"dibao": "reimbursed", "monitored": "reimbursed", "returned_poverty": "reimbursed"},
             f"{N} §七(二) 先缴后补",
         ),
+        "recognised_after_payment": ("none", f"{N} (no such rule)"),
         "county_subsidies": ({}, f"{N} §四(一)2 (county tables may raise the floor)"),
         "central_window": (("2021-09-01", "2021-12-31"), f"{N} §五(一)"),
         "late_window": (None, f"{N} §五 (no 补缴期)"),

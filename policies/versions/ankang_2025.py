@@ -34,6 +34,7 @@ VERSION = build(
             f"{N} §二(二); 独女户 under 安卫函〔2023〕86号, amounts not in the sources",
         ),
         "subsidy_modes": ({}, f"{N} §二 (资助: 个人承担部分自行缴纳)"),
+        "recognised_after_payment": ("none", f"{N} (no such rule)"),
         "county_subsidies": (
             {},
             f"{N} §二(二) 目前高于200元的紫阳县、白河县保持现行资助标准不变: 610924 and 610929 "

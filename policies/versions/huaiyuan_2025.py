@@ -42,6 +42,7 @@ VERSION = build(
             },
             f"{N} §二(二) 先缴后补",
         ),
+        "recognised_after_payment": ("none", f"{N} (no such rule)"),
         "county_subsidies": ({}, f"{N} §二(二)"),
         "central_window": (("2024-09-01", "2024-12-31"), f"{N} §三(一)"),
         "late_window": (("2025-01-01", "2025-02-28"), f"{N} §三(一) 外出务工人员"),

@@ -33,6 +33,10 @@ VERSION = build(
             "under 陕卫人口发〔2023〕36号, amounts not in the sources",
         ),
         "subsidy_modes": ({}, f"{N} §三(一) 享受资助后个人承担部分由参保人员自行缴纳"),
+        "recognised_after_payment": (
+            "reimbursed",
+            f"{N} §四(一) 系统内未标识但已全额参保缴费的人员",
+        ),
         "county_subsidies": ({}, f"{N} §三(一) (cities set the amount)"),
         "central_window": (("2023-09-01", "2023-12-20"), f"{N} §五(一)"),
         "late_window": (("2024-01-01", "2024-06-30"), f"{N} §五(二)"),

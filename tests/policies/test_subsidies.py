@@ -140,3 +140,29 @@ def test_county_subsidy_parameter_ziyang(tmp_path: Path) -> None:
     assert year["contribution"]["subsidy"] == "260.00" and year["enrolled"] is True
     hanbin = History("610902").grant("2024-01-01", "dibao").paid("2024-10-10", 2025, "200")
     assert hanbin.year(2025, registry)["contribution"]["subsidy"] == "200.00"
+
+
+def test_ID_change_in_the_year_is_traced_and_changes_nothing_paid() -> None:
+    h = History().grant("2024-02-01", "dibao").paid("2024-10-10", 2025, "200")
+    year = h.revoke("2025-05-10", "dibao").year(2025, explain=True)
+    assert year["contribution"]["subsidy"] == "200.00" and year["enrolled"] is True
+    [step] = [s for s in year["trace"] if s["rule"] == "ID-change"]
+    assert step["type"] == "identity_revoked" and "2025-06-01" in step["note"]
+    assert step["citation"] == "安医保发〔2024〕76号 §四(二)4(3)"
+
+
+def test_SUB_cutoff_sx24_recognised_after_full_payment_is_paid_back() -> None:
+    # SX24 §四(一): 系统内未标识但已全额参保缴费的人员，由各统筹区落实资助政策
+    h = History().paid("2023-10-10", 2024, "380").grant("2023-11-15", "dibao")
+    c = h.year(2024)["contribution"]
+    assert (c["subsidy"], c["subsidy_identity"], c["subsidy_mode"], c["individual_due"]) == (
+        "190.00",
+        "dibao",
+        "reimbursed",
+        "380.00",
+    )
+
+
+def test_SUB_cutoff_ak25_recognised_after_payment_gets_nothing_that_year() -> None:
+    h = History().paid("2024-10-10", 2025, "400").grant("2024-11-15", "dibao")
+    assert h.year(2025)["contribution"]["subsidy"] == "0.00"

@@ -1,0 +1,162 @@
+"""Shared test data and helpers: valid events of every type, ID numbers, file writers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ledger.person_id import check_digit
+
+PERSON = "610902197003051215"
+"""A valid ID number (汉滨区, born 1970-03-05)."""
+OTHER = "610924196508123425"
+BAD_CHECK = "610902197003051210"
+"""PERSON with a wrong check digit."""
+
+
+def id_number(body17: str) -> str:
+    """A valid 18-character ID number from its first 17 digits."""
+    return body17 + check_digit(body17)
+
+
+NEWBORN = id_number("61090220250110001")
+"""Ends in X."""
+
+# One valid example of every event type of INTERCHANGE.md, all for PERSON (NEWBORN for
+# ``born``), in an order the ledger accepts (registration first, death last).
+VALID: dict[str, dict[str, Any]] = {
+    "registered": {
+        "event_id": "v-registered",
+        "person_id": PERSON,
+        "type": "registered",
+        "date": "2018-01-01",
+        "region": "610902",
+        "birth_date": "1970-03-05",
+    },
+    "region_changed": {
+        "event_id": "v-region_changed",
+        "person_id": PERSON,
+        "type": "region_changed",
+        "date": "2019-05-01",
+        "region": "610924",
+    },
+    "identity_granted": {
+        "event_id": "v-identity_granted",
+        "person_id": PERSON,
+        "type": "identity_granted",
+        "date": "2023-03-01",
+        "identity": "dibao",
+        "recognized_on": "2023-02-20",
+    },
+    "paid": {
+        "event_id": "v-paid",
+        "person_id": PERSON,
+        "type": "paid",
+        "date": "2024-10-10",
+        "coverage_year": 2025,
+        "amount": "400",
+        "purpose": "contribution",
+        "receipt_id": "R-2024-0101",
+        "channel": "tax_app",
+    },
+    "refunded": {
+        "event_id": "v-refunded",
+        "person_id": PERSON,
+        "type": "refunded",
+        "date": "2024-12-01",
+        "coverage_year": 2025,
+        "amount": "150.5",
+        "reason": "employee_insurance",
+    },
+    "identity_revoked": {
+        "event_id": "v-identity_revoked",
+        "person_id": PERSON,
+        "type": "identity_revoked",
+        "date": "2025-01-01",
+        "identity": "dibao",
+    },
+    "employee_insurance_started": {
+        "event_id": "v-employee_insurance_started",
+        "person_id": PERSON,
+        "type": "employee_insurance_started",
+        "date": "2025-02-01",
+    },
+    "employee_insurance_stopped": {
+        "event_id": "v-employee_insurance_stopped",
+        "person_id": PERSON,
+        "type": "employee_insurance_stopped",
+        "date": "2025-03-01",
+    },
+    "reimbursed": {
+        "event_id": "v-reimbursed",
+        "person_id": PERSON,
+        "type": "reimbursed",
+        "date": "2025-06-01",
+        "year": 2025,
+        "fund_amount": "1860.50",
+        "critical_illness_amount": "0",
+        "reward_used": False,
+    },
+    "died": {
+        "event_id": "v-died",
+        "person_id": PERSON,
+        "type": "died",
+        "date": "2025-06-30",
+        "recorded_at": "2025-07-03T09:30:00+08:00",
+    },
+    "born": {
+        "event_id": "v-born",
+        "person_id": NEWBORN,
+        "type": "born",
+        "date": "2025-01-10",
+        "region": "610902",
+        "guardian_id": PERSON,
+    },
+}
+
+
+def registered(person_id: str = PERSON, event_id: str | None = None, **fields: Any) -> dict:
+    """A ``registered`` event for ``person_id``."""
+    return {
+        "event_id": event_id or f"reg-{person_id}",
+        "person_id": person_id,
+        "type": "registered",
+        "date": "2018-01-01",
+        "region": "610902",
+        "birth_date": "1970-03-05",
+        **fields,
+    }
+
+
+def paid(event_id: str, person_id: str = PERSON, year: int = 2025, amount: str = "400", **f: Any):
+    """A ``paid`` contribution."""
+    return {
+        "event_id": event_id,
+        "person_id": person_id,
+        "type": "paid",
+        "date": f"{year - 1}-10-10",
+        "coverage_year": year,
+        "amount": amount,
+        **f,
+    }
+
+
+def write_jsonl(path: Path, lines: Iterable[dict[str, Any] | str]) -> Path:
+    """One line per item: dicts as JSON, strings as they are."""
+    with open(path, "w", encoding="utf-8") as f:
+        for line in lines:
+            text = line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)
+            f.write(text + "\n")
+    return path
+
+
+def read_rejects(path: Path) -> list[dict[str, Any]]:
+    """The records of ``FILE.rejects.jsonl`` for ``path`` (empty when there is none)."""
+    rejects = path.with_name(path.name + ".rejects.jsonl")
+    if not rejects.exists():
+        return []
+    # Split on "\n" only: U+0085 or U+2028 inside a JSON string is not a line break.
+    text = rejects.read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.split("\n") if line]

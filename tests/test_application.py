@@ -1,0 +1,217 @@
+"""The ledger application on both backends: append, invariants, reading back, atomicity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ledger.aggregate import Resident, resident_id
+from ledger.application import LedgerApp, open_ledger
+from ledger.events import EventBase, parse_event
+from ledger.store import InvalidDatabase, persistence_env
+from tests.support import NEWBORN, OTHER, PERSON, VALID, paid, registered
+
+
+def events(*records: dict[str, Any]) -> list[EventBase]:
+    return [parse_event(r) for r in records]
+
+
+def statuses(app: LedgerApp, *records: dict[str, Any]) -> list[str]:
+    return [o.reason or o.status for o in app.append(events(*records))]
+
+
+REG = registered(PERSON, "r-1")
+
+
+def refund(event_id: str, amount: str, year: int = 2025, reason: str = "other") -> dict:
+    return {
+        **VALID["refunded"],
+        "event_id": event_id,
+        "amount": amount,
+        "coverage_year": year,
+        "reason": reason,
+    }
+
+
+def test_every_type_is_stored_and_read_back(app: LedgerApp) -> None:
+    order = [
+        "registered",
+        "region_changed",
+        "identity_granted",
+        "paid",
+        "refunded",
+        "identity_revoked",
+        "employee_insurance_started",
+        "employee_insurance_stopped",
+        "reimbursed",
+        "died",
+    ]
+    batch = events(*(VALID[k] for k in order), VALID["born"])
+    assert [o.status for o in app.append(batch)] == ["stored"] * 11
+    got = app.events_of(PERSON)
+    assert [e.type for e in got] == order
+    for original, stored in zip(batch, got, strict=False):
+        if original.recorded_at is None:
+            assert stored.recorded_at is not None and stored.recorded_at.utcoffset() is not None
+            stored = stored.model_copy(update={"recorded_at": None})
+        assert stored == original
+    assert app.events_of(NEWBORN) == [
+        batch[-1].model_copy(update={"recorded_at": app.events_of(NEWBORN)[0].recorded_at})
+    ]
+    assert app.count_events() == 11
+    assert list(app.person_ids()) == sorted([PERSON, NEWBORN])
+
+
+def test_defaulted_recorded_at_is_the_storage_time(app: LedgerApp) -> None:
+    before = datetime.now(UTC)
+    app.append(events(REG))
+    after = datetime.now(UTC)
+    [event] = app.events_of(PERSON)
+    assert event.recorded_at is not None
+    assert before - timedelta(seconds=1) <= event.recorded_at <= after + timedelta(seconds=1)
+    [fact] = app.history(PERSON)
+    assert fact.stored_at == event.recorded_at and fact.position == 1
+
+
+def test_source_recorded_at_is_kept(app: LedgerApp) -> None:
+    app.append(events({**REG, "recorded_at": "2017-12-30T16:00:00+08:00"}))
+    [event] = app.events_of(PERSON)
+    assert event.recorded_at == datetime(2017, 12, 30, 8, tzinfo=UTC)
+    assert event.recorded_at.utcoffset() == timedelta(hours=8)
+
+
+def test_append_is_idempotent_and_detects_conflicts(app: LedgerApp) -> None:
+    assert statuses(app, REG, paid("p-1")) == ["stored", "stored"]
+    assert statuses(app, REG, paid("p-1"), paid("p-1", amount="1")) == [
+        "present",
+        "present",
+        "conflict",
+    ]
+    assert app.count_events() == 2
+
+
+def test_first_event_must_register(app: LedgerApp) -> None:
+    assert statuses(app, paid("p-1")) == ["not_registered"]
+    assert statuses(app, {**VALID["died"], "event_id": "d"}) == ["not_registered"]
+    assert app.count_events() == 0
+    assert list(app.person_ids()) == []
+    assert app.events_of(PERSON) == []
+    assert app.resident(PERSON) is None
+
+
+@pytest.mark.parametrize("again", ["registered", "born"])
+def test_registering_twice(app: LedgerApp, again: str) -> None:
+    second = {**VALID[again], "event_id": "again", "person_id": PERSON}
+    assert statuses(app, REG, second) == ["stored", "already_registered"]
+
+
+def test_born_registers(app: LedgerApp) -> None:
+    assert statuses(app, VALID["born"], paid("p-n", person_id=NEWBORN)) == ["stored", "stored"]
+
+
+def test_nothing_but_a_death_refund_after_death(app: LedgerApp) -> None:
+    died = {**VALID["died"], "event_id": "d-1"}
+    assert statuses(app, REG, paid("p-1"), died) == ["stored"] * 3
+    # Dated after the death (2025-06-30): refused, whatever the type.
+    later = [
+        {**VALID[k], "event_id": f"late-{k}", "date": "2025-07-01"}
+        for k in VALID
+        if k not in ("born", "registered")
+    ]
+    assert statuses(app, *later) == ["after_death"] * len(later)
+    assert statuses(app, {**refund("rf-other", "10"), "date": "2025-07-01"}) == ["after_death"]
+    assert statuses(app, refund("rf-death", "400", reason="death")) == ["stored"]
+    # Dated on or before the death but arriving after it (any date order): stored.
+    assert statuses(app, {**VALID["identity_granted"], "event_id": "early"}) == ["stored"]
+    # The registering events are refused too (after_death is checked first).
+    assert statuses(app, {**REG, "event_id": "r-2", "date": "2025-07-01"}) == ["after_death"]
+
+
+def test_refund_never_exceeds_payment_per_year(app: LedgerApp) -> None:
+    assert (
+        statuses(
+            app,
+            REG,
+            paid("p-25", year=2025, amount="400"),
+            paid("p-25r", year=2025, amount="0.50", purpose="repair"),
+            paid("p-26", year=2026, amount="100"),
+        )
+        == ["stored"] * 4
+    )
+    assert statuses(app, refund("a", "300")) == ["stored"]
+    assert statuses(app, refund("b", "100.51")) == ["refund_exceeds_payment"]
+    assert statuses(app, refund("c", "100.50"), refund("d", "0.01")) == [
+        "stored",
+        "refund_exceeds_payment",
+    ]
+    assert statuses(app, refund("e", "1", year=2024)) == ["refund_exceeds_payment"]
+    assert statuses(app, refund("f", "100", year=2026)) == ["stored"]
+    resident = app.resident(PERSON)
+    assert resident is not None
+    assert resident.paid_for(2025) == Decimal("400.50")
+    assert resident.refunded_for(2025) == Decimal("400.50")
+
+
+def test_rules_hold_across_batches_and_reopening(ledger_db: str) -> None:
+    """The invariant state comes from the resident-state table in later batches and in
+    another process: it must agree with a replay of the events."""
+    with open_ledger(ledger_db) as app:
+        app.append(events(REG, paid("p-1", amount="400")))
+        app.append(events(refund("a", "150")))
+    with open_ledger(ledger_db) as app:
+        assert statuses(app, refund("b", "250.01")) == ["refund_exceeds_payment"]
+        assert statuses(app, refund("b", "250"), {**VALID["died"], "event_id": "d"}) == [
+            "stored",
+            "stored",
+        ]
+    with open_ledger(ledger_db) as app:
+        assert statuses(app, paid("p-2", year=2026)) == ["after_death"]
+        replayed = app.resident(PERSON)
+        assert replayed is not None
+        [(_, _, version, state)] = app.ledger_recorder.select_resident_states([resident_id(PERSON)])
+        compact = Resident.from_compact_state(resident_id(PERSON), version, state)
+        assert version == replayed.version == 5
+        assert compact.paid == replayed.paid
+        assert compact.refunded == replayed.refunded
+        assert compact.died_on == replayed.died_on
+        assert compact.person_id == replayed.person_id == PERSON
+
+
+def test_read_log_in_arrival_order(app: LedgerApp) -> None:
+    app.append(events(REG, registered(OTHER, "r-2"), paid("p-1")))
+    app.append(events(paid("p-2", person_id=OTHER), paid("p-3", year=2026)))
+    log = app.read_log(1, 100)
+    assert [e.event_id for _, e in log] == ["r-1", "r-2", "p-1", "p-2", "p-3"]
+    ids = [n for n, _ in log]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert app.recorder.max_notification_id() == ids[-1]
+    assert [e.event_id for _, e in app.read_log(ids[2], 2)] == ["p-1", "p-2"]
+    assert app.read_log(ids[-1] + 1, 10) == []
+
+
+def test_rejected_events_leave_no_trace(app: LedgerApp) -> None:
+    app.append(events(REG))
+    before = app.recorder.max_notification_id()
+    assert statuses(app, paid("p-x", person_id=OTHER)) == ["not_registered"]
+    assert app.recorder.max_notification_id() == before
+    assert app.ledger_recorder.select_fingerprints(["p-x"]) == {}
+
+
+def test_resident_id_is_deterministic() -> None:
+    assert resident_id(PERSON) == resident_id(PERSON.lower())
+    assert resident_id(PERSON) != resident_id(OTHER)
+    assert str(resident_id(NEWBORN)) == str(resident_id(NEWBORN[:-1] + "x"))
+
+
+def test_persistence_env() -> None:
+    assert persistence_env("x.db")["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    env = persistence_env("postgresql://u:secret@db.example:6543/ledger?connect_timeout=3")
+    assert env["POSTGRES_HOST"] == "db.example" and env["POSTGRES_PORT"] == "6543"
+    assert env["POSTGRES_USER"] == "u" and env["POSTGRES_PASSWORD"] == "secret"
+    assert env["POSTGRES_DBNAME"] == "ledger" and env["POSTGRES_CONNECT_TIMEOUT"] == "3"
+    for bad in ("mysql://x/y", "", "postgresql://host:5432/"):
+        with pytest.raises(InvalidDatabase):
+            persistence_env(bad)

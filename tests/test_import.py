@@ -1,0 +1,483 @@
+"""Import through ``ledger.importer`` on both backends: rejects, idempotency, CSV, interruption."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ledger.importer as importer
+from ledger.application import LedgerApp
+from ledger.events import REJECT_REASONS
+from ledger.importer import (
+    ImportFileError,
+    ImportInterrupted,
+    detect_encoding,
+    import_file,
+    import_files,
+    rejects_path_for,
+)
+from tests.support import (
+    BAD_CHECK,
+    NEWBORN,
+    OTHER,
+    PERSON,
+    VALID,
+    paid,
+    read_rejects,
+    registered,
+    write_jsonl,
+)
+
+Line = dict[str, Any] | str
+
+REG = registered(PERSON, "r-1")
+PAY = paid("p-1", amount="400")
+LATER = paid("p-later", year=2026)
+
+# reason → (lines before, the bad line, lines after); every good line must be stored.
+CASES: dict[str, tuple[list[Line], Line, list[Line]]] = {
+    "invalid_json": ([REG], '{"event_id": "x-1", "person_id": "P", "type": "died"', [PAY]),
+    "missing_field": ([REG], {k: v for k, v in paid("x-2").items() if k != "date"}, [PAY]),
+    "unknown_type": ([REG], {**paid("x-3"), "type": "transferred"}, [PAY]),
+    "unknown_identity": (
+        [REG],
+        {**VALID["identity_granted"], "event_id": "x-4", "identity": "vip"},
+        [PAY],
+    ),
+    "bad_check_digit": ([REG], paid("x-5", person_id=BAD_CHECK), [PAY]),
+    "bad_amount": ([REG], paid("x-6", amount="-400"), [PAY]),
+    "unknown_region": ([], registered(PERSON, "x-7", region="110000"), [REG, PAY]),
+    "bad_date": ([REG], {**paid("x-8"), "date": "2024-02-30"}, [PAY]),
+    "bad_value": ([REG], {**paid("x-9"), "purpose": "gift"}, [PAY]),
+    "not_registered": ([REG], paid("x-10", person_id=OTHER), [PAY]),
+    "already_registered": ([REG], registered(PERSON, "x-11", region="610924"), [PAY]),
+    "after_death": (
+        [REG, PAY, {**VALID["died"], "event_id": "d-1"}],
+        paid("x-12", year=2026),
+        [{**VALID["refunded"], "event_id": "rf-1", "reason": "death", "amount": "400"}],
+    ),
+    "refund_exceeds_payment": (
+        [REG, PAY, {**VALID["refunded"], "event_id": "rf-2", "amount": "300"}],
+        {**VALID["refunded"], "event_id": "x-13", "amount": "100.01"},
+        [{**VALID["refunded"], "event_id": "rf-3", "amount": "100"}],
+    ),
+    "conflict": ([REG, PAY], paid("p-1", amount="380"), [LATER]),
+}
+
+
+def event_id_of(line: Line) -> str | None:
+    return line.get("event_id") if isinstance(line, dict) else None
+
+
+def stored_ids(app: LedgerApp, *persons: str) -> list[str]:
+    return [e.event_id for p in persons or (PERSON,) for e in app.events_of(p)]
+
+
+def test_every_reject_reason_has_a_case() -> None:
+    # bad_row is CSV-only: see test_csv_bad_row.
+    assert set(CASES) | {"bad_row"} == set(REJECT_REASONS)
+
+
+@pytest.mark.parametrize("reason", sorted(CASES))
+def test_reject_reason(app: LedgerApp, tmp_path: Path, reason: str) -> None:
+    before, bad, after = CASES[reason]
+    path = write_jsonl(tmp_path / "events.jsonl", [*before, bad, *after])
+    summary = import_file(app, path)
+
+    good = [line for line in [*before, *after] if isinstance(line, dict)]
+    assert (summary.stored, summary.present, summary.rejected) == (len(good), 0, 1)
+    assert summary.reasons == {reason: 1}
+    assert summary.rejects_path == rejects_path_for(path)
+    [reject] = read_rejects(path)
+    raw = bad if isinstance(bad, str) else json.dumps(bad, ensure_ascii=False)
+    assert reject["line"] == len(before) + 1
+    assert reject["reason"] == reason
+    assert reject["raw"] == raw
+    assert reject["message"]
+    if reason != "invalid_json":
+        assert reject["event_id"] == event_id_of(bad)
+    # The good lines around the bad one are stored, in file order.
+    assert stored_ids(app) == [event_id_of(line) for line in good]
+    assert app.count_events() == len(good)
+
+
+def test_all_reasons_in_one_file(app: LedgerApp, tmp_path: Path) -> None:
+    """One file mixing every JSONL reject with good lines and blank lines: line numbers count
+    every physical line, good lines are all stored, rejects are in line order."""
+    lines: list[Line] = [REG, PAY]
+    expected: list[tuple[int, str]] = []
+    for n, reason in enumerate(sorted(CASES)):
+        _, bad, _ = CASES[reason]
+        if reason == "after_death":
+            continue  # the death would also reject the following cases
+        if isinstance(bad, dict) and bad.get("event_id", "").startswith("x-"):
+            bad = {**bad, "event_id": f"{bad['event_id']}-{n}"}
+        if reason == "refund_exceeds_payment":
+            bad = {**bad, "amount": "400.01"}  # nothing refunded yet in this file
+        lines.append(bad)
+        expected.append((len(lines), reason))
+        lines.append("")
+    lines.append(LATER)
+    path = write_jsonl(tmp_path / "mixed.jsonl", lines)
+    summary = import_file(app, path, batch_size=4)
+    rejects = read_rejects(path)
+    assert [(r["line"], r["reason"]) for r in rejects] == expected
+    assert summary.rejected == len(expected)
+    assert stored_ids(app) == ["r-1", "p-1", "p-later"]
+    assert summary.stored == 3
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"[1, 2, 3]",
+        b'"just a string"',
+        b"null",
+        b"\xff\xfe not utf-8",
+        b'{"event_id": "\\ud800", "person_id": "P", "type": "died", "date": "2024-01-01"}',
+        b'{"event_id": "s", "person_id": "P","type": "died", "date": "2024-01-01", "n": "\\udc00"}',
+        b"[" * 5000 + b"]" * 5000,
+    ],
+)
+def test_invalid_json_forms(app: LedgerApp, tmp_path: Path, bad: bytes) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(json.dumps(REG).encode() + b"\n" + bad + b"\n")
+    summary = import_file(app, path)
+    assert (summary.stored, summary.rejected) == (1, 1)
+    assert [(r["line"], r["reason"]) for r in read_rejects(path)] == [(2, "invalid_json")]
+
+
+def test_surrogate_pair_escapes_are_text(app: LedgerApp, tmp_path: Path) -> None:
+    path = tmp_path / "emoji.jsonl"
+    path.write_text(json.dumps({**REG, "note": "\U0001f600"}) + "\n", encoding="utf-8")
+    assert "\\ud83d\\ude00" in path.read_text()
+    assert import_file(app, path).stored == 1
+    assert app.events_of(PERSON)[0].note == "\U0001f600"  # type: ignore[attr-defined]
+
+
+def test_nul_in_ids_is_rejected_on_every_backend(app: LedgerApp, tmp_path: Path) -> None:
+    # PostgreSQL text cannot hold NUL; it used to abort the whole import there.
+    path = write_jsonl(
+        tmp_path / "nul.jsonl",
+        [registered("P\x001", "n-1"), registered("P1", "n\x002"), REG],
+    )
+    summary = import_file(app, path)
+    assert (summary.stored, summary.rejected) == (1, 2)
+    assert [r["reason"] for r in read_rejects(path)] == ["bad_value", "bad_value"]
+
+
+def test_reimport_is_idempotent(app: LedgerApp, tmp_path: Path) -> None:
+    lines = [REG, PAY, VALID["born"], LATER, {**VALID["died"], "event_id": "d-9"}]
+    path = write_jsonl(tmp_path / "events.jsonl", lines)
+    first = import_file(app, path)
+    assert (first.stored, first.present, first.rejected) == (5, 0, 0)
+    assert not rejects_path_for(path).exists()
+    log = app.read_log(1, 100)
+    second = import_file(app, path)
+    assert (second.stored, second.present, second.rejected) == (0, 5, 0)
+    assert "0 stored, 5 already present, 0 rejected" in second.describe()
+    assert app.read_log(1, 100) == log
+    assert app.count_events() == 5
+
+
+def test_same_content_in_another_form_is_present_not_conflict(
+    app: LedgerApp, tmp_path: Path
+) -> None:
+    a = write_jsonl(tmp_path / "a.jsonl", [REG, PAY])
+    # Same facts, other spelling: amount with decimals, year as a string, keys reordered.
+    same = {**dict(reversed(list(PAY.items()))), "amount": "400.00", "coverage_year": "2025"}
+    b = write_jsonl(tmp_path / "b.jsonl", [same])
+    first, second = import_files(app, [a, b])
+    assert (first.stored, second.present, second.rejected) == (2, 1, 0)
+
+
+def test_conflict_across_files_and_within_a_batch(app: LedgerApp, tmp_path: Path) -> None:
+    a = write_jsonl(tmp_path / "a.jsonl", [REG, PAY])
+    changed_amount = paid("p-1", amount="380")
+    changed_extra = {**PAY, "channel": "bank"}
+    added_recorded_at = {**PAY, "recorded_at": "2024-10-10T08:00:00+08:00"}
+    twice = paid("p-2", amount="100")
+    twice_other = paid("p-2", amount="200")
+    b = write_jsonl(
+        tmp_path / "b.jsonl", [changed_amount, changed_extra, added_recorded_at, twice, twice_other]
+    )
+    _, summary = import_files(app, [a, b])
+    assert (summary.stored, summary.present, summary.rejected) == (1, 0, 4)
+    rejects = read_rejects(b)
+    assert [(r["line"], r["reason"], r["event_id"]) for r in rejects] == [
+        (1, "conflict", "p-1"),
+        (2, "conflict", "p-1"),
+        (3, "conflict", "p-1"),
+        (5, "conflict", "p-2"),
+    ]
+    stored = {e.event_id: e for e in app.events_of(PERSON)}
+    assert str(stored["p-1"].amount) == "400.00"  # type: ignore[attr-defined]
+    assert str(stored["p-2"].amount) == "100.00"  # type: ignore[attr-defined]
+
+
+def test_duplicate_line_in_one_file_is_present(app: LedgerApp, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "dup.jsonl", [REG, PAY, PAY])
+    summary = import_file(app, path, batch_size=2)
+    assert (summary.stored, summary.present, summary.rejected) == (2, 1, 0)
+
+
+def test_rejects_file_is_replaced_on_every_run(app: LedgerApp, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "events.jsonl", [REG, paid("x", amount="oops")])
+    import_file(app, path)
+    assert len(read_rejects(path)) == 1
+    write_jsonl(path, [REG, PAY])
+    summary = import_file(app, path)
+    assert (summary.stored, summary.present, summary.rejected) == (1, 1, 0)
+    assert not rejects_path_for(path).exists()
+
+
+def test_rejected_events_are_not_remembered(app: LedgerApp, tmp_path: Path) -> None:
+    """A line rejected for a rule is not an idempotency key: once the person is registered,
+    the same event is stored."""
+    early = write_jsonl(tmp_path / "early.jsonl", [PAY])
+    assert import_file(app, early).reasons == {"not_registered": 1}
+    fixed = write_jsonl(tmp_path / "fixed.jsonl", [REG, PAY])
+    assert import_file(app, fixed).stored == 2
+
+
+# ---------------------------------------------------------------- CSV
+
+
+CSV_HEADER = "event_id,person_id,type,date,region,birth_date,coverage_year,amount,channel,经办机构"
+
+
+def csv_rows() -> list[str]:
+    return [
+        CSV_HEADER,
+        f"c-1,{PERSON},registered,2019-01-01,610928,1970-03-05,,,,旬阳市医保中心",
+        f"c-2,{PERSON},paid,2024-10-08,,,2025,400.00,柜台,旬阳市医保中心",
+        f'c-3,{PERSON},paid,2025-10-08,,,2026,"400",村委会,"旬阳市,医保中心"',
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_encodings(app: LedgerApp, tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes("\r\n".join(csv_rows()).encode(encoding) + b"\r\n")
+    if encoding == "gb18030":
+        with pytest.raises(UnicodeDecodeError):
+            path.read_bytes().decode("utf-8")
+        assert detect_encoding(path) == "gb18030"
+    else:
+        assert detect_encoding(path) == "utf-8-sig"
+    summary = import_file(app, path)
+    assert (summary.stored, summary.rejected) == (3, 0)
+    events = app.events_of(PERSON)
+    assert [e.event_id for e in events] == ["c-1", "c-2", "c-3"]
+    records = [e.model_dump() for e in events]
+    assert records[0]["经办机构"] == "旬阳市医保中心"
+    assert records[1]["channel"] == "柜台"
+    assert records[2]["经办机构"] == "旬阳市,医保中心"
+    # Empty cells are absent fields, not empty strings.
+    assert "channel" not in records[0] and "amount" not in records[0]
+    # The same rows as JSON Lines are the same events: nothing new, no conflict.
+    jsonl = write_jsonl(
+        tmp_path / "same.jsonl",
+        [
+            {
+                k: v
+                for k, v in e.model_dump(mode="json").items()
+                if k != "recorded_at" and v is not None
+            }
+            for e in events
+        ],
+    )
+    again = import_file(app, jsonl)
+    assert (again.present, again.rejected) == (3, 0)
+
+
+def test_csv_with_explicit_encoding(app: LedgerApp, tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"  # not .csv: sniffed as CSV since it does not start with {
+    path.write_bytes("\n".join(csv_rows()).encode("gb18030"))
+    summary = import_file(app, path, encoding="gb18030")
+    assert summary.stored == 3
+    with pytest.raises(ImportFileError):
+        import_file(app, path, encoding="utf-8")
+
+
+def test_example_gb18030_file(app: LedgerApp, tmp_path: Path) -> None:
+    source = Path(__file__).parent.parent / "examples" / "legacy_gb18030.csv"
+    path = tmp_path / source.name
+    path.write_bytes(source.read_bytes())
+    summary = import_file(app, path)
+    assert (summary.stored, summary.rejected) == (3, 0)
+    [first, *_] = app.events_of("610928198002021119")
+    assert first.model_dump()["经办机构"] == "旬阳市医保中心"
+
+
+def test_csv_bad_row_and_line_numbers(app: LedgerApp, tmp_path: Path) -> None:
+    rows = csv_rows()
+    lines = [
+        rows[0],
+        rows[1],
+        "c-9,too,few",  # line 3: bad_row
+        "",  # blank: skipped
+        f'c-4,{PERSON},paid,2022-10-08,,,2023,380,"multi\nline",x',  # lines 5-6, stored
+        f"c-5,{PERSON},paid,2022-10-09,,,2023,-1,,",  # line 7: bad_amount
+        rows[2],  # line 8
+    ]
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = import_file(app, path)
+    assert (summary.stored, summary.rejected) == (3, 2)
+    assert [(r["line"], r["reason"]) for r in read_rejects(path)] == [
+        (3, "bad_row"),
+        (7, "bad_amount"),
+    ]
+    assert read_rejects(path)[0]["raw"] == "c-9,too,few"
+    assert [e.event_id for e in app.events_of(PERSON)] == ["c-1", "c-4", "c-2"]
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("person_id,type,date\nP,died,2024-01-01\n", "event_id"),
+        ("event_id,person_id,type,date,date\n", "twice"),
+    ],
+)
+def test_csv_without_usable_header(
+    app: LedgerApp, tmp_path: Path, content: str, problem: str
+) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ImportFileError, match=problem):
+        import_file(app, path)
+
+
+def test_jsonl_with_bom_and_crlf(app: LedgerApp, tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    body = "\r\n".join(json.dumps(x, ensure_ascii=False) for x in [REG, PAY]) + "\r\n"
+    path.write_bytes(codecs.BOM_UTF8 + body.encode("utf-8"))
+    assert import_file(app, path).stored == 2
+
+
+# ---------------------------------------------------------------- interruption
+
+
+def generated(n: int) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    for i in range(n // 4):
+        pid = f"P-{i:05d}"
+        lines.append(registered(pid, f"g-{i}-r"))
+        lines.extend(paid(f"g-{i}-{y}", person_id=pid, year=y) for y in (2024, 2025, 2026))
+    return lines
+
+
+def failing_after(count: int, exc: BaseException):  # type: ignore[no-untyped-def]
+    real = importer._read_lines
+
+    def read(path: Path, encoding: str | None) -> Iterator[Any]:
+        for n, line in enumerate(real(path, encoding)):
+            if n == count:
+                raise exc
+            yield line
+
+    return read
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt(), OSError("disk went away")])
+def test_interrupted_import_keeps_whole_batches_and_rerun_completes(
+    app: LedgerApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: BaseException
+) -> None:
+    lines = generated(100)
+    path = write_jsonl(tmp_path / "big.jsonl", lines)
+    monkeypatch.setattr(importer, "_read_lines", failing_after(37, exc))
+    if isinstance(exc, KeyboardInterrupt):
+        with pytest.raises(ImportInterrupted) as info:
+            import_files(app, [path], batch_size=8)
+        [summary] = info.value.summaries
+        # Reported as stored: the four whole batches before the interruption, all of them kept.
+        assert summary.stored == 32
+    else:
+        with pytest.raises(OSError):
+            import_files(app, [path], batch_size=8)
+    assert app.count_events() == 32
+    stored = [event.event_id for _, event in app.read_log(1, 1000)]
+    assert stored == [line["event_id"] for line in lines[:32]]
+
+    monkeypatch.undo()
+    rerun = import_file(app, path, batch_size=8)
+    assert (rerun.stored, rerun.present, rerun.rejected) == (68, 32, 0)
+    assert [e.event_id for _, e in app.read_log(1, 1000)] == [x["event_id"] for x in lines]
+
+
+def test_failed_batch_stores_nothing_of_it(
+    app: LedgerApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure while a batch is being written leaves none of that batch behind."""
+    lines = generated(40)
+    path = write_jsonl(tmp_path / "big.jsonl", lines)
+    real = app._record
+    calls = {"n": 0}
+
+    def record_then_fail(processing_event):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            processing_event.saved_kwargs["ledger_index"] = [
+                *processing_event.saved_kwargs["ledger_index"],
+                processing_event.saved_kwargs["ledger_index"][0],  # duplicate key: DB refuses
+            ]
+        return real(processing_event)
+
+    monkeypatch.setattr(app, "_record", record_then_fail)
+    monkeypatch.setattr(app, "write_attempts", 1)
+    with pytest.raises(Exception):  # noqa: B017 - the backend's own integrity error
+        import_file(app, path, batch_size=10)
+    assert app.count_events() == 20
+    assert len(app.read_log(1, 1000)) == 20
+    monkeypatch.undo()
+    rerun = import_file(app, path, batch_size=10)
+    assert (rerun.stored, rerun.present) == (20, 20)
+
+
+# ---------------------------------------------------------------- arrival order
+
+
+def test_out_of_date_order_keeps_arrival_order_and_business_date(
+    app: LedgerApp, tmp_path: Path
+) -> None:
+    grant = {**VALID["identity_granted"], "event_id": "ig-1"}  # 2023-03-01
+    first = write_jsonl(tmp_path / "tax-2025.jsonl", [REG, paid("p-2025", year=2025)])
+    second = write_jsonl(
+        tmp_path / "tax-2024.jsonl",
+        [paid("p-2024", year=2024), grant, paid("p-2026", year=2026)],
+    )
+    import_files(app, [first, second])
+    events = app.events_of(PERSON)
+    assert [e.event_id for e in events] == ["r-1", "p-2025", "p-2024", "ig-1", "p-2026"]
+    assert [str(e.date) for e in events] == [
+        "2018-01-01",
+        "2024-10-10",
+        "2023-10-10",
+        "2023-03-01",
+        "2025-10-10",
+    ]
+    history = app.history(PERSON)
+    assert [fact.position for fact in history] == [1, 2, 3, 4, 5]
+    stored_at = [fact.stored_at for fact in history]
+    assert stored_at == sorted(stored_at)
+    from ledger.events import sort_key
+
+    assert [e.event_id for e in sorted(events, key=sort_key)] == [
+        "r-1",
+        "ig-1",
+        "p-2024",
+        "p-2025",
+        "p-2026",
+    ]
+
+
+def test_newborn_and_guardian_are_separate_people(app: LedgerApp, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "b.jsonl", [VALID["born"], REG])
+    assert import_file(app, path).stored == 2
+    assert list(app.person_ids()) == sorted([PERSON, NEWBORN])
