@@ -48,6 +48,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +122,10 @@ def source_files(source: Path) -> list[Path]:
 
 
 def load_files(
-    app: LedgerApp, paths: Sequence[Path], *, progress: bool | None = None
+    app: LedgerApp,
+    paths: Sequence[Path],
+    *,
+    progress: bool | None = None,
 ) -> LoadReport:
     """Import ``paths`` in order (:func:`ledger.importer.import_files`: validation, rejects
     files, idempotency); :class:`ledger.importer.ImportInterrupted` on Ctrl-C."""
@@ -259,28 +264,33 @@ class _StageSink(_Sink):
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("BEGIN")
-        self.statements: list[tuple[str, list[str]]] = []
+        self.statements: list[tuple[str, Callable[[dict[str, Any]], Any], list[int]]] = []
         for table in TABLES:
             columns = [c.name for c in table.c]
             self.db.execute(f"CREATE TABLE {table.name} ({', '.join(columns)})")
+            # Only the money, date and boolean columns need sqlite_value: find them once.
+            typed = [
+                i for i, c in enumerate(table.c) if c.type.python_type in (Decimal, date, bool)
+            ]
             self.statements.append(
                 (
                     f"INSERT INTO {table.name} VALUES ({','.join('?' * len(columns))})",
-                    columns,
+                    itemgetter(*columns),
+                    typed,
                 )
             )
         self.done = False
 
     def write(self, persons: Sequence[PersonRows]) -> int:
-        for table, (statement, columns) in zip(TABLES, self.statements, strict=True):
-            self.db.executemany(
-                statement,
-                [
-                    [sqlite_value(row[c]) for c in columns]
-                    for person in persons
-                    for row in person.tables.get(table.name, ())
-                ],
-            )
+        for table, (statement, values_of, typed) in zip(TABLES, self.statements, strict=True):
+            batch = []
+            for person in persons:
+                for row in person.tables.get(table.name, ()):
+                    values = list(values_of(row))
+                    for i in typed:
+                        values[i] = sqlite_value(values[i])
+                    batch.append(values)
+            self.db.executemany(statement, batch)
         return _row_count(persons)
 
     def commit(self) -> None:
