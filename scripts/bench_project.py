@@ -14,7 +14,8 @@ The ratio catch-up / fold-only is the cost of reading and writing around the fol
 Usage::
 
     scripts/bench_project.py                      # 1,000,000 events (builds a ledger once)
-    scripts/bench_project.py --events 20000       # smoke size
+    scripts/bench_project.py --events 20000       # a small size
+    scripts/bench_project.py --smoke              # 5,000 events in a temporary directory
     scripts/bench_project.py --store ledger.db    # an existing ledger (SQLite or postgresql://)
 
 The generated ledger is kept in ``--workdir`` (default ``./bench-data``) and reused by later
@@ -25,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -80,7 +83,13 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("bench-data"))
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--pg", default=PG_URL, help="PostgreSQL for the target ('' to skip)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="5,000 events in a temporary directory (for CI)"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.events = 5_000
+        args.workdir = Path(tempfile.mkdtemp(prefix="bench-project-"))
 
     store = args.store or build_store(args.events, args.seed, args.workdir)
     registry = builtin_registry()
@@ -153,6 +162,8 @@ def main() -> None:
         rate = events / seconds
         print(f"{name:<24}{seconds:>10.1f}{rate:>12,.0f}{rate / fold_rate:>9.2f}")
     print(f"persons: {folded}")
+    if args.smoke:
+        shutil.rmtree(args.workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
