@@ -191,6 +191,10 @@ def describe(
             f"{_rate(replayed.persons, replayed.seconds)} persons/s)"
         )
         lines.append(
+            f"  partition tasks {replayed.task_seconds:.1f} s (all workers), "
+            f"copying partitions into the target {replayed.merge_seconds:.1f} s"
+        )
+        lines.append(
             f"checkpoint: {replayed.checkpoint_before} -> {replayed.checkpoint} "
             "(ledger project --to the same target continues from here)"
         )
