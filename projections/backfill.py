@@ -443,6 +443,10 @@ def project_partitions(
         stage_dir = None
         if target.dialect == "sqlite":
             assert target.path is not None
+            # Staging left by a killed backfill of this target (the lock we hold says no other
+            # backfill is using it).
+            for stale in target.path.parent.glob(f".{target.path.name}.backfill-*"):
+                shutil.rmtree(stale, ignore_errors=True)
             stage_dir = tempfile.mkdtemp(
                 prefix=f".{target.path.name}.backfill-", dir=target.path.parent
             )
