@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -114,11 +115,23 @@ _MONEY_RE = re.compile(r"^\d+(\.\d{1,2})?$")
 
 
 def _to_date(value: Any) -> date:
+    if isinstance(value, str):
+        return _iso_date(value)
     if isinstance(value, datetime):
         raise ValueError("expected a date, not a datetime")
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and _DATE_RE.match(value.strip()):
+    raise ValueError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
+
+
+# The import validates millions of fields drawn from few distinct values (dates, amounts,
+# person ids): the text → value functions are cached. Errors are raised, never cached.
+_CACHE_SIZE = 1 << 16
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _iso_date(value: str) -> date:
+    if _DATE_RE.match(value.strip()):
         return date.fromisoformat(value.strip())  # raises on 2025-02-30
     raise ValueError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
 
@@ -148,7 +161,16 @@ def _to_money(value: Any) -> Decimal:
         value = str(value)
     if isinstance(value, Decimal):
         value = format(value, "f")
-    if not isinstance(value, str) or not _MONEY_RE.match(value.strip()):
+    if not isinstance(value, str):
+        raise ValueError(
+            f"amount must be a non-negative decimal with at most two decimals, got {value!r}"
+        )
+    return _money_text(value)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _money_text(value: str) -> Decimal:
+    if not _MONEY_RE.match(value.strip()):
         raise ValueError(
             f"amount must be a non-negative decimal with at most two decimals, got {value!r}"
         )
@@ -193,6 +215,11 @@ def _identity(value: Any) -> str:
 def _person(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"person id must be a string, got {value!r}")
+    return _person_text(value)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _person_text(value: str) -> str:
     if "\x00" in value:
         # PostgreSQL text cannot hold NUL: refuse it on every backend alike.
         raise ValueError("person id contains a NUL character")
