@@ -30,7 +30,7 @@ from eventsourcing.persistence import Transcoding
 from eventsourcing.utils import get_topic
 
 from ledger.events import Died as DiedEvent
-from ledger.events import EventBase, InvalidEvent, Refunded, canonical_json
+from ledger.events import EventBase, InvalidEvent, Refunded, canonical_json, compact_json
 from ledger.events import Paid as PaidEvent
 from ledger.person_id import mask, validate_person_id
 
@@ -284,7 +284,7 @@ class Resident(Aggregate):
 
         Cheaper than a library snapshot (no event object, no transcoder pass): the bulk import
         writes one per touched person per batch and reads one per person it meets."""
-        return json.dumps(
+        return compact_json(
             {
                 "state_version": STATE_VERSION,
                 "person_id": self.person_id,
@@ -293,9 +293,7 @@ class Resident(Aggregate):
                 "refunded": {year: str(amount) for year, amount in self.refunded.items()},
                 "created_on": self.created_on.isoformat(),
                 "modified_on": self.modified_on.isoformat(),
-            },
-            separators=(",", ":"),
-            ensure_ascii=False,
+            }
         )
 
     @classmethod

@@ -42,9 +42,7 @@ def validate_person_id(person_id: str) -> str:
         person_id = person_id.upper()
         expected = check_digit(person_id[:17])
         if person_id[17] != expected:
-            raise InvalidPersonId(
-                f"bad ID check digit: {mask(person_id)} should end in {expected}"
-            )
+            raise InvalidPersonId(f"bad ID check digit: {mask(person_id)} should end in {expected}")
     return person_id
 
 

@@ -41,7 +41,7 @@ def test_history_covers_every_type() -> None:
     assert set(HISTORY) | {"born"} == set(EVENT_TYPES)
 
 
-@pytest.mark.parametrize("note", ["", "汉字 \"quoted\" \\ back\nslash \u2028 \x01 😀"])
+@pytest.mark.parametrize("note", ["", '汉字 "quoted" \\ back\nslash \u2028 \x01 😀'])
 def test_stored_bytes_and_state_match_the_library(app: LedgerApp, note: str) -> None:
     events = history(note)
     library = Resident.register(events[0])
@@ -49,9 +49,7 @@ def test_stored_bytes_and_state_match_the_library(app: LedgerApp, note: str) -> 
         library.record(event)
     domain_events = library.collect_events()
 
-    bulk = Resident.start(
-        resident_id(PERSON), domain_events[0].record, domain_events[0].timestamp
-    )
+    bulk = Resident.start(resident_id(PERSON), domain_events[0].record, domain_events[0].timestamp)
     assert bulk.version == 1
     for event, domain_event in zip(events[1:], domain_events[1:], strict=True):
         bulk.check(event)

@@ -223,9 +223,7 @@ def test_valid_sequences_round_trip(app: LedgerApp, data: Any) -> None:
         # The resident state the bulk path kept is the state a replay of the events gives.
         replayed = app.resident(person)
         assert replayed is not None
-        [(_, _, version, state)] = app.ledger_recorder.select_resident_states(
-            [resident_id(person)]
-        )
+        [(_, _, version, state)] = app.ledger_recorder.select_resident_states([resident_id(person)])
         assert (version, state) == (replayed.version, replayed.compact_state())
     log = [e for _, e in app.read_log(1, 1000)]
     assert [comparable(s, o) for s, o in zip(log, parsed, strict=True)] == parsed
