@@ -155,6 +155,8 @@ def _to_aware_datetime(value: Any) -> datetime:
 
 def _to_money(value: Any) -> Decimal:
     """Amounts are decimal strings, ≥ 0, with at most two decimals ("400", "60.5")."""
+    if type(value) is str:  # the usual case first
+        return _money_text(value)
     if isinstance(value, bool | float):
         raise ValueError(f"amount must be a decimal string, got {value!r}")
     if isinstance(value, int):
@@ -181,6 +183,8 @@ def _money_text(value: str) -> Decimal:
 
 
 def _to_year(value: Any) -> int:
+    if type(value) is int and 1990 <= value <= 2100:  # the usual case first
+        return value
     if isinstance(value, bool):
         raise ValueError(f"expected a year, got {value!r}")
     if isinstance(value, str) and value.strip().isdigit():
@@ -410,7 +414,7 @@ def _drop_empty(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def parse_event(raw: Mapping[str, Any]) -> Event:
     """Validate one decoded record into an event, or raise :class:`InvalidEvent`."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise InvalidEvent("invalid_json", f"expected a JSON object, got {type(raw).__name__}")
     data = _drop_empty(raw)
     event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None

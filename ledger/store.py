@@ -117,11 +117,12 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         if not stored_events:
             return []
+        hexes = _HexCache()
         c.executemany(
             self.insert_events_statement,
             [
                 (
-                    _hex(s.originator_id),
+                    hexes[s.originator_id],
                     s.originator_version,
                     s.topic,
                     s.state,
@@ -135,7 +136,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         if ledger_index:
             c.executemany(
                 "INSERT INTO ledger_event_ids VALUES (?,?,?,?)",
-                [(e, f, _hex(o), v) for e, f, o, v in ledger_index],
+                [(e, f, hexes[o], v) for e, f, o, v in ledger_index],
             )
         if ledger_states:
             c.executemany(
@@ -388,6 +389,14 @@ def display_db(url: str) -> str:
 
 def _hex(originator_id: UUID | str) -> str:
     return originator_id.hex if isinstance(originator_id, UUID) else originator_id
+
+
+class _HexCache(dict[UUID | str, str]):
+    """``_hex`` of each originator id, computed once per batch (persons recur in a batch)."""
+
+    def __missing__(self, key: UUID | str) -> str:
+        value = self[key] = _hex(key)
+        return value
 
 
 def _chunks(items: list[str]) -> list[list[str]]:
