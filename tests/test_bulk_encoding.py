@@ -56,14 +56,15 @@ def test_stored_bytes_and_state_match_the_library(app: LedgerApp, note: str) -> 
         bulk.note(event, domain_event.timestamp)
     for event, domain_event in zip(events, domain_events, strict=True):
         expected = app.mapper.to_stored_event(domain_event)
-        got = app._stored_event(
-            domain_event.originator_id,
-            domain_event.originator_version,
-            event.type,
-            domain_event.timestamp,
-            canonical_json(event),
-        )
-        assert got == expected
+        for encode in (app._stored_event_encoder(), app._stored_event):
+            got = encode(
+                domain_event.originator_id,
+                domain_event.originator_version,
+                event.type,
+                domain_event.timestamp,
+                canonical_json(event),
+            )
+            assert got == expected
     assert bulk.version == library.version == len(events)
     assert bulk.compact_state() == library.compact_state()
     assert bulk.created_on == library.created_on and bulk.modified_on == library.modified_on
@@ -73,10 +74,9 @@ def test_born_is_encoded_like_the_library(app: LedgerApp) -> None:
     born = parse_event(VALID["born"])
     library = Resident.register(born)
     [domain_event] = library.collect_events()
-    got = app._stored_event(
-        resident_id(NEWBORN), 1, "born", domain_event.timestamp, canonical_json(born)
-    )
-    assert got == app.mapper.to_stored_event(domain_event)
+    for encode in (app._stored_event_encoder(), app._stored_event):
+        got = encode(resident_id(NEWBORN), 1, "born", domain_event.timestamp, canonical_json(born))
+        assert got == app.mapper.to_stored_event(domain_event)
     bulk = Resident.start(resident_id(NEWBORN), canonical_json(born), domain_event.timestamp)
     assert bulk.compact_state() == library.compact_state()
 
