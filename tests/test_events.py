@@ -345,7 +345,7 @@ json_objects = st.dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(obj=json_objects, sort_keys=st.booleans())
 def test_compact_json_is_json_dumps(obj: dict[str, Any], sort_keys: bool) -> None:
     expected = json.dumps(obj, sort_keys=sort_keys, ensure_ascii=False, separators=(",", ":"))
