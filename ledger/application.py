@@ -181,7 +181,9 @@ class LedgerApp(Application[UUID]):
             accepted[event.event_id] = fp
             outcomes.append(STORED)
         if stored_events:
-            # Events, idempotency index and resident states in one transaction.
+            # Events, idempotency index and resident states in one transaction. (No snapshots
+            # and no _notify: the ledger configures no snapshotting and has no in-process
+            # followers; readers follow the log with read_log.)
             self.recorder.insert_events(
                 stored_events,
                 ledger_index=index,
