@@ -28,7 +28,7 @@ from policies.rules.starts import (
     student_candidates,
     window_candidates,
 )
-from policies.rules.subsidies import SubsidyDecision, decide_subsidy, in_window
+from policies.rules.subsidies import SubsidyDecision, decide_subsidy
 from policies.rules.waiting import NO_WAITING, WaitingPeriod, waiting_period
 from policies.version import PolicyVersion
 
@@ -326,4 +326,4 @@ def incentives_for(outcome: YearOutcome, facts: PersonFacts, enrolled: Collectio
         )
 
 
-__all__ = ["YearOutcome", "evaluate_year", "incentives_for", "in_window", "unsupported_year"]
+__all__ = ["YearOutcome", "evaluate_year", "incentives_for", "unsupported_year"]
