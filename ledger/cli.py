@@ -135,8 +135,10 @@ _one_line = one_line
 
 # Commands kept in their own modules, registered here.
 from ledger.cli_replay import replay_command  # noqa: E402
+from projections.reporting.cli import project_command  # noqa: E402
 
 main.add_command(replay_command)
+main.add_command(project_command)
 
 from ledger.commands_synth import synth_command  # noqa: E402
 
