@@ -381,6 +381,17 @@ def _drop_empty(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if v is not None and v != ""}
 
 
+_CONSTRUCTION: dict[type[EventBase], tuple[frozenset[str], dict[str, Any]]] = {
+    model: (
+        frozenset(model.model_fields),
+        {
+            name: info.get_default(call_default_factory=True)
+            for name, info in model.model_fields.items()
+            if not info.is_required()
+        },
+    )
+    for model in EVENT_MODELS.values()
+}
 _DATE_FIELDS = ("date", "birth_date", "recognized_on")
 _MONEY_FIELDS = ("amount", "fund_amount", "critical_illness_amount")
 
@@ -403,7 +414,22 @@ def trusted_event(record: dict[str, Any]) -> Event:
     recorded_at = fields.get("recorded_at")
     if recorded_at is not None:
         fields["recorded_at"] = datetime.fromisoformat(recorded_at)
-    return EVENT_MODELS[fields["type"]].model_construct(**fields)  # type: ignore[return-value]
+    model = EVENT_MODELS[fields["type"]]
+    names, defaults = _CONSTRUCTION[model]
+    # What ``model_construct`` does, without its per-call field introspection (hot path).
+    data = dict(defaults)
+    extra = {}
+    for name, value in fields.items():
+        if name in names:
+            data[name] = value
+        else:
+            extra[name] = value
+    event = object.__new__(model)
+    object.__setattr__(event, "__dict__", data)
+    object.__setattr__(event, "__pydantic_fields_set__", set(names.intersection(fields)))
+    object.__setattr__(event, "__pydantic_extra__", extra)
+    object.__setattr__(event, "__pydantic_private__", None)
+    return event  # type: ignore[return-value]
 
 
 def parse_event(raw: Mapping[str, Any]) -> Event:
