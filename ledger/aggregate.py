@@ -5,7 +5,8 @@ contract record (INTERCHANGE.md) exactly as validated, so it round-trips unchang
 fields included. Its state is only what the ledger's own invariants need:
 
 - the first event of a person registers them (``registered`` or ``born``);
-- after ``died`` nothing is accepted but a refund with reason ``death``;
+- nothing dated after a death is accepted but a refund with reason ``death`` (and, NB-died, a
+  newborn's contribution paid within 90 days after birth);
 - a refund never makes the refunds of a coverage year exceed what was paid for that year.
 
 Each violation is a typed error (a subclass of :class:`~ledger.events.InvalidEvent`) whose
@@ -19,7 +20,7 @@ process finds a person's aggregate without a lookup table. Event classes carry e
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -30,14 +31,15 @@ from eventsourcing.persistence import Transcoding
 from eventsourcing.utils import get_topic
 
 from ledger.events import Died as DiedEvent
-from ledger.events import EventBase, InvalidEvent, Refunded, canonical_json, compact_json
-from ledger.events import Paid as PaidEvent
+from ledger.events import EventBase, InvalidEvent, Paid, Refunded, canonical_json, compact_json
 from ledger.person_id import mask, validate_person_id
 
 RESIDENT_NAMESPACE = UUID("4f1b7c2e-9a53-5d0e-8c61-2b7a3e9d0c15")
 """Fixed namespace of resident aggregate ids. Changing it orphans every stored person."""
 
 REGISTERING_TYPES = ("registered", "born")
+NEWBORN_DAYS = 90
+"""NB-died: days after birth within which a newborn's payment counts even after its death."""
 STATE_VERSION = 1
 """Format of :meth:`Resident.compact_state`; bump it (and rebuild states) when the state changes."""
 
@@ -182,8 +184,13 @@ class Resident(Aggregate):
         TOPIC = "ledger:Resident.Reimbursed"
 
     def __init__(self, record: str) -> None:
-        self.person_id: str = json.loads(record)["person_id"]
+        contract = json.loads(record)
+        self.person_id: str = contract["person_id"]
         self.died_on: date | None = None
+        self.born_on: date | None = (
+            date.fromisoformat(contract["date"]) if contract["type"] == "born" else None
+        )
+        """Birth date of a person registered as a newborn (新生儿)."""
         self.paid: dict[str, Decimal] = {}
         """Paid per coverage year (all purposes), keyed by the year as a string."""
         self.refunded: dict[str, Decimal] = {}
@@ -228,8 +235,10 @@ class Resident(Aggregate):
                 f"event {event.event_id!r} belongs to {mask(event.person_id)}, "
                 f"not to {mask(self.person_id)}"
             )
-        if self.died_on is not None and not (
-            isinstance(event, Refunded) and event.reason == "death"
+        if (
+            self.died_on is not None
+            and event.date > self.died_on
+            and not self._allowed_after_death(event)
         ):
             raise AfterDeath(
                 f"{kind} on {event.date} for {mask(self.person_id)}, who died on "
@@ -268,7 +277,7 @@ class Resident(Aggregate):
     def note(self, event: EventBase, timestamp: datetime) -> None:
         """Advance the aggregate by a later event (already checked), without the event
         object: the same state change as the event's ``apply`` plus ``mutate``."""
-        if isinstance(event, PaidEvent):
+        if isinstance(event, Paid):
             self.add_paid(event.coverage_year, event.amount)
         elif isinstance(event, Refunded):
             self.add_refunded(event.coverage_year, event.amount)
@@ -276,6 +285,17 @@ class Resident(Aggregate):
             self.died_on = event.date
         self.version += 1
         self.modified_on = timestamp
+
+    def _allowed_after_death(self, event: EventBase) -> bool:
+        """A death refund; or NB-died: a newborn's contribution paid within 90 days after
+        birth counts even after the child died (SX24 §五(二)2(3), AK25 §四(二)2(3))."""
+        if isinstance(event, Refunded):
+            return event.reason == "death"
+        return (
+            isinstance(event, Paid)
+            and self.born_on is not None
+            and event.date <= self.born_on + timedelta(days=NEWBORN_DAYS)
+        )
 
     # ------------------------------------------------------------ state
 
@@ -289,6 +309,7 @@ class Resident(Aggregate):
                 "state_version": STATE_VERSION,
                 "person_id": self.person_id,
                 "died_on": self.died_on.isoformat() if self.died_on else None,
+                "born_on": self.born_on.isoformat() if self.born_on else None,
                 "paid": {year: str(amount) for year, amount in self.paid.items()},
                 "refunded": {year: str(amount) for year, amount in self.refunded.items()},
                 "created_on": self.created_on.isoformat(),
@@ -315,6 +336,8 @@ class Resident(Aggregate):
         resident.person_id = state["person_id"]
         died_on = state["died_on"]
         resident.died_on = date.fromisoformat(died_on) if died_on else None
+        born_on = state.get("born_on")  # absent in states written before NB-died
+        resident.born_on = date.fromisoformat(born_on) if born_on else None
         resident.paid = {year: Decimal(amount) for year, amount in state["paid"].items()}
         resident.refunded = {year: Decimal(amount) for year, amount in state["refunded"].items()}
         return resident

@@ -47,7 +47,7 @@ from ledger.events import (
     EventBase,
     canonical_json,
     fingerprint_of,
-    parse_event,
+    trusted_event,
 )
 from ledger.store import DEFAULT_DB, IndexRow, LedgerRecorder, StateRow, persistence_env
 
@@ -280,14 +280,14 @@ class LedgerApp(Application[UUID]):
             StoredFact(
                 position=domain_event.originator_version,
                 stored_at=domain_event.timestamp,
-                event=_to_contract_event(domain_event),
+                event=to_contract_event(domain_event),
             )
             for domain_event in self._domain_events(person_id)
         ]
 
     def events_of(self, person_id: str) -> list[Event]:
         """The person's events as contract models, in arrival order, ``recorded_at`` set."""
-        return [_to_contract_event(domain_event) for domain_event in self._domain_events(person_id)]
+        return [to_contract_event(domain_event) for domain_event in self._domain_events(person_id)]
 
     def _domain_events(self, person_id: str) -> list[Any]:
         # Resident.Created and Resident.Event subclasses, all with ``record`` and ``timestamp``.
@@ -301,7 +301,7 @@ class LedgerApp(Application[UUID]):
         """Up to ``limit`` stored events from notification id ``start`` on (inclusive), in
         arrival order, as ``(notification_id, event)``. See the module docstring."""
         notifications = self.recorder.select_notifications(start=start, limit=limit)
-        return [(n.id, _to_contract_event(self.mapper.to_domain_event(n))) for n in notifications]
+        return [(n.id, to_contract_event(self.mapper.to_domain_event(n))) for n in notifications]
 
     def count_events(self) -> int:
         """How many contract events the ledger holds."""
@@ -317,11 +317,13 @@ def open_ledger(db: str | None = None) -> LedgerApp:
     return LedgerApp(env=persistence_env(spec))
 
 
-def _to_contract_event(domain_event: Any) -> Event:
-    event = parse_event(json.loads(domain_event.record))
-    if event.recorded_at is None:
-        event = event.model_copy(update={"recorded_at": domain_event.timestamp})
-    return event
+def to_contract_event(domain_event: Any) -> Event:
+    """The contract event a stored domain event carries, ``recorded_at`` defaulting to the
+    time the ledger stored it. Records were validated when stored: not validated again."""
+    record = json.loads(domain_event.record)
+    if record.get("recorded_at") is None:
+        record["recorded_at"] = domain_event.timestamp.isoformat()
+    return trusted_event(record)
 
 
 def _index_rows(domain_events: Sequence[Any]) -> list[IndexRow]:
@@ -349,6 +351,7 @@ def _conflict(event: EventBase) -> Outcome:
 
 
 __all__ = [
+    "to_contract_event",
     "LedgerApp",
     "LedgerWriteConflict",
     "Outcome",

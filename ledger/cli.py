@@ -9,15 +9,12 @@ when it reads the store, ``@db_option`` plus ``with ledger_session(db) as app:``
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
-from eventsourcing.persistence import PersistenceError
 
-from ledger.application import LedgerApp, LedgerWriteConflict, open_ledger
+from ledger.application import LedgerWriteConflict
+from ledger.cli_common import db_option, ledger_session, one_line
 from ledger.history import history_json, history_table
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
@@ -27,39 +24,6 @@ from ledger.importer import (
     import_files,
 )
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
-from ledger.store import InvalidDatabase, display_db
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def db_option(f: F) -> F:
-    """The ``--db`` option shared by every command that opens the ledger."""
-    return click.option(
-        "--db",
-        envvar="LEDGER_DB",
-        default=None,
-        metavar="PATH|URL",
-        help="SQLite file or postgresql://user@host:port/dbname "
-        "[env LEDGER_DB; default: ledger.db in the working directory]",
-    )(f)
-
-
-@contextmanager
-def ledger_session(db: str | None) -> Iterator[LedgerApp]:
-    """Open the ledger for a command; database problems become one-line errors."""
-    shown = display_db(db) if db else "ledger.db"
-    try:
-        app = open_ledger(db)
-    except InvalidDatabase as exc:
-        raise click.ClickException(str(exc)) from None
-    except (PersistenceError, OSError) as exc:
-        raise click.ClickException(f"cannot open the ledger {shown}: {_one_line(exc)}") from None
-    try:
-        yield app
-    except PersistenceError as exc:
-        raise click.ClickException(f"ledger {shown}: {_one_line(exc)}") from None
-    finally:
-        app.close()
 
 
 @click.group()
@@ -166,6 +130,16 @@ def history_command(person_id: str, db: str | None, fmt: str) -> None:
         click.echo(history_table(person_id, facts))
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+_one_line = one_line
+
+
+# Commands kept in their own modules, registered here.
+from ledger.cli_replay import replay_command  # noqa: E402
+from projections.reporting.cli import project_command  # noqa: E402
+
+main.add_command(replay_command)
+main.add_command(project_command)
+
+from ledger.commands_synth import synth_command  # noqa: E402
+
+main.add_command(synth_command)

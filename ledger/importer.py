@@ -114,6 +114,15 @@ class _Line(NamedTuple):
     error: InvalidEvent | None
 
 
+def read_events(
+    path: Path, encoding: str | None = None
+) -> Iterator[tuple[int, EventBase | None, InvalidEvent | None]]:
+    """``(line number, event, error)`` for each non-blank line of an events file (JSON Lines,
+    or CSV in UTF-8/GB18030): validation only, nothing stored (``ledger replay --events``)."""
+    for line in _read_lines(path, encoding):
+        yield line.number, line.event, line.error
+
+
 def rejects_path_for(path: Path) -> Path:
     """``FILE.rejects.jsonl`` beside ``FILE``."""
     return path.with_name(path.name + ".rejects.jsonl")

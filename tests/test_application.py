@@ -115,14 +115,19 @@ def test_born_registers(app: LedgerApp) -> None:
 def test_nothing_but_a_death_refund_after_death(app: LedgerApp) -> None:
     died = {**VALID["died"], "event_id": "d-1"}
     assert statuses(app, REG, paid("p-1"), died) == ["stored"] * 3
+    # Dated after the death (2025-06-30): refused, whatever the type.
     later = [
-        {**VALID[k], "event_id": f"late-{k}"} for k in VALID if k not in ("born", "registered")
+        {**VALID[k], "event_id": f"late-{k}", "date": "2025-07-01"}
+        for k in VALID
+        if k not in ("born", "registered")
     ]
     assert statuses(app, *later) == ["after_death"] * len(later)
-    assert statuses(app, refund("rf-other", "10")) == ["after_death"]
+    assert statuses(app, {**refund("rf-other", "10"), "date": "2025-07-01"}) == ["after_death"]
     assert statuses(app, refund("rf-death", "400", reason="death")) == ["stored"]
+    # Dated on or before the death but arriving after it (any date order): stored.
+    assert statuses(app, {**VALID["identity_granted"], "event_id": "early"}) == ["stored"]
     # The registering events are refused too (after_death is checked first).
-    assert statuses(app, {**REG, "event_id": "r-2"}) == ["after_death"]
+    assert statuses(app, {**REG, "event_id": "r-2", "date": "2025-07-01"}) == ["after_death"]
 
 
 def test_refund_never_exceeds_payment_per_year(app: LedgerApp) -> None:

@@ -1,0 +1,51 @@
+"""Pieces shared by the ``ledger`` commands: the ``--db`` option and opening the ledger with
+one-line errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+from eventsourcing.persistence import PersistenceError
+
+from ledger.application import LedgerApp, open_ledger
+from ledger.store import InvalidDatabase, display_db
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(f: F) -> F:
+    """The ``--db`` option shared by every command that opens the ledger."""
+    return click.option(
+        "--db",
+        envvar="LEDGER_DB",
+        default=None,
+        metavar="PATH|URL",
+        help="SQLite file or postgresql://user@host:port/dbname "
+        "[env LEDGER_DB; default: ledger.db in the working directory]",
+    )(f)
+
+
+@contextmanager
+def ledger_session(db: str | None) -> Iterator[LedgerApp]:
+    """Open the ledger for a command; database problems become one-line errors."""
+    shown = display_db(db) if db else "ledger.db"
+    try:
+        app = open_ledger(db)
+    except InvalidDatabase as exc:
+        raise click.ClickException(str(exc)) from None
+    except (PersistenceError, OSError) as exc:
+        raise click.ClickException(f"cannot open the ledger {shown}: {one_line(exc)}") from None
+    try:
+        yield app
+    except PersistenceError as exc:
+        raise click.ClickException(f"ledger {shown}: {one_line(exc)}") from None
+    finally:
+        app.close()
+
+
+def one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

@@ -1,0 +1,69 @@
+"""A policy version: the complete rule set for one coverage year in one pooling region.
+
+A version is parameters (data, each with a citation) plus a handler revision. The handler logic
+is shared by composition: every version runs the same small rule functions
+(:mod:`policies.rules`), and its parameters choose between the readings the notices differ on.
+A later correction of a version's logic bumps its ``revision``; every projected row carries
+``(id, revision)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from policies.catalogue import RULES, Rule, version_rule
+from policies.parameters import Parameters
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    id: str
+    region: str
+    coverage_year: int
+    revision: int
+    source: str
+    """The notice (文号) the version implements."""
+    rule_prefix: str
+    """Prefix of the version's window rule ids in ``basis``: ``AK25`` → ``AK25-central``."""
+    parameters: Parameters
+    citations: Mapping[str, str]
+    """Parameter name → notice and section."""
+    rule_citations: Mapping[str, str] = field(default_factory=dict)
+    """Rule id → where this version's notice states it (overrides the rule book's citation)."""
+    extends: str | None = None
+
+    def __post_init__(self) -> None:
+        missing = [key for key in Parameters.model_fields if key not in self.citations]
+        if missing:
+            raise ValueError(f"version {self.id}: parameters without a citation: {missing}")
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this version's citation for it."""
+        prefix, _, kind = rule_id.partition("-")
+        if prefix == self.rule_prefix and kind in ("central", "late", "migrant"):
+            return version_rule(prefix, kind, self.rule_citations.get(rule_id, self.source))
+        base = RULES[rule_id]
+        citation = self.rule_citations.get(rule_id)
+        if citation is None:
+            return base
+        return Rule(base.id, base.title, citation)
+
+    def cite(self, parameter: str) -> str:
+        return self.citations[parameter]
+
+    def describe(self) -> dict[str, Any]:
+        """The version as data: what ``ledger policies show`` prints."""
+        return {
+            "id": self.id,
+            "extends": self.extends,
+            "region": self.region,
+            "coverage_year": self.coverage_year,
+            "revision": self.revision,
+            "source": self.source,
+            "parameters": {
+                key: {"value": value, "citation": self.citations[key]}
+                for key, value in self.parameters.model_dump(mode="json").items()
+            },
+        }

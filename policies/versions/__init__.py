@@ -1,0 +1,47 @@
+"""The built-in policy versions, one module each (POLICY.md §1).
+
+Each module holds the version's parameters as data, every value beside its citation, and
+builds a :class:`~policies.version.PolicyVersion` with :func:`build`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policies.parameters import Parameters
+from policies.version import PolicyVersion
+
+Cited = tuple[Any, str]
+"""``(value, citation)``: a parameter value and the notice and section it comes from."""
+
+
+def build(
+    *,
+    id: str,
+    region: str,
+    coverage_year: int,
+    revision: int,
+    source: str,
+    rule_prefix: str,
+    parameters: dict[str, Cited],
+    rule_citations: dict[str, str] | None = None,
+    base: PolicyVersion | None = None,
+) -> PolicyVersion:
+    """A version from cited parameters; with ``base``, unlisted parameters are inherited."""
+    values: dict[str, Any] = base.parameters.model_dump() if base else {}
+    citations: dict[str, str] = dict(base.citations) if base else {}
+    for key, (value, citation) in parameters.items():
+        values[key] = value
+        citations[key] = citation
+    return PolicyVersion(
+        id=id,
+        region=region,
+        coverage_year=coverage_year,
+        revision=revision,
+        source=source,
+        rule_prefix=rule_prefix,
+        parameters=Parameters.model_validate(values),
+        citations=citations,
+        rule_citations={**(base.rule_citations if base else {}), **(rule_citations or {})},
+        extends=base.id if base else None,
+    )

@@ -1,0 +1,34 @@
+"""xian-2024: 西安市 2024 coverage year, 陕医保发〔2023〕24号 as forwarded and amended by
+市医保发〔2023〕57号 (XA24).
+
+Extends ``shaanxi-2024``; adds the new-student rule (XA24-stu): a student enrolled in
+September 2023, or one who did not pay the previous school year, is covered from 2023-09-01.
+Xi'an's dibao amount is "资助标准另行通知": the provincial default stands.
+"""
+
+from __future__ import annotations
+
+from policies.versions import build
+from policies.versions.shaanxi_2024 import VERSION as SHAANXI_2024
+
+N = "市医保发〔2023〕57号"
+
+VERSION = build(
+    id="xian-2024",
+    region="610100",
+    coverage_year=2024,
+    revision=1,
+    source=f"陕医保发〔2023〕24号, {N}",
+    rule_prefix="XA24",
+    base=SHAANXI_2024,
+    parameters={
+        "individual_standard": ("380.00", f"{N} §一"),
+        "new_student_start": ("2023-09-01", f"{N} §三"),
+        "new_student_intake": (("2023-09-01", "2023-09-30"), f"{N} §三 (2023年9月入学新生)"),
+    },
+    rule_citations={
+        "XA24-central": f"{N} §一; 陕医保发〔2023〕24号 §五(一)",
+        "XA24-late": f"{N} §一; 陕医保发〔2023〕24号 §五(二)",
+        "XA24-stu": f"{N} §三",
+    },
+)

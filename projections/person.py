@@ -1,0 +1,168 @@
+"""The fold: one person's events → the person view of INTERCHANGE.md ("Projections out").
+
+Pure: no I/O, no clock except the default ``as_of`` date. Events are filtered for audits
+(``as_of``: business date; ``known_on``: recording time), ordered by business date then
+recording time, and folded year by year through the policy version of each coverage year
+(:mod:`policies.handler`). Years are evaluated in ascending order because continuity, waiting
+periods and incentives of a year depend on which earlier years were enrolled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from ledger.events import Event
+from policies.calendar import year_start
+from policies.handler import YearOutcome, evaluate_year, incentives_for, unsupported_year
+from policies.person import PersonFacts
+from policies.registry import PolicyRegistry
+
+CHINA = timezone(timedelta(hours=8), "CST")
+
+
+def today_in_china() -> date:
+    return datetime.now(CHINA).date()
+
+
+@dataclass
+class PersonView:
+    """A person's projection: one :class:`~policies.handler.YearOutcome` per coverage year."""
+
+    person_id: str
+    as_of: date
+    years: list[YearOutcome] = field(default_factory=list)
+    explain: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready view, field names exactly as INTERCHANGE.md."""
+        return {
+            "person_id": self.person_id,
+            "as_of": self.as_of.isoformat(),
+            "years": [year_to_dict(y, self.explain) for y in self.years],
+        }
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def year_to_dict(outcome: YearOutcome, explain: bool = False) -> dict[str, Any]:
+    version = outcome.version
+    subsidy = outcome.subsidy
+    cont = outcome.continuity
+    view: dict[str, Any] = {
+        "year": outcome.year,
+        "policy": version.id if version else None,
+        "policy_revision": version.revision if version else None,
+        "region": outcome.region,
+        "enrolled": outcome.enrolled,
+        "contribution": {
+            "standard": _money(subsidy.standard) if subsidy else None,
+            "subsidy": _money(subsidy.subsidy) if subsidy else None,
+            "subsidy_identity": subsidy.identity if subsidy else None,
+            "subsidy_mode": subsidy.mode if subsidy else "none",
+            "individual_due": _money(subsidy.individual_due) if subsidy else None,
+            "paid": _money(outcome.paid),
+            "refunded": _money(outcome.refunded),
+        },
+        "coverage": [
+            {"start": start.isoformat(), "end": end.isoformat()} for start, end in outcome.coverage
+        ],
+        "waiting": outcome.waiting.to_dict(),
+        "continuity": {
+            "consecutive_years": cont.consecutive_years if cont and outcome.enrolled else 0,
+            "break_years": cont.break_years if cont and outcome.enrolled else 0,
+        },
+        "critical_illness_cap": outcome.cap.to_dict(),
+        "flags": sorted(outcome.flags),
+        "basis": outcome.basis,
+    }
+    if outcome.reasons:
+        view["reasons"] = dict(sorted(outcome.reasons.items()))
+    if explain:
+        view["trace"] = [
+            {
+                "event_id": step.event.event_id if step.event else None,
+                "date": step.event.date.isoformat() if step.event else None,
+                "type": step.event.type if step.event else None,
+                "rule": step.rule,
+                "citation": version.rule(step.rule).citation
+                if version and _known_rule(version, step.rule)
+                else None,
+                "note": step.note,
+            }
+            for step in outcome.steps
+        ]
+    return view
+
+
+def _known_rule(version: Any, rule_id: str) -> bool:
+    try:
+        version.rule(rule_id)
+    except KeyError:
+        return False
+    return True
+
+
+def select_events(
+    events: Iterable[Event], *, as_of: date | None = None, known_on: datetime | None = None
+) -> list[Event]:
+    """AUDIT-as-of: events dated on or before ``as_of``; AUDIT-known-on: events recorded on or
+    before ``known_on`` (an event without ``recorded_at`` was recorded when it was imported;
+    from a file it counts as known)."""
+    if as_of is None and known_on is None:
+        return list(events)
+    selected = []
+    for event in events:
+        if as_of is not None and event.date > as_of:
+            continue
+        if known_on is not None and event.recorded_at is not None and event.recorded_at > known_on:
+            continue
+        selected.append(event)
+    return selected
+
+
+def project_person(
+    events: Iterable[Event],
+    registry: PolicyRegistry,
+    *,
+    as_of: date | None = None,
+    known_on: datetime | None = None,
+    explain: bool = False,
+    person_id: str | None = None,
+) -> PersonView:
+    """Fold one person's events through the versions of ``registry`` into their view."""
+    if known_on is not None and known_on.tzinfo is None:
+        raise ValueError("known_on must be timezone-aware")
+    chosen = select_events(events, as_of=as_of, known_on=known_on)
+    if person_id is None:
+        if not chosen:
+            raise ValueError("no events to project and no person_id given")
+        person_id = chosen[0].person_id
+    facts = PersonFacts.from_events(person_id, chosen)
+    view = PersonView(person_id, as_of or today_in_china(), explain=explain)
+    enrolled: set[int] = set()
+    for year in facts.coverage_years():
+        region = _region_for(facts, year)
+        version = registry.find(region, year) if region else None
+        if version is None:
+            outcome = unsupported_year(facts, year, region)
+        else:
+            outcome = evaluate_year(version, facts, year, region or "", enrolled)
+        if outcome.enrolled:
+            enrolled.add(year)
+        view.years.append(outcome)
+    for outcome in view.years:
+        incentives_for(outcome, facts, enrolled)
+    return view
+
+
+def _region_for(facts: PersonFacts, year: int) -> str | None:
+    """The region the year's money went to: in effect on the first contribution for the year,
+    else on 1 January of the year."""
+    payments = facts.contributions.get(year) or facts.repairs.get(year)
+    day = payments[0].date if payments else year_start(year)
+    return facts.region_on(day)

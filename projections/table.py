@@ -1,0 +1,77 @@
+"""The auditor's table: one row per coverage year of a person view.
+
+Version and revision, coverage dates, due/paid, waiting, consecutive years, cap adjustment and
+flags; ID numbers masked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.person_id import mask
+
+COLUMNS = (
+    "year",
+    "policy",
+    "enrolled",
+    "coverage",
+    "due",
+    "paid",
+    "subsidy",
+    "waiting",
+    "consecutive",
+    "break",
+    "cap_adjustment",
+    "flags",
+)
+
+
+def _row(year: dict[str, Any]) -> list[str]:
+    c = year["contribution"]
+    policy = f"{year['policy']} r{year['policy_revision']}" if year["policy"] else "—"
+    coverage = ", ".join(f"{s['start']}..{s['end']}" for s in year["coverage"]) or "—"
+    subsidy = "—"
+    if c["subsidy"] not in (None, "0.00"):
+        subsidy = f"{c['subsidy']} {c['subsidy_identity']} ({c['subsidy_mode']})"
+    waiting = year["waiting"]
+    wait = f"{waiting['total_months']} mo" if waiting["total_months"] else "—"
+    if waiting["repaired_months"]:
+        wait += f" ({waiting['repaired_months']} repaired)"
+    cap = year["critical_illness_cap"]
+    return [
+        str(year["year"]),
+        policy,
+        "yes" if year["enrolled"] else "no",
+        coverage,
+        c["individual_due"] or "—",
+        c["paid"] + (f" (−{c['refunded']})" if c["refunded"] != "0.00" else ""),
+        subsidy,
+        wait,
+        str(year["continuity"]["consecutive_years"]),
+        str(year["continuity"]["break_years"]),
+        cap["net_adjustment"] if year["policy"] else "—",
+        ", ".join(year["flags"]) or "—",
+    ]
+
+
+def render_table(view: dict[str, Any]) -> str:
+    """A person view (``PersonView.to_dict()``) as a fixed-width text table."""
+    rows = [list(COLUMNS)] + [_row(y) for y in view["years"]]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    lines = [f"person {mask(view['person_id'])} as of {view['as_of']}"]
+    for index, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    for year in view["years"]:
+        basis = ", ".join(year["basis"])
+        lines.append(f"  {year['year']} basis: {basis or '—'}")
+        for flag, reason in year.get("reasons", {}).items():
+            lines.append(f"  {year['year']} {flag}: {reason}")
+        for step in year.get("trace", []):
+            event = f"{step['date']} {step['type']} {step['event_id']}" if step["event_id"] else "—"
+            lines.append(
+                f"    {step['rule']:<14} {event:<40} {step['note']}"
+                + (f"  [{step['citation']}]" if step["citation"] else "")
+            )
+    return "\n".join(lines)

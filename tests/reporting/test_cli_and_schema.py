@@ -1,0 +1,212 @@
+"""``ledger project`` end to end, target parsing, and the migration against the models."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from ledger.application import LedgerApp
+from ledger.cli import main
+from projections.reporting.schema import Base
+from projections.reporting.target import InvalidTarget, make_engine, parse_target
+from projections.reporting.writer import FLAGS, PERSONS
+
+from .conftest import ROOT, generated_events
+
+KEY_ENV = {"LEDGER_PSEUDONYM_KEY": "cli-tests-key-0123456789"}
+
+
+def _db(app: LedgerApp) -> str:
+    from .test_projector import _store_arg
+
+    return _store_arg(app)
+
+
+def test_ledger_project_catches_up_then_applies_only_new_events(
+    store: LedgerApp, make_db: Callable[[str], str]
+) -> None:
+    events = generated_events(500)
+    store.append(events[:300])
+    target = make_db("cli")
+    runner = CliRunner()
+    first = runner.invoke(main, ["project", "--to", target, "--db", _db(store)], env=KEY_ENV)
+    assert first.exit_code == 0, first.output
+    assert "applied 300 events" in first.output
+    store.append(events[300:])
+    second = runner.invoke(main, ["project", "--to", target, "--db", _db(store)], env=KEY_ENV)
+    assert second.exit_code == 0, second.output
+    assert "applied 200 events" in second.output
+    with make_engine(parse_target(target)).connect() as conn:
+        persons = conn.execute(select(func.count()).select_from(PERSONS)).scalar()
+        flagged = conn.execute(select(func.count()).select_from(FLAGS)).scalar()
+    assert persons == len(list(store.person_ids()))
+    assert flagged  # the generated years before 2022 have no policy version
+
+
+def test_ledger_project_rebuild_reports_and_policy_needs_rebuild(
+    store: LedgerApp, make_db: Callable[[str], str]
+) -> None:
+    store.append(generated_events(300))
+    target = make_db("cli")
+    runner = CliRunner()
+    args = ["project", "--to", target, "--db", _db(store)]
+    assert runner.invoke(main, args, env=KEY_ENV).exit_code == 0
+    rebuilt = runner.invoke(main, [*args, "--rebuild", "--policy", "ankang-2025"], env=KEY_ENV)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "rebuild of persons with a year under ankang-2025" in rebuilt.output
+    assert ", 0 with changed rows" in rebuilt.output
+    alone = runner.invoke(main, [*args, "--policy", "ankang-2025"], env=KEY_ENV)
+    assert alone.exit_code == 2 and "--policy goes with --rebuild" in alone.output
+
+
+def test_ledger_project_refuses_a_remote_target_without_a_key(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["project", "--to", "postgresql://u@reports.example.org/db", "--db", str(tmp_path / "l")],
+        env={"LEDGER_PSEUDONYM_KEY": ""},
+    )
+    assert result.exit_code == 1
+    assert "not on this machine" in result.output and "LEDGER_PSEUDONYM_KEY" in result.output
+
+
+def test_ledger_project_stops_when_another_projector_holds_the_target(tmp_path: Path) -> None:
+    from projections.reporting.target import projector_lock
+
+    target = parse_target(str(tmp_path / "reports.db"))
+    with projector_lock(target, make_engine(target)):
+        proc = subprocess.run(
+            [str(Path(sys.executable).with_name("ledger")), "project", "--to", str(target.path)]
+            + ["--db", str(tmp_path / "ledger.db")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        )
+    assert proc.returncode == 1, proc.stderr
+    assert "another projector is writing" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("spec", "local"),
+    [
+        ("reports.db", True),
+        ("sqlite:///tmp/r.db", True),
+        ("postgresql://postgres@127.0.0.1:5432/test", True),
+        ("postgresql://postgres@localhost/test?schema=rep", True),
+        ("postgresql://postgres@[::1]:5432/test", True),
+        ("postgresql:///test?host=/var/run/postgresql", True),
+        ("postgresql://postgres@10.1.2.3/test", False),
+        ("postgresql://postgres@reports.example.org/test", False),
+    ],
+)
+def test_which_targets_are_local(spec: str, local: bool) -> None:
+    assert parse_target(spec).is_local is local
+
+
+@pytest.mark.parametrize("spec", ["", "mysql://x/y", ":memory:", "postgresql://h:5432/"])
+def test_bad_targets_are_refused(spec: str) -> None:
+    with pytest.raises(InvalidTarget):
+        parse_target(spec)
+
+
+def test_a_password_never_shows_in_messages() -> None:
+    target = parse_target("postgresql://u:s3cret@db.example.org/r?schema=x")
+    assert "s3cret" not in target.display and target.schema == "x"
+
+
+def test_the_migration_creates_exactly_the_models(
+    store: LedgerApp, make_db: Callable[[str], str]
+) -> None:
+    from .test_projector import catch_up
+
+    p = catch_up(store, make_db("schema"))
+    with p.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d for d in diffs if not (d[0] == "remove_table" and "alembic" in d[1].name)] == []
+
+
+def test_the_documented_queries_run_and_find_rows(
+    store: LedgerApp, make_db: Callable[[str], str]
+) -> None:
+    import re
+
+    from sqlalchemy import text
+
+    from ledger.events import parse_event
+    from ledger.person_id import check_digit
+
+    from .test_projector import catch_up
+
+    late = "61090219900101777"
+    late += check_digit(late)
+    store.append(generated_events(4000, seed=2))
+    store.append(
+        [
+            parse_event(e)
+            for e in (
+                {
+                    "event_id": "late-1",
+                    "person_id": late,
+                    "type": "registered",
+                    "date": "2020-01-01",
+                    "region": "610902",
+                    "birth_date": "1990-01-01",
+                },
+                {
+                    "event_id": "late-2",
+                    "person_id": late,
+                    "type": "paid",
+                    "date": "2025-06-15",
+                    "coverage_year": 2025,
+                    "amount": "400",
+                },
+            )
+        ]
+    )
+    p = catch_up(store, make_db("docs"))
+    doc = (ROOT / "docs" / "reporting.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sql\n(.*?)```", doc, flags=re.S)
+    assert len(queries) >= 4
+    with p.engine.connect() as conn:
+        counts = [len(conn.execute(text(q)).all()) for q in queries]
+    assert all(counts), counts
+
+
+def test_ledger_project_follow_stops_cleanly_on_sigterm(store: LedgerApp, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from .test_projector import _store_arg
+
+    store.append(generated_events(200))
+    target = tmp_path / "follow.db"
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ledger")), "project", "--follow"]
+        + ["--interval", "0.1", "--to", str(target), "--db", _store_arg(store)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **KEY_ENV},
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert "following the ledger" in line, line
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped on request" in out
+    assert "applied 200 events" in out
