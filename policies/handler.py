@@ -146,7 +146,7 @@ def evaluate_year(
                     outside,
                 )
             )
-        elif contributions and outcome.paid - outcome.refunded < outcome.subsidy.individual_due:
+        elif contributions and _short(outcome.paid, outcome.refunded, outcome.subsidy):
             outcome.flags.add("partial_payment")
             outcome.steps.append(
                 Step(
@@ -172,6 +172,12 @@ def evaluate_year(
     outcome.coverage = _coverage(outcome, facts, start, year_end(year))
     outcome.steps.extend(_identity_changes(facts, year, paid))
     return outcome
+
+
+def _short(paid: Decimal, refunded: Decimal, subsidy: SubsidyDecision) -> bool:
+    """SUB-due: a partial payment stands (a year refunded in full is not one)."""
+    net = paid - refunded
+    return net < subsidy.individual_due and (net > 0 or not refunded)
 
 
 _Enrolment = tuple[Paid, SubsidyDecision, Candidate, WaitingPeriod, date]

@@ -99,3 +99,10 @@ def test_REF_wrong_region_only_in_ak22() -> None:
     h = History().paid("2023-11-01", 2024, "380").refund("2023-12-10", 2024, "380", "wrong_region")
     year = h.paid("2024-02-10", 2024, "380").year(2024)
     assert coverage(year) == [("2024-03-01", "2024-12-31")]
+
+
+def test_REF_before_full_refund_is_not_a_partial_payment() -> None:
+    h = History().paid("2024-10-01", 2025, "400").refund("2024-11-01", 2025, "400", "other")
+    assert h.year(2025)["flags"] == []
+    h = History().paid("2024-10-01", 2025, "400").refund("2024-11-01", 2025, "100", "other")
+    assert h.year(2025)["flags"] == ["partial_payment"]
