@@ -169,6 +169,10 @@ def evaluate_year(
     outcome.waiting = waiting
     outcome.enrolled = True
     outcome.continuity = cont
+    if "subsidy_amount_unknown" in decision.flags:
+        outcome.reasons["subsidy_amount_unknown"] = next(
+            step.note for step in decision.steps if "not in the sources" in step.note
+        )
     outcome.coverage = _coverage(outcome, facts, start, year_end(year))
     outcome.steps.extend(_identity_changes(facts, year, paid))
     return outcome
