@@ -135,6 +135,7 @@ def evaluate_year(
         )
         outcome.steps.extend(outcome.subsidy.steps)
         outcome.flags.update(outcome.subsidy.flags)
+        outcome.reasons.update(outcome.subsidy.reasons)
         outcome.steps.extend(money_steps)
         if outside is not None:
             outcome.flags.add("paid_outside_window")
@@ -169,10 +170,7 @@ def evaluate_year(
     outcome.waiting = waiting
     outcome.enrolled = True
     outcome.continuity = cont
-    if "subsidy_amount_unknown" in decision.flags:
-        outcome.reasons["subsidy_amount_unknown"] = next(
-            step.note for step in decision.steps if "not in the sources" in step.note
-        )
+    outcome.reasons.update(decision.reasons)
     outcome.coverage = _coverage(outcome, facts, start, year_end(year))
     outcome.steps.extend(_identity_changes(facts, year, paid))
     return outcome
