@@ -22,13 +22,16 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Transcoding
+from eventsourcing.utils import get_topic
 
-from ledger.events import EventBase, InvalidEvent, Paid, Refunded, canonical_json
+from ledger.events import Died as DiedEvent
+from ledger.events import EventBase, InvalidEvent, Paid, Refunded, canonical_json, compact_json
 from ledger.person_id import mask, validate_person_id
 
 RESIDENT_NAMESPACE = UUID("4f1b7c2e-9a53-5d0e-8c61-2b7a3e9d0c15")
@@ -41,6 +44,7 @@ STATE_VERSION = 1
 """Format of :meth:`Resident.compact_state`; bump it (and rebuild states) when the state changes."""
 
 
+@lru_cache(maxsize=1 << 16)
 def resident_id(person_id: str) -> UUID:
     """The aggregate id of a person: ``uuid5`` of the canonical person id."""
     return uuid5(RESIDENT_NAMESPACE, validate_person_id(person_id))
@@ -197,12 +201,7 @@ class Resident(Aggregate):
     @classmethod
     def register(cls, event: EventBase, canonical: str | None = None) -> Resident:
         """A new person from their first event, which must be ``registered`` or ``born``."""
-        if event.type not in REGISTERING_TYPES:  # type: ignore[attr-defined]
-            raise NotRegistered(
-                f"{event.type} for {mask(event.person_id)}, who is not registered: "  # type: ignore[attr-defined]
-                "the first event of a person must be 'registered' or 'born'",
-                event.event_id,
-            )
+        cls.check_first(event)
         event_class = cls.Registered if event.type == "registered" else cls.Born  # type: ignore[attr-defined]
         return cls._create(
             event_class,
@@ -212,6 +211,24 @@ class Resident(Aggregate):
 
     def record(self, event: EventBase, canonical: str | None = None) -> None:
         """Append a later event of this person, enforcing the ledger's invariants."""
+        self.check(event)
+        self.trigger_event(
+            _EVENT_CLASSES[event.type],  # type: ignore[attr-defined]
+            record=canonical if canonical is not None else canonical_json(event),
+        )
+
+    @staticmethod
+    def check_first(event: EventBase) -> None:
+        """Raise :class:`NotRegistered` unless ``event`` may be a person's first event."""
+        if event.type not in REGISTERING_TYPES:  # type: ignore[attr-defined]
+            raise NotRegistered(
+                f"{event.type} for {mask(event.person_id)}, who is not registered: "  # type: ignore[attr-defined]
+                "the first event of a person must be 'registered' or 'born'",
+                event.event_id,
+            )
+
+    def check(self, event: EventBase) -> None:
+        """Raise the :class:`LedgerRuleViolation` that forbids appending ``event``, if any."""
         kind: str = event.type  # type: ignore[attr-defined]
         if event.person_id != self.person_id:
             raise ValueError(
@@ -242,10 +259,32 @@ class Resident(Aggregate):
                     f"of the payments for that year ({paid} paid, {refunded} already refunded)",
                     event.event_id,
                 )
-        self.trigger_event(
-            _EVENT_CLASSES[kind],
-            record=canonical if canonical is not None else canonical_json(event),
+
+    # ------------------------------------------------------------ bulk path
+
+    @classmethod
+    def start(cls, originator_id: UUID, canonical: str, timestamp: datetime) -> Resident:
+        """The aggregate as its registering event (already checked) leaves it, without the
+        event object: for :meth:`ledger.application.LedgerApp.append`, which writes the
+        stored events itself. Same state as ``Registered``/``Born`` ``mutate``."""
+        resident = object.__new__(cls)
+        resident.__base_init__(
+            originator_id=originator_id, originator_version=1, timestamp=timestamp
         )
+        resident.__init__(canonical)  # type: ignore[misc]
+        return resident
+
+    def note(self, event: EventBase, timestamp: datetime) -> None:
+        """Advance the aggregate by a later event (already checked), without the event
+        object: the same state change as the event's ``apply`` plus ``mutate``."""
+        if isinstance(event, Paid):
+            self.add_paid(event.coverage_year, event.amount)
+        elif isinstance(event, Refunded):
+            self.add_refunded(event.coverage_year, event.amount)
+        elif isinstance(event, DiedEvent):
+            self.died_on = event.date
+        self.version += 1
+        self.modified_on = timestamp
 
     def _allowed_after_death(self, event: EventBase) -> bool:
         """A death refund; or NB-died: a newborn's contribution paid within 90 days after
@@ -265,7 +304,7 @@ class Resident(Aggregate):
 
         Cheaper than a library snapshot (no event object, no transcoder pass): the bulk import
         writes one per touched person per batch and reads one per person it meets."""
-        return json.dumps(
+        return compact_json(
             {
                 "state_version": STATE_VERSION,
                 "person_id": self.person_id,
@@ -275,9 +314,7 @@ class Resident(Aggregate):
                 "refunded": {year: str(amount) for year, amount in self.refunded.items()},
                 "created_on": self.created_on.isoformat(),
                 "modified_on": self.modified_on.isoformat(),
-            },
-            separators=(",", ":"),
-            ensure_ascii=False,
+            }
         )
 
     @classmethod
@@ -330,8 +367,18 @@ _EVENT_CLASSES: dict[str, type[Resident.Event]] = {
     "reimbursed": Resident.Reimbursed,
 }
 
+RESIDENT_TOPIC = get_topic(Resident)
+STORED_TOPICS: dict[str, str] = {
+    "registered": get_topic(Resident.Registered),
+    "born": get_topic(Resident.Born),
+    **{kind: get_topic(cls) for kind, cls in _EVENT_CLASSES.items()},
+}
+"""The stored-event topic of each contract event type."""
+
 __all__ = [
     "RESIDENT_NAMESPACE",
+    "RESIDENT_TOPIC",
+    "STORED_TOPICS",
     "AfterDeath",
     "AlreadyRegistered",
     "DateAsISO",

@@ -28,7 +28,7 @@ from eventsourcing.persistence import StoredEvent
 from psycopg.sql import SQL, Identifier
 
 from ledger.aggregate import resident_id
-from ledger.application import LedgerApp, _to_contract_event
+from ledger.application import LedgerApp, to_contract_event
 from ledger.events import Event
 from ledger.store import (
     DEFAULT_DB,
@@ -85,7 +85,7 @@ def persons_in_partition(
             if events:
                 yield events[0].person_id, events
             current, events = stored.originator_id, []
-        events.append(_to_contract_event(app.mapper.to_domain_event(stored)))
+        events.append(to_contract_event(app.mapper.to_domain_event(stored)))
     if events:
         yield events[0].person_id, events
 

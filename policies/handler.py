@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from ledger.events import Event, Paid, Refunded, sort_key
-from policies.calendar import next_month_start, year_end
+from policies.calendar import next_day, next_month_start, year_end
 from policies.person import PersonFacts
 from policies.rules import Step
 from policies.rules.continuity import Continuity, continuity
@@ -28,7 +28,7 @@ from policies.rules.starts import (
     student_candidates,
     window_candidates,
 )
-from policies.rules.subsidies import SubsidyDecision, decide_subsidy, in_window
+from policies.rules.subsidies import SubsidyDecision, decide_subsidy
 from policies.rules.waiting import NO_WAITING, WaitingPeriod, waiting_period
 from policies.version import PolicyVersion
 
@@ -126,35 +126,17 @@ def evaluate_year(
     count_from = p.continuity_count_from
     cont = continuity(year, enrolled_before, facts, count_from)
 
-    # SUB-due: walk the year's money in business order; the payment that brings the net paid
-    # up to the individual due (decided at that payment, SUB-frozen) enrols the person.
-    running = ZERO
-    chosen: tuple[Paid, SubsidyDecision, Candidate, WaitingPeriod] | None = None
-    last_decision: SubsidyDecision | None = None
-    outside: Paid | None = None
-    money: list[Paid | Refunded] = sorted([*contributions, *refunds], key=sort_key)
-    for item in money:
-        if isinstance(item, Refunded):
-            running -= item.amount
-            continue
-        running += item.amount
-        decision = decide_subsidy(version, facts, region, item.date)
-        last_decision = decision
-        if running < decision.individual_due:
-            continue
-        best = _choose(version, facts, item, cont, (year - 1) in enrolled_before)
-        if best is None:
-            outside = outside or item
-            continue
-        chosen = (item, decision, best[0], best[1])
-        break
-
-    if chosen is None:
+    enrolment, outside, last_decision, money_steps = _walk_money(
+        version, facts, year, region, cont, (year - 1) in enrolled_before, outcome
+    )
+    if enrolment is None:
         outcome.subsidy = last_decision or decide_subsidy(
             version, facts, region, contributions[0].date if contributions else date(year, 1, 1)
         )
         outcome.steps.extend(outcome.subsidy.steps)
         outcome.flags.update(outcome.subsidy.flags)
+        outcome.reasons.update(outcome.subsidy.reasons)
+        outcome.steps.extend(money_steps)
         if outside is not None:
             outcome.flags.add("paid_outside_window")
             outcome.steps.append(
@@ -165,7 +147,7 @@ def evaluate_year(
                     outside,
                 )
             )
-        elif contributions:
+        elif contributions and _short(outcome.paid, outcome.refunded, outcome.subsidy):
             outcome.flags.add("partial_payment")
             outcome.steps.append(
                 Step(
@@ -178,48 +160,118 @@ def evaluate_year(
         outcome.continuity = Continuity(0, 0, (), False)
         return outcome
 
-    paid, decision, candidate, waiting = chosen
+    paid, decision, candidate, waiting, start = enrolment
     outcome.subsidy = decision
     outcome.flags.update(decision.flags)
     outcome.steps.extend(decision.steps)
     outcome.steps.extend(Step(rule, candidate.note, paid) for rule in candidate.rules)
     outcome.steps.extend(waiting.steps)
-    start = waiting.coverage_start or candidate.start
-    assert start is not None
+    outcome.steps.extend(money_steps)
     outcome.waiting = waiting
-
-    # REF-before: a refund before coverage starts undoes the enrolment when what stays is less
-    # than the due; after the start no refund is allowed: keep the coverage, flag it.
-    before = [r for r in refunds if r.date < start]
-    after = [r for r in refunds if r.date >= start]
-    for refund in before:
-        outcome.steps.append(
-            Step(
-                "REF-before",
-                f"refund of {refund.amount} ({refund.reason}) on {refund.date}, "
-                f"before coverage starts {start}",
-                refund,
-            )
-        )
-    if outcome.paid - _sum(before) < decision.individual_due:
-        outcome.continuity = Continuity(0, 0, (), False)
-        return outcome
-    for refund in after:
-        outcome.flags.add("refund_after_start")
-        outcome.steps.append(
-            Step(
-                "REF-before",
-                f"refund of {refund.amount} on {refund.date}, after coverage "
-                f"started {start}: not allowed by policy; coverage kept",
-                refund,
-            )
-        )
-
     outcome.enrolled = True
     outcome.continuity = cont
+    outcome.reasons.update(decision.reasons)
     outcome.coverage = _coverage(outcome, facts, start, year_end(year))
     outcome.steps.extend(_identity_changes(facts, year, paid))
     return outcome
+
+
+def _short(paid: Decimal, refunded: Decimal, subsidy: SubsidyDecision) -> bool:
+    """SUB-due: a partial payment stands (a year refunded in full is not one)."""
+    net = paid - refunded
+    return net < subsidy.individual_due and (net > 0 or not refunded)
+
+
+_Enrolment = tuple[Paid, SubsidyDecision, Candidate, WaitingPeriod, date]
+
+
+def _walk_money(
+    version: PolicyVersion,
+    facts: PersonFacts,
+    year: int,
+    region: str,
+    cont: Continuity,
+    enrolled_year_before: bool,
+    outcome: YearOutcome,
+) -> tuple[_Enrolment | None, Paid | None, SubsidyDecision | None, list[Step]]:
+    """SUB-due and §7: walk the year's payments and refunds in business order.
+
+    The payment that brings the net paid up to the individual due (decided at that payment,
+    SUB-frozen) enrols the person. A refund before coverage starts that leaves less than the due
+    undoes the enrolment (REF-before; a later payment may enrol again, from its own date — or,
+    REF-wrong-region, from the first payment's date); a refund after the start (or, REF-ak22,
+    after the central window) is not allowed: the coverage stays, flagged."""
+    p = version.parameters
+    money: list[Paid | Refunded] = sorted(
+        [*facts.contributions.get(year, []), *facts.refunds.get(year, [])], key=sort_key
+    )
+    running = ZERO
+    enrolment: _Enrolment | None = None
+    outside: Paid | None = None
+    last_decision: SubsidyDecision | None = None
+    first_paid_on: date | None = None
+    steps: list[Step] = []
+    refund_rule = "REF-ak22" if p.refund_deadline == "central_window_end" else "REF-before"
+    for item in money:
+        if isinstance(item, Refunded):
+            running -= item.amount
+            if enrolment is None:
+                steps.append(Step(refund_rule, f"refund of {item.amount} ({item.reason})", item))
+                continue
+            deadline = enrolment[4]
+            if p.refund_deadline == "central_window_end":
+                deadline = min(deadline, next_day(p.central_window[1]))
+            if item.date >= deadline:
+                outcome.flags.add("refund_after_start")
+                steps.append(
+                    Step(
+                        refund_rule,
+                        f"refund of {item.amount} on {item.date}, after {deadline}: not allowed "
+                        "by policy; coverage kept",
+                        item,
+                    )
+                )
+                continue
+            steps.append(
+                Step(
+                    refund_rule,
+                    f"refund of {item.amount} ({item.reason}) on {item.date}, before coverage "
+                    f"starts {enrolment[4]}",
+                    item,
+                )
+            )
+            if running < enrolment[1].individual_due:
+                if item.reason == "wrong_region" and p.wrong_region_first_date:
+                    first_paid_on = first_paid_on or enrolment[0].date
+                enrolment = None
+            continue
+        running += item.amount
+        if enrolment is not None:
+            continue
+        paid = item
+        if first_paid_on is not None:
+            paid = item.model_copy(update={"date": first_paid_on})
+            steps.append(
+                Step(
+                    "REF-wrong-region",
+                    f"repaid {item.date} after a wrong-region refund: counts from the first "
+                    f"payment's date {first_paid_on}",
+                    item,
+                )
+            )
+        decision = decide_subsidy(version, facts, region, paid.date)
+        last_decision = decision
+        if running < decision.individual_due:
+            continue
+        best = _choose(version, facts, paid, cont, enrolled_year_before)
+        if best is None:
+            outside = outside or item
+            continue
+        candidate, waiting = best
+        start = waiting.coverage_start or candidate.start
+        assert start is not None
+        enrolment = (paid, decision, candidate, waiting, start)
+    return enrolment, outside, last_decision, steps
 
 
 def _identity_changes(facts: PersonFacts, year: int, paid: Paid) -> list[Step]:
@@ -326,4 +378,4 @@ def incentives_for(outcome: YearOutcome, facts: PersonFacts, enrolled: Collectio
         )
 
 
-__all__ = ["YearOutcome", "evaluate_year", "incentives_for", "in_window", "unsupported_year"]
+__all__ = ["YearOutcome", "evaluate_year", "incentives_for", "unsupported_year"]

@@ -88,6 +88,14 @@ class Parameters(BaseModel):
     county_subsidies: dict[Region, dict[Identity, SubsidyAmount]] = Field(default_factory=dict)
     """County overrides of ``subsidies`` (AK25 §二(二): 紫阳县、白河县 keep a higher amount)."""
 
+    # §7 refunds — 退费
+    refund_deadline: Literal["coverage_start", "central_window_end"] = "coverage_start"
+    """REF-before: refunds only before coverage starts; REF-ak22: and not after the central
+    window (2022-01-01 on, no refund)."""
+    wrong_region_first_date: bool = False
+    """REF-wrong-region: a payment refunded from the wrong region and repaid here counts from
+    the first payment's date."""
+
     # §3 windows — 集中缴费期, 补缴期
     central_window: Window
     late_window: Window | None = None

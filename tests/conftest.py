@@ -10,6 +10,7 @@ never touch tables other programs keep in ``public``.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from uuid import uuid4
 
@@ -78,3 +79,17 @@ def clear_ledger(app: LedgerApp) -> None:
             )
         )
         conn.commit()
+
+
+def execute_sql(ledger_db: str, statements: dict[str, list[str]]) -> None:
+    """Run the ``"sqlite"`` or ``"postgres"`` statements on ``ledger_db`` (in its schema)."""
+    if not ledger_db.startswith("postgresql://"):
+        with sqlite3.connect(ledger_db) as conn:
+            for statement in statements["sqlite"]:
+                conn.execute(statement)
+        return
+    schema = ledger_db.rsplit("schema=", 1)[1]
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(SQL("SET search_path TO {0}").format(Identifier(schema)))
+        for statement in statements["postgres"]:
+            conn.execute(statement.encode())

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.events import (
     EVENT_MODELS,
@@ -17,6 +20,7 @@ from ledger.events import (
     Paid,
     Registered,
     canonical_json,
+    compact_json,
     event_to_record,
     fingerprint,
     parse_event,
@@ -327,3 +331,22 @@ def test_sort_key_business_date_then_recorded_at() -> None:
     earlier_date = parse_event(with_("paid", event_id="c", date="2024-09-01"))
     ordered = sorted([late_recorded, early, earlier_date], key=sort_key)
     assert [e.event_id for e in ordered] == ["c", "a", "b"]
+
+
+json_objects = st.dictionaries(
+    st.text(),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+        lambda children: (
+            st.lists(children, max_size=3) | st.dictionaries(st.text(), children, max_size=3)
+        ),
+        max_leaves=10,
+    ),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(obj=json_objects, sort_keys=st.booleans())
+def test_compact_json_is_json_dumps(obj: dict[str, Any], sort_keys: bool) -> None:
+    expected = json.dumps(obj, sort_keys=sort_keys, ensure_ascii=False, separators=(",", ":"))
+    assert compact_json(obj, sort_keys=sort_keys) == expected

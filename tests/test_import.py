@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import ledger.importer as importer
-from ledger.application import LedgerApp
+from ledger.application import LedgerApp, open_ledger
 from ledger.events import REJECT_REASONS
 from ledger.importer import (
     ImportFileError,
@@ -21,6 +21,7 @@ from ledger.importer import (
     import_files,
     rejects_path_for,
 )
+from tests.conftest import execute_sql
 from tests.support import (
     BAD_CHECK,
     NEWBORN,
@@ -411,33 +412,39 @@ def test_interrupted_import_keeps_whole_batches_and_rerun_completes(
     assert [e.event_id for _, e in app.read_log(1, 1000)] == [x["event_id"] for x in lines]
 
 
-def test_failed_batch_stores_nothing_of_it(
-    app: LedgerApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A failure while a batch is being written leaves none of that batch behind."""
+def test_failed_batch_stores_nothing_of_it(ledger_db: str, tmp_path: Path) -> None:
+    """The database refuses one event in the middle of the third batch (a trigger): none of
+    that batch is left behind, the two batches before it are, and a re-run completes."""
     lines = generated(40)
     path = write_jsonl(tmp_path / "big.jsonl", lines)
-    real = app._record
-    calls = {"n": 0}
+    with open_ledger(ledger_db) as app:
+        execute_sql(ledger_db, REFUSE_ONE_EVENT)
+        with pytest.raises(Exception, match="injected"):  # noqa: B017 - the backend's own
+            import_file(app, path, batch_size=10)
+        assert app.count_events() == 20
+        assert [e.event_id for _, e in app.read_log(1, 1000)] == [x["event_id"] for x in lines[:20]]
+        execute_sql(ledger_db, ALLOW_ALL_EVENTS)
+        rerun = import_file(app, path, batch_size=10)
+        assert (rerun.stored, rerun.present) == (20, 20)
 
-    def record_then_fail(processing_event):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 3:
-            processing_event.saved_kwargs["ledger_index"] = [
-                *processing_event.saved_kwargs["ledger_index"],
-                processing_event.saved_kwargs["ledger_index"][0],  # duplicate key: DB refuses
-            ]
-        return real(processing_event)
 
-    monkeypatch.setattr(app, "_record", record_then_fail)
-    monkeypatch.setattr(app, "write_attempts", 1)
-    with pytest.raises(Exception):  # noqa: B017 - the backend's own integrity error
-        import_file(app, path, batch_size=10)
-    assert app.count_events() == 20
-    assert len(app.read_log(1, 1000)) == 20
-    monkeypatch.undo()
-    rerun = import_file(app, path, batch_size=10)
-    assert (rerun.stored, rerun.present) == (20, 20)
+REFUSE_ONE_EVENT = {
+    "sqlite": [
+        "CREATE TRIGGER refuse BEFORE INSERT ON ledger_event_ids "
+        "WHEN NEW.event_id = 'g-6-2025' BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+    ],
+    "postgres": [
+        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+        "IF NEW.event_id = 'g-6-2025' THEN RAISE EXCEPTION 'injected failure'; END IF; "
+        "RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse BEFORE INSERT ON ledger_event_ids "
+        "FOR EACH ROW EXECUTE FUNCTION refuse()",
+    ],
+}
+ALLOW_ALL_EVENTS = {
+    "sqlite": ["DROP TRIGGER refuse"],
+    "postgres": ["DROP TRIGGER refuse ON ledger_event_ids", "DROP FUNCTION refuse()"],
+}
 
 
 # ---------------------------------------------------------------- arrival order

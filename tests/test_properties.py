@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ledger.aggregate import resident_id
 from ledger.application import LedgerApp
 from ledger.events import (
     EVENT_MODELS,
@@ -219,6 +220,11 @@ def test_valid_sequences_round_trip(app: LedgerApp, data: Any) -> None:
         mine = [e for e in parsed if e.person_id == person]
         stored = app.events_of(person)
         assert [comparable(s, o) for s, o in zip(stored, mine, strict=True)] == mine
+        # The resident state the bulk path kept is the state a replay of the events gives.
+        replayed = app.resident(person)
+        assert replayed is not None
+        [(_, _, version, state)] = app.ledger_recorder.select_resident_states([resident_id(person)])
+        assert (version, state) == (replayed.version, replayed.compact_state())
     log = [e for _, e in app.read_log(1, 1000)]
     assert [comparable(s, o) for s, o in zip(log, parsed, strict=True)] == parsed
     # Everything again, in one batch: all already present.

@@ -58,7 +58,12 @@ def cap_adjustment(
     if not p.incentives or year < p.continuity_count_from:
         return CapAdjustment(bonus_ceiling=p.bonus_ceiling if p.incentives else None)
     step = p.incentive_step
-    steps: list[Step] = []
+    steps: list[Step] = [
+        Step(
+            "INC-count",
+            f"consecutive year {consecutive(year)} counted from {p.continuity_count_from}",
+        )
+    ]
     continuity_bonus = ZERO
     zero_claim_bonus = ZERO
     for y in range(p.continuity_count_from, year + 1):

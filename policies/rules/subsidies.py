@@ -28,6 +28,8 @@ class SubsidyDecision:
     """``none``, ``deducted`` or ``reimbursed`` (INTERCHANGE.md ``subsidy_mode``)."""
     flags: tuple[str, ...] = ()
     steps: tuple[Step, ...] = field(default=())
+    reasons: tuple[tuple[str, str], ...] = ()
+    """(flag, why) for the flags that mark an unsupported situation."""
 
     @property
     def individual_due(self) -> Decimal:
@@ -114,18 +116,19 @@ def decide_subsidy(
         elif isinstance(listed, Decimal):
             known.append((listed, IDENTITY_CODES.index(span.identity), span))
     flags: tuple[str, ...] = ()
+    reasons: tuple[tuple[str, str], ...] = ()
     if unknown and not any(amount >= standard for amount, _, _ in known):
         flags = ("subsidy_amount_unknown",)
-        steps.append(
-            Step(
-                "SUB-one",
-                f"{', '.join(s.identity for s in unknown)}: subsidy amount not in the sources; "
-                "identity recorded, no subsidy computed",
-                unknown[0].granted,
-            )
+        why = (
+            f"{', '.join(s.identity for s in unknown)}: subsidy amount not in the sources; "
+            "identity recorded, no subsidy computed"
         )
+        reasons = (("subsidy_amount_unknown", why),)
+        steps.append(Step("SUB-one", why, unknown[0].granted))
     if not known:
-        return SubsidyDecision(standard, ZERO, unknown[0].identity, "none", flags, tuple(steps))
+        return SubsidyDecision(
+            standard, ZERO, unknown[0].identity, "none", flags, tuple(steps), reasons
+        )
     # SUB-one: the highest available, once (就高不就低); ties go to the rule book's order.
     amount, _, best = max(known, key=lambda k: (k[0], -k[1]))
     mode = p.mode_for(best.identity)
@@ -146,7 +149,7 @@ def decide_subsidy(
             else "reimbursed (先缴后补): the person pays the full standard first",
         )
     )
-    return SubsidyDecision(standard, amount, best.identity, mode, flags, tuple(steps))
+    return SubsidyDecision(standard, amount, best.identity, mode, flags, tuple(steps), reasons)
 
 
 def _recognised_after_payment(

@@ -39,6 +39,8 @@ VERSION = build(
         ),
         "recognised_after_payment": ("none", f"{N} (no such rule)"),
         "county_subsidies": ({}, f"{N} §四(一)2 (county tables may raise the floor)"),
+        "refund_deadline": ("central_window_end", f"{N} §八(三)(五)"),
+        "wrong_region_first_date": (True, f"{N} §八(三)"),
         "central_window": (("2021-09-01", "2021-12-31"), f"{N} §五(一)"),
         "late_window": (None, f"{N} §五 (no 补缴期)"),
         "late_window_identities": (None, f"{N} §五"),

@@ -40,6 +40,8 @@ VERSION = build(
             f"{N} §二(二) 目前高于200元的紫阳县、白河县保持现行资助标准不变: 610924 and 610929 "
             "amounts to be configured (default 200 until then)",
         ),
+        "refund_deadline": ("coverage_start", f"{N} §五(四)"),
+        "wrong_region_first_date": (False, f"{N} (no such rule)"),
         "central_window": (("2024-09-01", "2024-12-20"), f"{N} §四(一)"),
         "late_window": (("2025-01-01", "2025-03-31"), f"{N} §四(二)"),
         "late_window_identities": (None, f"{N} §四(二)"),

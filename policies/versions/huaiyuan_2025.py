@@ -44,6 +44,8 @@ VERSION = build(
         ),
         "recognised_after_payment": ("none", f"{N} (no such rule)"),
         "county_subsidies": ({}, f"{N} §二(二)"),
+        "refund_deadline": ("coverage_start", f"{N} §四(二)"),
+        "wrong_region_first_date": (False, f"{N} (no such rule)"),
         "central_window": (("2024-09-01", "2024-12-31"), f"{N} §三(一)"),
         "late_window": (("2025-01-01", "2025-02-28"), f"{N} §三(一) 外出务工人员"),
         "late_window_identities": (frozenset({"migrant_worker"}), f"{N} §三(一)"),

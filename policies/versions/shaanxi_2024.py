@@ -38,6 +38,8 @@ VERSION = build(
             f"{N} §四(一) 系统内未标识但已全额参保缴费的人员",
         ),
         "county_subsidies": ({}, f"{N} §三(一) (cities set the amount)"),
+        "refund_deadline": ("coverage_start", f"{N} §六(四)"),
+        "wrong_region_first_date": (False, f"{N} (no such rule)"),
         "central_window": (("2023-09-01", "2023-12-20"), f"{N} §五(一)"),
         "late_window": (("2024-01-01", "2024-06-30"), f"{N} §五(二)"),
         "late_window_identities": (None, f"{N} §五(二)"),

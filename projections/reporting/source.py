@@ -17,8 +17,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from psycopg.sql import SQL, Identifier
 
-from ledger.application import LedgerApp
-from ledger.application import _to_contract_event as to_contract_event
+from ledger.application import LedgerApp, to_contract_event
 from ledger.events import Event
 from ledger.store import LedgerPostgresRecorder, LedgerSQLiteRecorder
 

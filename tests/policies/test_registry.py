@@ -127,3 +127,15 @@ def test_bad_parameter_file_not_json(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(PolicyFileError, match="not valid"):
         BUILTIN.with_file(path)
+
+
+def test_I_days_I_next_month_I_next_day_readings() -> None:
+    from policies.calendar import last_day_within, next_day
+
+    # I-days: "within 90 days after birth" ends on birth + 90 days (the birth day not counted)
+    assert last_day_within(date(2022, 3, 10), 90) == date(2022, 6, 8)
+    # I-next-month: 缴费后次月起 — the first day of the month after the payment
+    assert next_month_start(date(2024, 1, 31)) == date(2024, 2, 1)
+    assert next_month_start(date(2024, 2, 1)) == date(2024, 3, 1)
+    # I-next-day: 缴费次日
+    assert next_day(date(2024, 12, 31)) == date(2025, 1, 1)

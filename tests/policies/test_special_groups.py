@@ -170,3 +170,8 @@ def test_NB_90_year_end_birth_year_paid_after_31_december_within_90_days() -> No
     year = newborn().born("2024-12-15").paid("2025-01-10", 2024, "380").year(2024)
     assert year["enrolled"] is True
     assert coverage(year) == [("2024-12-15", "2024-12-31")]
+
+
+def test_I_paid_on_student_paying_on_1_january_of_the_late_window() -> None:
+    h = History().grant("2023-09-01", "college_student").paid("2024-01-01", 2024, "380")
+    assert coverage(h.year(2024)) == [("2024-01-01", "2024-12-31")]

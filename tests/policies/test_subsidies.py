@@ -118,6 +118,7 @@ def test_subsidy_amount_unknown_is_flagged_not_guessed() -> None:
         "400.00",
     )
     assert year["flags"] == ["subsidy_amount_unknown"]
+    assert "single_daughter_family" in year["reasons"]["subsidy_amount_unknown"]
     assert year["enrolled"] is True
 
 

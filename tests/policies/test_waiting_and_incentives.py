@@ -120,3 +120,43 @@ def test_INC_count_years_before_2025_do_not_count(tmp_path: Path) -> None:
     year = h.year(2026, registry)
     assert year["continuity"]["consecutive_years"] == 2
     assert year["critical_illness_cap"]["continuity_bonus"] == "0.00"
+
+
+def test_I_enrolled_paid_outside_window_does_not_count_for_continuity() -> None:
+    h = History().paid("2022-10-10", 2023, "350").paid("2024-07-02", 2024, "380")
+    year = h.paid("2024-10-10", 2025, "400").year(2025)
+    assert year["continuity"]["break_years"] == 1  # 2024 was paid, but bought no coverage
+
+
+def test_I_window_days_both_ends_in() -> None:
+    first = History().paid("2024-09-01", 2025, "400").year(2025)
+    last = History().paid("2024-12-20", 2025, "400").year(2025)
+    assert first["basis"][0] == last["basis"][0] == "AK25-central"
+
+
+def test_INC_cont_grows_each_year_from_the_fifth(tmp_path: Path) -> None:
+    registry = registry_with(tmp_path, *(ankang_year(y) for y in range(2026, 2031)))
+    h = History()
+    for y in range(2025, 2031):
+        h.paid(f"{y - 1}-10-10", y, "400").claim(f"{y}-06-01", y, "100.00")
+    years = {y["year"]: y for y in h.view(registry)["years"]}
+    assert [years[y]["critical_illness_cap"]["continuity_bonus"] for y in range(2025, 2031)] == [
+        "0.00",
+        "0.00",
+        "0.00",
+        "0.00",
+        "3000.00",
+        "6000.00",
+    ]
+    assert "INC-cont" in years[2029]["basis"] and "INC-cont" not in years[2028]["basis"]
+    assert "INC-count" in years[2028]["basis"]
+
+
+def test_INC_reset_clears_zero_claim_from_the_next_year_continuity_kept(tmp_path: Path) -> None:
+    registry = registry_with(tmp_path, ankang_year(2026), ankang_year(2027))
+    h = History().paid("2024-10-10", 2025, "400").paid("2025-10-10", 2026, "400")
+    h.claim("2026-03-01", 2026, "50.00", reward_used=True).paid("2026-10-10", 2027, "400")
+    years = {y["year"]: y for y in h.view(registry)["years"]}
+    assert years[2026]["critical_illness_cap"]["zero_claim_bonus"] == "3000.00"
+    assert years[2027]["critical_illness_cap"]["zero_claim_bonus"] == "0.00"
+    assert "INC-reset" in years[2027]["basis"]

@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Benchmark ``ledger import`` against the raw insert rate and the library's one-save path.
+
+Generates N events (``scripts/gen_events.py``), then measures, in one run:
+
+1. ``ledger import`` into a fresh SQLite file;
+2. ``ledger import`` into PostgreSQL (a fresh schema, dropped afterwards; ``--no-pg`` skips);
+3. raw ``executemany`` of the same rows -- the stored-event rows the SQLite import wrote
+   (originator_id, version, topic, state) -- into a bare SQLite table (no key, no index), in
+   transactions of the same size;
+4. the library's own path: each event applied to its Resident aggregate (kept in memory) and
+   stored with one ``Application.save`` call per aggregate, on the first ``--save-events``
+   events (default 50,000) of the same file, parsed the same way as the import does;
+
+and prints events/s for each (wall clock, and per CPU second of this process: the machine
+may be shared), the ratios the issue asks for, and the peak RSS. Examples::
+
+    python scripts/bench_import.py                       # 1,000,000 events (a few minutes)
+    python scripts/bench_import.py --events 20000 --no-pg
+    python scripts/bench_import.py --smoke               # CI: 20,000 events
+
+``--profile FILE`` then imports the file once more into a fresh SQLite file under cProfile
+(not timed), writes the profile to FILE and prints its top functions.
+Target (issue 2): SQLite import ≥ 50,000 events/s on one core, within 5x of raw inserts and
+≥ 5x the one-save path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib.util
+import json
+import os
+import pstats
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ledger.aggregate import Resident, resident_id  # noqa: E402
+from ledger.application import open_ledger  # noqa: E402
+from ledger.events import parse_event  # noqa: E402
+from ledger.importer import DEFAULT_BATCH_SIZE, import_file  # noqa: E402
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@dataclass
+class Measure:
+    label: str
+    events: int
+    wall: float
+    cpu: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.wall if self.wall else float("inf")
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.events / self.cpu if self.cpu else float("inf")
+
+    def line(self) -> str:
+        return (
+            f"{self.label:<44} {self.events:>10,} ev {self.wall:>8.2f} s "
+            f"{self.rate:>10,.0f} ev/s   (cpu {self.cpu:>7.2f} s, {self.cpu_rate:>9,.0f} ev/cpu-s)"
+        )
+
+
+@contextmanager
+def clock(label: str, events: Callable[[], int], results: list[Measure]) -> Iterator[None]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    measure = Measure(label, events(), time.perf_counter() - wall, time.process_time() - cpu)
+    results.append(measure)
+    print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def load_generator() -> Any:
+    spec = importlib.util.spec_from_file_location("gen_events", ROOT / "scripts/gen_events.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- the measurements
+
+
+def bench_import(db: str, path: Path, batch_size: int, label: str, out: list[Measure]) -> int:
+    with open_ledger(db) as app:
+        summary = None
+
+        def stored() -> int:
+            return summary.stored if summary else 0
+
+        with clock(label, stored, out):
+            summary = import_file(app, path, batch_size=batch_size, progress=False)
+        if summary.rejected or summary.present:
+            raise SystemExit(f"unexpected: {summary.describe()}")
+        return summary.stored
+
+
+def bench_raw(ledger_db: Path, raw_db: Path, batch_size: int, out: list[Measure]) -> None:
+    """executemany of the stored-event rows into a bare table; only the inserts and commits
+    are timed (reading the rows back is not)."""
+    remove_sqlite(raw_db)
+    source = sqlite3.connect(ledger_db)
+    target = sqlite3.connect(raw_db, isolation_level=None)
+    target.execute("PRAGMA journal_mode=WAL")  # as the library sets it
+    target.execute(
+        "CREATE TABLE bare (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB)"
+    )
+    rows_done = 0
+    wall = cpu = 0.0
+    cursor = source.execute(
+        "SELECT originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+    )
+    while rows := cursor.fetchmany(batch_size):
+        w, c = time.perf_counter(), time.process_time()
+        target.execute("BEGIN")
+        target.executemany("INSERT INTO bare VALUES (?,?,?,?)", rows)
+        target.execute("COMMIT")
+        wall += time.perf_counter() - w
+        cpu += time.process_time() - c
+        rows_done += len(rows)
+    source.close()
+    target.close()
+    measure = Measure("raw executemany, bare SQLite table", rows_done, wall, cpu)
+    out.append(measure)
+    print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
+
+
+def bench_one_save(db: Path, path: Path, limit: int, out: list[Measure]) -> None:
+    """The library's path: parse, Resident.register/record, then one app.save() per event."""
+    remove_sqlite(db)
+    count = 0
+    with open_ledger(str(db)) as app:
+        residents: dict[UUID, Resident] = {}
+        with (
+            clock(f"one Application.save per aggregate (first {limit:,})", lambda: count, out),
+            open(path, "rb") as f,
+        ):
+            for line in f:
+                if count >= limit:
+                    break
+                event = parse_event(json.loads(line))
+                key = resident_id(event.person_id)
+                resident = residents.get(key)
+                if resident is None:
+                    resident = residents[key] = Resident.register(event)
+                else:
+                    resident.record(event)
+                app.save(resident)
+                count += 1
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def pg_schema_url(base: str, schema: str) -> str:
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}schema={schema}"
+
+
+def drop_pg_schema(base: str, schema: str) -> None:
+    import psycopg
+    from psycopg.sql import SQL, Identifier
+
+    url = base.split("?", 1)[0]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(schema)))
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000, help="events to generate")
+    parser.add_argument(
+        "--save-events", type=int, default=50_000, help="subset for the one-save path"
+    )
+    parser.add_argument("--pg", default=DEFAULT_PG, help=f"PostgreSQL URL [default {DEFAULT_PG}]")
+    parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary dir")
+    parser.add_argument("--profile", type=Path, default=None, help="cProfile the SQLite import")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="CI run: 20,000 events (one-save path on 2,000) in a temporary directory",
+    )
+    args = parser.parse_args()
+    if args.smoke:
+        args.events, args.save_events, args.workdir = 20_000, 2_000, None
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_import_"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    events_path = workdir / f"events_{args.events}_{args.seed}.jsonl"
+    print(f"python {sys.version.split()[0]}, pid {os.getpid()}, workdir {workdir}")
+    if not events_path.exists():
+        started = time.perf_counter()
+        load_generator().write(events_path, args.events, args.seed)
+        print(f"generated {args.events:,} events in {time.perf_counter() - started:.1f} s")
+    size_mb = events_path.stat().st_size / 1e6
+    print(f"events file {events_path} ({size_mb:,.0f} MB), batch size {args.batch_size:,}")
+
+    results: list[Measure] = []
+    sqlite_db = workdir / "ledger.db"
+    remove_sqlite(sqlite_db)
+    bench_import(str(sqlite_db), events_path, args.batch_size, "ledger import, SQLite", results)
+    sqlite_import = results[-1]
+
+    if not args.no_pg:
+        schema = f"bench_import_{os.getpid()}"
+        drop_pg_schema(args.pg, schema)
+        try:
+            bench_import(
+                pg_schema_url(args.pg, schema),
+                events_path,
+                args.batch_size,
+                "ledger import, PostgreSQL",
+                results,
+            )
+        finally:
+            drop_pg_schema(args.pg, schema)
+
+    bench_raw(sqlite_db, workdir / "raw.db", args.batch_size, results)
+    raw = results[-1]
+    bench_one_save(
+        workdir / "one_save.db", events_path, min(args.save_events, args.events), results
+    )
+    one_save = results[-1]
+
+    if args.profile:
+        # Not timed: cProfile slows the import down. A fresh database, the same file.
+        profiled_db = workdir / "profiled.db"
+        remove_sqlite(profiled_db)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        bench_import(str(profiled_db), events_path, args.batch_size, "(profiled import)", [])
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+        pstats.Stats(str(args.profile)).sort_stats("tottime").print_stats(25)
+        remove_sqlite(profiled_db)
+
+    print()
+    print("summary")
+    for measure in results:
+        print("  " + measure.line())
+    print(
+        f"  import/raw      {sqlite_import.rate / raw.rate:6.3f}  "
+        f"(raw is {raw.rate / sqlite_import.rate:.1f}x faster; target: within 5x)"
+    )
+    print(
+        f"  import/one-save {sqlite_import.rate / one_save.rate:6.2f}x  (target: at least 5x; "
+        f"one-save measured on the first {one_save.events:,} events)"
+    )
+    print(
+        f"  SQLite import {sqlite_import.rate:,.0f} ev/s wall, {sqlite_import.cpu_rate:,.0f} "
+        "ev/cpu-s (target 50,000 ev/s on one core)"
+    )
+    print(f"  peak RSS {peak_rss_mb():,.0f} MB")
+    if not args.workdir:
+        for name in ("ledger.db", "raw.db", "one_save.db"):
+            remove_sqlite(workdir / name)
+        events_path.unlink()
+        workdir.rmdir()
+
+
+if __name__ == "__main__":
+    main()

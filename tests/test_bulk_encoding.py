@@ -1,0 +1,109 @@
+"""The bulk append path writes exactly what the library's own path would.
+
+``LedgerApp.append`` does not build a domain event object per event: it advances the
+Resident with ``start``/``note`` and encodes stored events itself. These tests pin that to the
+library: same stored bytes as ``mapper.to_stored_event`` of the domain event that
+``Resident.register``/``record`` triggers, same aggregate state, and events saved through
+the library's ``save()`` mix with bulk-appended ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ledger.aggregate import Resident, resident_id
+from ledger.application import LedgerApp
+from ledger.events import EVENT_TYPES, canonical_json, parse_event
+from tests.support import NEWBORN, PERSON, VALID, paid
+
+HISTORY = [
+    "registered",
+    "region_changed",
+    "identity_granted",
+    "paid",
+    "refunded",
+    "identity_revoked",
+    "employee_insurance_started",
+    "employee_insurance_stopped",
+    "reimbursed",
+    "died",
+]
+
+
+def history(person_note: str = "") -> list[Any]:
+    records = [{**VALID[k], "note": person_note} if person_note else VALID[k] for k in HISTORY]
+    return [parse_event(r) for r in records]
+
+
+def test_history_covers_every_type() -> None:
+    assert set(HISTORY) | {"born"} == set(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("note", ["", '汉字 "quoted" \\ back\nslash \u2028 \x01 😀'])
+def test_stored_bytes_and_state_match_the_library(app: LedgerApp, note: str) -> None:
+    events = history(note)
+    library = Resident.register(events[0])
+    for event in events[1:]:
+        library.record(event)
+    domain_events = library.collect_events()
+
+    bulk = Resident.start(resident_id(PERSON), domain_events[0].record, domain_events[0].timestamp)
+    assert bulk.version == 1
+    for event, domain_event in zip(events[1:], domain_events[1:], strict=True):
+        bulk.check(event)
+        bulk.note(event, domain_event.timestamp)
+    for event, domain_event in zip(events, domain_events, strict=True):
+        expected = app.mapper.to_stored_event(domain_event)
+        for encode in (app._stored_event_encoder(), app._stored_event):
+            got = encode(
+                domain_event.originator_id,
+                domain_event.originator_version,
+                event.type,
+                domain_event.timestamp,
+                canonical_json(event),
+            )
+            assert got == expected
+    assert bulk.version == library.version == len(events)
+    assert bulk.compact_state() == library.compact_state()
+    assert bulk.created_on == library.created_on and bulk.modified_on == library.modified_on
+
+
+def test_born_is_encoded_like_the_library(app: LedgerApp) -> None:
+    born = parse_event(VALID["born"])
+    library = Resident.register(born)
+    [domain_event] = library.collect_events()
+    for encode in (app._stored_event_encoder(), app._stored_event):
+        got = encode(resident_id(NEWBORN), 1, "born", domain_event.timestamp, canonical_json(born))
+        assert got == app.mapper.to_stored_event(domain_event)
+    bulk = Resident.start(resident_id(NEWBORN), canonical_json(born), domain_event.timestamp)
+    assert bulk.compact_state() == library.compact_state()
+
+
+def test_bulk_events_replay_through_the_repository(app: LedgerApp) -> None:
+    app.append(history())
+    replayed = app.resident(PERSON)
+    assert replayed is not None and replayed.version == len(HISTORY)
+    [(_, _, version, state)] = app.ledger_recorder.select_resident_states([resident_id(PERSON)])
+    assert version == replayed.version
+    assert state == replayed.compact_state()
+
+
+def test_library_save_and_bulk_append_mix(app: LedgerApp) -> None:
+    """Events saved with the library's own ``save()`` get index rows and a resident state in
+    the same transaction, so ``append`` treats them like its own."""
+    reg = parse_event(VALID["registered"])
+    first = parse_event(paid("p-1"))
+    resident = Resident.register(reg)
+    resident.record(first)
+    app.save(resident)
+    assert app.count_events() == 2
+    outcomes = app.append([reg, first, parse_event(paid("p-2", year=2026))])
+    assert [o.status for o in outcomes] == ["present", "present", "stored"]
+    loaded = app.resident(PERSON)
+    assert loaded is not None
+    loaded.record(parse_event(paid("p-3", year=2027)))
+    app.save(loaded)
+    assert [e.event_id for e in app.events_of(PERSON)] == ["v-registered", "p-1", "p-2", "p-3"]
+    assert [o.status for o in app.append([parse_event(paid("p-3", year=2027))])] == ["present"]
