@@ -105,7 +105,7 @@ def histories_in_partition(
             if events:
                 yield events[0].person_id, events, positions
             current, events, positions = stored.originator_id, [], []
-        events.append(_to_contract_event(app.mapper.to_domain_event(stored)))
+        events.append(to_contract_event(app.mapper.to_domain_event(stored)))
         positions.append(position)
     if events:
         yield events[0].person_id, events, positions
