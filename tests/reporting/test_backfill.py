@@ -224,3 +224,20 @@ def test_distributed_backfill_into_postgresql_equals_single_process(
     # Again into the same target: rows replaced, not added to.
     _invoke("backfill", str(history), "--db", db, "--to", distributed, "--no-progress")
     assert _dump(distributed) == expected
+
+
+def test_backfill_on_an_existing_scheduler(history: Path, tmp_path: Path) -> None:
+    from dask.distributed import LocalCluster
+
+    db, single, remote = (str(tmp_path / n) for n in ("ledger.db", "one.db", "remote.db"))
+    _invoke("backfill", str(history), "--db", db, "--to", single, "--no-progress")
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        result = _invoke(
+            "backfill", str(history), "--db", db, "--to", remote, "--no-progress",
+            "--scheduler", cluster.scheduler_address,
+        )  # fmt: skip
+    assert "16 partitions" in result.output  # the default on an existing cluster
+    assert _dump(remote) == _dump(single)
+    assert _checkpoint(remote) == _log_end(db)
