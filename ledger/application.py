@@ -126,16 +126,21 @@ class LedgerApp(Application[UUID]):
 
     # ------------------------------------------------------------ writing
 
-    def append(self, events: Sequence[EventBase]) -> list[Outcome]:
+    def append(
+        self, events: Sequence[EventBase], *, canonical: Sequence[str | None] | None = None
+    ) -> list[Outcome]:
         """Store validated events in arrival order; one :class:`Outcome` per event.
 
         Idempotent by ``event_id``: an id already stored with the same content is ``present``;
         with other content it is rejected as a ``conflict``. Events that break an invariant of
         the person's history are rejected with that reason. Everything stored by one call is
-        written in one transaction, events and idempotency index together."""
+        written in one transaction, events and idempotency index together.
+
+        ``canonical`` may give, per event, its :func:`~ledger.events.canonical_json` text when
+        the caller already has it (the importer's fast path), ``None`` where it has not."""
         for attempt in range(1, self.write_attempts + 1):
             try:
-                return self._append_once(events)
+                return self._append_once(events, canonical)
             except IntegrityError as exc:
                 # A concurrent writer stored one of these persons or event ids first: reload
                 # their state and decide again.
@@ -146,8 +151,16 @@ class LedgerApp(Application[UUID]):
                     ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _append_once(self, events: Sequence[EventBase]) -> list[Outcome]:
-        canonical = [canonical_json(e) for e in events]
+    def _append_once(
+        self, events: Sequence[EventBase], given: Sequence[str | None] | None
+    ) -> list[Outcome]:
+        if given is None:
+            canonical = [canonical_json(e) for e in events]
+        else:
+            canonical = [
+                text if text is not None else canonical_json(event)
+                for event, text in zip(events, given, strict=True)
+            ]
         fingerprints = [fingerprint_of(c) for c in canonical]
         known = self.ledger_recorder.select_fingerprints(list({e.event_id for e in events}))
         cache = self._residents

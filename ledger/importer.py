@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 from ledger.application import LedgerApp
 from ledger.events import EventBase, InvalidEvent, parse_event
+from ledger.fastparse import parse_plain
 
 DEFAULT_BATCH_SIZE = 10_000
 PROGRESS_MIN_BYTES = 1_000_000
@@ -112,6 +113,8 @@ class _Line(NamedTuple):
     raw: str
     event: EventBase | None
     error: InvalidEvent | None
+    canonical: str | None = None
+    """``canonical_json(event)`` when the fast path already made it."""
 
 
 def read_events(
@@ -119,8 +122,8 @@ def read_events(
 ) -> Iterator[tuple[int, EventBase | None, InvalidEvent | None]]:
     """``(line number, event, error)`` for each non-blank line of an events file (JSON Lines,
     or CSV in UTF-8/GB18030): validation only, nothing stored (``ledger replay --events``)."""
-    for line in _read_lines(path, encoding):
-        yield line.number, line.event, line.error
+    for number, _, event, error, _ in _read_lines(path, encoding):
+        yield number, event, error
 
 
 def rejects_path_for(path: Path) -> Path:
@@ -236,7 +239,10 @@ def _store_batch(app: LedgerApp, batch: list[_Line], summary: ImportSummary) -> 
             error = line.error
             assert error is not None
             rejects.append(_reject(line, error.reason, error.message, error.event_id))
-    outcomes = app.append([line.event for line in valid if line.event is not None])
+    outcomes = app.append(
+        [line.event for line in valid if line.event is not None],
+        canonical=[line.canonical for line in valid],
+    )
     for line, outcome in zip(valid, outcomes, strict=True):
         if outcome.status == "stored":
             summary.stored += 1
@@ -303,12 +309,15 @@ def _is_jsonl(path: Path) -> bool:
     return head.startswith(b"{")
 
 
-def _parse(record: Any) -> tuple[EventBase | None, InvalidEvent | None]:
+def _parse(number: int, raw: str, record: Any) -> _Line:
+    plain = parse_plain(record)
+    if plain is not None:
+        return _Line(number, raw, plain[0], None, plain[1])
     try:
         event: EventBase = parse_event(record)
     except InvalidEvent as exc:
-        return None, exc
-    return event, None
+        return _Line(number, raw, None, exc)
+    return _Line(number, raw, event, None)
 
 
 def _read_jsonl(path: Path) -> Iterator[_Line]:
@@ -337,8 +346,7 @@ def _read_jsonl(path: Path) -> Iterator[_Line]:
                 error = InvalidEvent("invalid_json", "unpaired surrogate escape in a string")
                 yield _Line(number, text, None, error)
                 continue
-            event, problem = _parse(record)
-            yield _Line(number, text, event, problem)
+            yield _parse(number, text, record)
 
 
 def _has_lone_surrogate(record: Any) -> bool:
@@ -441,8 +449,7 @@ def _csv_lines(path: Path, f: IO[str]) -> Iterator[_Line]:
             )
             yield _Line(number, raw, None, error)
             continue
-        event, problem = _parse(dict(zip(header, row, strict=True)))
-        yield _Line(number, raw, event, problem)
+        yield _parse(number, raw, dict(zip(header, row, strict=True)))
 
 
 def _short(text: str, limit: int = 200) -> str:
