@@ -35,7 +35,11 @@ from ledger.application import LedgerApp
 from ledger.events import EventBase, InvalidEvent, parse_event
 from ledger.fastparse import parse_plain
 
-DEFAULT_BATCH_SIZE = 10_000
+DEFAULT_BATCH_SIZE = 50_000
+"""Lines per transaction. Larger batches write each touched resident's state fewer times and
+commit less often (10,000 → 50,000: about 8% less CPU per event on the benchmark); a batch
+holds roughly 4 KB per line in memory until it commits (peak RSS of a 200,000-line
+import: ~220 MB at 10,000, ~410 MB at 50,000)."""
 PROGRESS_MIN_BYTES = 1_000_000
 """Files at least this large show a progress bar (when stderr is a terminal)."""
 
