@@ -171,10 +171,12 @@ class LedgerApp(Application[UUID]):
             stored_events: list[StoredEvent] = []
             touched: dict[str, Resident] = {}
             index: list[IndexRow] = []
-            accepted: dict[str, str] = {}
             encode = self._stored_event_encoder()
+            now = datetime.now
             for event, text, fp in zip(events, canonical, fingerprints, strict=True):
-                prior = known.get(event.event_id) or accepted.get(event.event_id)
+                event_id = event.event_id
+                # ``known`` also collects this batch's own ids as they are accepted.
+                prior = known.get(event_id)
                 if prior is not None:
                     outcomes.append(PRESENT if prior == fp else _conflict(event))
                     continue
@@ -193,19 +195,20 @@ class LedgerApp(Application[UUID]):
                 # aggregate advances by the same state change, and the stored event is
                 # encoded exactly as the library's mapper encodes that domain event
                 # (tests/test_bulk_encoding.py).
-                timestamp = datetime.now(tz=TZINFO)  # Resident.Event.create_timestamp()
+                timestamp = now(tz=TZINFO)  # Resident.Event.create_timestamp()
                 if resident is None:
                     resident = Resident.start(resident_id(person_id), text, timestamp)
                     residents[person_id] = resident
                 else:
                     resident.note(event, timestamp)
                 originator_id = resident.id
+                version = resident.version
                 stored_events.append(
-                    encode(originator_id, resident.version, event.type, timestamp, text)  # type: ignore[attr-defined]
+                    encode(originator_id, version, event.type, timestamp, text)  # type: ignore[attr-defined]
                 )
-                index.append((event.event_id, fp, originator_id, resident.version))
+                index.append((event_id, fp, originator_id, version))
                 touched[person_id] = resident
-                accepted[event.event_id] = fp
+                known[event_id] = fp
                 outcomes.append(STORED)
             if stored_events:
                 # Events, idempotency index and resident states in one transaction. (No
