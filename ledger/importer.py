@@ -33,6 +33,7 @@ import codecs
 import csv
 import gc
 import json
+import json.scanner
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -357,7 +358,7 @@ def _read_jsonl(path: Path) -> Iterator[_Line]:
                 yield _Line(number, raw, None, error)
                 continue
             try:
-                record = json.loads(text)
+                record = _loads(text)
             except (ValueError, RecursionError) as exc:
                 error = InvalidEvent("invalid_json", f"not JSON: {_short(str(exc))}")
                 yield _Line(number, text, None, error)
@@ -368,6 +369,23 @@ def _read_jsonl(path: Path) -> Iterator[_Line]:
                 yield _Line(number, text, None, error)
                 continue
             yield _parse(number, text, record)
+
+
+_SCAN_ONCE = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+
+def _loads(text: str) -> Any:
+    """``json.loads(text)``, minus its Python-level wrappers for the usual line: one object
+    from the first character to the last. Anything else (and every error, so its message is
+    json's own) goes through ``json.loads``."""
+    if text[:1] == "{":
+        try:
+            record, end = _SCAN_ONCE(text, 0)
+        except (StopIteration, ValueError, RecursionError):
+            return json.loads(text)
+        if end == len(text):
+            return record
+    return json.loads(text)
 
 
 def _has_lone_surrogate(record: Any) -> bool:
