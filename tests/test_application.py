@@ -270,3 +270,22 @@ def test_failed_write_forgets_cached_states(ledger_db: str) -> None:
         app.recorder.insert_events = real  # type: ignore[method-assign]
         assert statuses(app, refund("rf-2", "400")) == ["stored"]
         assert statuses(app, refund("rf-1", "0.01")) == ["refund_exceeds_payment"]
+
+
+def test_cached_states_are_used_while_nobody_else_writes(
+    ledger_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point of the cache: a later batch of the same writer loads no state it holds."""
+    with open_ledger(ledger_db) as app:
+        assert statuses(app, REG, registered(OTHER, "r-2")) == ["stored", "stored"]
+        loaded: list[Any] = []
+        real = app.ledger_recorder.select_resident_states
+
+        def spy(originator_ids: Any) -> Any:
+            loaded.extend(originator_ids)
+            return real(originator_ids)
+
+        monkeypatch.setattr(app.recorder, "select_resident_states", spy)
+        assert statuses(app, paid("p-1"), paid("p-2", person_id=OTHER)) == ["stored", "stored"]
+        assert statuses(app, refund("rf-1", "400")) == ["stored"]
+        assert loaded == []
