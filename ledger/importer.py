@@ -46,12 +46,17 @@ from tqdm import tqdm
 from ledger.application import LedgerApp
 from ledger.events import EventBase, InvalidEvent, parse_event
 from ledger.fastparse import parse_plain
+from ledger.store import LedgerPostgresRecorder
 
 DEFAULT_BATCH_SIZE = 50_000
-"""Lines per transaction. Larger batches write each touched resident's state fewer times and
-commit less often (10,000 → 50,000: about 8% less CPU per event on the benchmark); a batch
-holds roughly 4 KB per line in memory until it commits (peak RSS of a 200,000-line
+"""Lines per transaction on SQLite. Larger batches write each touched resident's state fewer
+times and commit less often (10,000 → 50,000: about 8% less CPU per event on the benchmark); a
+batch holds roughly 4 KB per line in memory until it commits (peak RSS of a 200,000-line
 import: ~220 MB at 10,000, ~410 MB at 50,000)."""
+POSTGRES_BATCH_SIZE = 10_000
+"""Lines per transaction on PostgreSQL. Not more: the library writes a batch through psycopg's
+pipeline mode, which deadlocks on a large enough request (psycopg issue #685; here a batch of
+30,000 generated events hung for good, 20,000 did not)."""
 GC_THRESHOLD = 1_000_000
 """First-generation threshold of the garbage collector during an import (see
 ``_fewer_gc_passes``)."""
@@ -154,7 +159,7 @@ def import_files(
     app: LedgerApp,
     paths: Sequence[Path],
     *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     encoding: str | None = None,
     progress: bool | None = None,
 ) -> list[ImportSummary]:
@@ -182,7 +187,7 @@ def import_file(
     app: LedgerApp,
     path: Path,
     *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     encoding: str | None = None,
     progress: bool | None = None,
     summary: ImportSummary | None = None,
@@ -190,7 +195,10 @@ def import_file(
     """Import one file into ``app``; counts go into ``summary`` as batches commit.
 
     ``encoding`` overrides CSV encoding detection. ``progress`` forces the progress bar on or
-    off; by default it shows for large files when stderr is a terminal."""
+    off; by default it shows for large files when stderr is a terminal. ``batch_size``
+    defaults to :func:`default_batch_size`."""
+    if batch_size is None:
+        batch_size = default_batch_size(app)
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     path = Path(path)
@@ -231,6 +239,14 @@ def import_file(
         if rejects_file is not None:
             rejects_file.close()
     return summary
+
+
+def default_batch_size(app: LedgerApp) -> int:
+    """Lines per transaction when not given: :data:`POSTGRES_BATCH_SIZE` on PostgreSQL, else
+    :data:`DEFAULT_BATCH_SIZE`."""
+    if isinstance(app.recorder, LedgerPostgresRecorder):
+        return POSTGRES_BATCH_SIZE
+    return DEFAULT_BATCH_SIZE
 
 
 @contextmanager
@@ -497,10 +513,12 @@ def _short(text: str, limit: int = 200) -> str:
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "POSTGRES_BATCH_SIZE",
     "ImportFileError",
     "ImportInterrupted",
     "ImportSummary",
     "Reject",
+    "default_batch_size",
     "detect_encoding",
     "import_file",
     "import_files",

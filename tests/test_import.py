@@ -521,3 +521,13 @@ def test_loads_is_json_loads(text: str) -> None:
         return
     got = importer._loads(text)
     assert got == expected or (got != got and expected != expected)
+
+
+def test_default_batch_size_per_backend(app: LedgerApp) -> None:
+    """PostgreSQL gets smaller transactions: psycopg's pipeline deadlocks on huge requests."""
+    expected = (
+        importer.POSTGRES_BATCH_SIZE
+        if app.env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        else importer.DEFAULT_BATCH_SIZE
+    )
+    assert importer.default_batch_size(app) == expected
