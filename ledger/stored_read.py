@@ -75,7 +75,7 @@ class StoredEventDecoder:
 
     @staticmethod
     def _fast(state: bytes) -> Event | None:
-        decoded = json.loads(state)
+        decoded = json.loads(state.decode())  # bytes would make json detect their encoding
         if type(decoded) is not dict or decoded.keys() not in _FAST_KEYS:
             return None
         timestamp = decoded["timestamp"]

@@ -41,11 +41,12 @@ from projections.reporting.tracking import dialect_insert, record_position, trac
 from projections.reporting.writer import (
     CONTRIBUTION_YEARS,
     ChangeReport,
-    PersonRows,
+    PersonRecords,
     diff_persons,
-    person_rows,
+    person_records,
     read_persons,
     replace_persons,
+    typed_rows,
 )
 
 Fold = Callable[[Sequence[Event]], Mapping[str, Any]]
@@ -248,10 +249,10 @@ class Projector:
         self._remember(histories)
         return last, len(entries), len(rows)
 
-    def _rows(self, history: History) -> PersonRows:
+    def _rows(self, history: History) -> PersonRecords:
         assert self.key is not None, "open() the projector first"
         view = self.fold(history.events)
-        return person_rows(
+        return person_records(
             view,
             self.key.pseudonym(history.person_id),
             events=history.version,
@@ -298,17 +299,20 @@ class Projector:
                 report.interrupted = True
                 return report
             histories = self.source.histories([resident_id(p) for p in chunk])
-            rows = [self._rows(h) for h in histories.values()]
+            records = [self._rows(h) for h in histories.values()]
+            rows = [typed_rows(r) for r in records]
             if policy is not None:
-                rows = [
-                    r
-                    for r in rows
+                kept = [
+                    i
+                    for i, r in enumerate(rows)
                     if r.pseudonym in under_policy
                     or any(y["policy"] == policy for y in r.tables[CONTRIBUTION_YEARS.name])
                 ]
+                records = [records[i] for i in kept]
+                rows = [rows[i] for i in kept]
             with self.engine.begin() as conn:
                 diff_persons(report.changes, read_persons(conn, [r.pseudonym for r in rows]), rows)
-                replace_persons(conn, rows)
+                replace_persons(conn, records)
             self._remember(histories)
         if policy is None and person_ids is None:
             with self.engine.begin() as conn:
