@@ -45,7 +45,7 @@ from ledger.application import open_ledger  # noqa: E402
 from ledger.importer import import_files  # noqa: E402
 from policies import builtin_registry  # noqa: E402
 from projections.person import project_person  # noqa: E402
-from projections.reporting.projector import Projector  # noqa: E402
+from projections.reporting.projector import DEFAULT_BATCH_SIZE, Projector  # noqa: E402
 from projections.reporting.pseudonym import PseudonymKey  # noqa: E402
 from projections.reporting.source import LedgerSource  # noqa: E402
 from projections.reporting.target import parse_target  # noqa: E402
@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--store", default=None, help="an existing ledger instead")
     parser.add_argument("--workdir", type=Path, default=Path("bench-data"))
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--pg", default=PG_URL, help="PostgreSQL for the target ('' to skip)")
     parser.add_argument(
         "--smoke", action="store_true", help="5,000 events in a temporary directory (for CI)"

@@ -20,9 +20,11 @@ out"), e.g. ``lambda events: project_person(events, registry).to_dict()``.
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -52,7 +54,7 @@ from projections.reporting.writer import (
 Fold = Callable[[Sequence[Event]], Mapping[str, Any]]
 """A person's events (arrival order) → the person view as a JSON-ready dict."""
 
-DEFAULT_BATCH_SIZE = 1000
+DEFAULT_BATCH_SIZE = 5000
 _META = ReportingMeta.__table__
 _KEY_CHECK = "pseudonym_key_check"
 _LOCAL_KEY = "local_pseudonym_key"
@@ -195,15 +197,16 @@ class Projector:
         between two transactions, when ``stop`` is set."""
         start = self.position()
         report = CatchUpReport(start=start, end=start)
-        while not (stop is not None and stop.is_set()):
-            applied = self._apply_batch(report.end)
-            if applied is None:
-                break
-            position, events, persons = applied
-            report.end = position
-            report.events += events
-            report.persons += persons
-            report.batches += 1
+        with _fewer_gc_passes():
+            while not (stop is not None and stop.is_set()):
+                applied = self._apply_batch(report.end)
+                if applied is None:
+                    break
+                position, events, persons = applied
+                report.end = position
+                report.events += events
+                report.persons += persons
+                report.batches += 1
         report.interrupted = stop is not None and stop.is_set()
         return report
 
@@ -294,10 +297,29 @@ class Projector:
                     ).scalars()
                 )
         self._versions.clear()
+        with _fewer_gc_passes():
+            self._rebuild_chunks(ids, policy, under_policy, report, stop)
+        if report.interrupted:
+            return report
+        if policy is None and person_ids is None:
+            with self.engine.begin() as conn:
+                current = tracked_position(conn, self.source.application_name) or 0
+                if end > current:
+                    record_position(conn, Tracking(self.source.application_name, end))
+        return report
+
+    def _rebuild_chunks(
+        self,
+        ids: Sequence[str],
+        policy: str | None,
+        under_policy: set[str],
+        report: RebuildReport,
+        stop: threading.Event | None,
+    ) -> None:
         for chunk in _chunked(ids, self.batch_size):
             if stop is not None and stop.is_set():
                 report.interrupted = True
-                return report
+                return
             histories = self.source.histories([resident_id(p) for p in chunk])
             records = [self._rows(h) for h in histories.values()]
             rows = [typed_rows(r) for r in records]
@@ -314,12 +336,6 @@ class Projector:
                 diff_persons(report.changes, read_persons(conn, [r.pseudonym for r in rows]), rows)
                 replace_persons(conn, records)
             self._remember(histories)
-        if policy is None and person_ids is None:
-            with self.engine.begin() as conn:
-                current = tracked_position(conn, self.source.application_name) or 0
-                if end > current:
-                    record_position(conn, Tracking(self.source.application_name, end))
-        return report
 
 
 class _Session:
@@ -342,6 +358,21 @@ class _Session:
 
     def __exit__(self, *exc: Any) -> None:
         self._lock.__exit__(*exc)
+
+
+@contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while catching up or rebuilding.
+
+    A batch keeps tens of thousands of objects alive (events, views, rows) and makes almost
+    no reference cycles; with the default thresholds the collector scanned them again and
+    again (5-10% of catch-up's CPU time). Previous thresholds are restored."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def _chunked(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
