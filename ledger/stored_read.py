@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.utils import resolve_topic
 
-from ledger.aggregate import STORED_TOPICS
+from ledger.aggregate import RESIDENT_TOPIC, STORED_TOPICS
 from ledger.application import to_contract_event
 from ledger.events import Event, trusted_event
 
@@ -42,6 +43,47 @@ _FAST_KEYS = (
     frozenset({"timestamp", "record"}),
     frozenset({"timestamp", "originator_topic", "record"}),
 )
+
+
+_HEAD = '{"timestamp":{"_type_":"datetime_iso","_data_":"'
+_LATER = '"},"record":"'
+_CREATED = f'"}},"originator_topic":{json.dumps(RESIDENT_TOPIC)},"record":"'
+
+
+def _split(state: str) -> tuple[str, str] | None:
+    """(timestamp text, record text) of a state in the transcoder's form; ``None`` for any
+    other form.
+
+    The ledger writes states in exactly one layout (compact separators, fields in this
+    order): those are cut at known offsets and only the record's string literal is
+    unescaped, by the JSON decoder's own ``scanstring``. Any other layout is decoded in full."""
+    if state.startswith(_HEAD):
+        end = state.find('"', len(_HEAD))
+        if end > 0:
+            if state.startswith(_LATER, end):
+                start = end + len(_LATER)
+            elif state.startswith(_CREATED, end):
+                start = end + len(_CREATED)
+            else:
+                start = 0
+            if start:
+                text, stop = scanstring(state, start)
+                if stop == len(state) - 1 and state[stop] == "}":
+                    return state[len(_HEAD) : end], text
+    decoded = json.loads(state)
+    if type(decoded) is not dict or decoded.keys() not in _FAST_KEYS:
+        return None
+    timestamp = decoded["timestamp"]
+    text = decoded["record"]
+    if (
+        type(text) is not str
+        or type(timestamp) is not dict
+        or timestamp.keys() != {"_type_", "_data_"}
+        or timestamp["_type_"] != "datetime_iso"
+        or type(timestamp["_data_"]) is not str
+    ):
+        return None
+    return timestamp["_data_"], text
 
 
 def _fast_topics() -> frozenset[str]:
@@ -75,21 +117,13 @@ class StoredEventDecoder:
 
     @staticmethod
     def _fast(state: bytes) -> Event | None:
-        decoded = json.loads(state.decode())  # bytes would make json detect their encoding
-        if type(decoded) is not dict or decoded.keys() not in _FAST_KEYS:
+        fields = _split(state.decode())
+        if fields is None:
             return None
-        timestamp = decoded["timestamp"]
-        text = decoded["record"]
-        if (
-            type(text) is not str
-            or type(timestamp) is not dict
-            or timestamp.get("_type_") != "datetime_iso"
-            or len(timestamp) != 2
-        ):
-            return None
+        stored_at, text = fields
         record = json.loads(text)
         if record.get("recorded_at") is None:
-            record["recorded_at"] = datetime.fromisoformat(timestamp["_data_"]).isoformat()
+            record["recorded_at"] = datetime.fromisoformat(stored_at).isoformat()
         return trusted_event(record)
 
     def _general(self, originator_id: Any, version: int, topic: str, state: bytes) -> Event:

@@ -6,7 +6,8 @@ Reported, per stage, events of the log per second of wall time (one process, one
 per second of this process's CPU time (``time.process_time``: steadier on a shared machine; it
 leaves out the PostgreSQL server's own work):
 
-- ``fold only``: every person's events already in memory, folded (no I/O at all);
+- ``fold only``: every person's events already in memory, folded into ``PersonView``s (no
+  I/O at all; the projector writes rows from those, without their JSON-ready dicts);
 - ``read + fold``: the projector's reads of the ledger (log and histories) and the fold, no
   writes (what catch-up would cost with a free target);
 - ``catch-up → SQLite`` / ``catch-up → PostgreSQL``: ``Projector.catch_up`` into an empty target.
@@ -97,7 +98,7 @@ def main() -> None:
     registry = builtin_registry()
 
     def fold(events):  # type: ignore[no-untyped-def]
-        return project_person(events, registry).to_dict()
+        return project_person(events, registry)  # what `ledger project` folds with
 
     app = open_ledger(store)
     try:

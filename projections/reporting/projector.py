@@ -14,8 +14,9 @@ fold of their complete history as read at that moment (which may hold events pas
 checkpoint: they are folded again, harmlessly, when their batch comes; the ``events`` column of
 ``persons`` lets later batches skip persons whose rows already include their events).
 
-The fold is given, not imported: ``fold(events) -> view dict`` (INTERCHANGE.md "Projections
-out"), e.g. ``lambda events: project_person(events, registry).to_dict()``.
+The fold is given, not imported: ``fold(events) -> view`` (the fold's ``PersonView``, or the
+view dict of INTERCHANGE.md "Projections out"), e.g.
+``lambda events: project_person(events, registry)``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sqlalchemy import Connection, Engine, select
 
 from ledger.aggregate import resident_id
 from ledger.events import Event
+from projections.person import PersonView
 from projections.reporting import migrate
 from projections.reporting.pseudonym import PseudonymKey, PseudonymKeyError, new_local_key
 from projections.reporting.schema import ReportingMeta
@@ -51,8 +53,9 @@ from projections.reporting.writer import (
     typed_rows,
 )
 
-Fold = Callable[[Sequence[Event]], Mapping[str, Any]]
-"""A person's events (arrival order) → the person view as a JSON-ready dict."""
+Fold = Callable[[Sequence[Event]], Mapping[str, Any] | PersonView]
+"""A person's events (arrival order) → the person view: the fold's :class:`PersonView`
+(written without building its dict) or the JSON-ready dict."""
 
 DEFAULT_BATCH_SIZE = 5000
 _META = ReportingMeta.__table__

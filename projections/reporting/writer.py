@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import Boolean, Connection, Date, Numeric, Table, select
 
+from policies.handler import YearOutcome
+from projections.person import PersonView
 from projections.reporting.schema import (
     CapAdjustment,
     ContinuityYear,
@@ -154,12 +156,16 @@ def _cap_text(value: Any) -> str:
 
 
 def person_records(
-    view: Mapping[str, Any], pseudonym: str, *, events: int, position: int
+    view: Mapping[str, Any] | PersonView, pseudonym: str, *, events: int, position: int
 ) -> PersonRecords:
     """The rows of one person view, as stored.
 
+    ``view`` is the JSON-ready view (INTERCHANGE.md) or the fold's :class:`PersonView`
+    itself (read directly, without building the dict: the same rows, by test).
     ``events`` is how many ledger events were folded, ``position`` the notification id of the
     latest of them; every row carries ``position`` and the policy of its year."""
+    if isinstance(view, PersonView):
+        return _outcome_records(view.years, pseudonym, events, position)
     years: Sequence[Mapping[str, Any]] = view.get("years") or []
     persons: list[tuple[Any, ...]] = []
     contribution_years: list[tuple[Any, ...]] = []
@@ -264,6 +270,115 @@ def person_records(
     )
 
 
+def _fmt(value: Decimal | None) -> str | None:
+    # projections.person._money: how the view writes an amount
+    return None if value is None else f"{value:.2f}"
+
+
+def _outcome_records(
+    years: Sequence[YearOutcome], pseudonym: str, events: int, position: int
+) -> PersonRecords:
+    """:func:`person_records` of the view ``years`` would give (see ``year_to_dict``)."""
+    contribution_years: list[tuple[Any, ...]] = []
+    coverage_periods: list[tuple[Any, ...]] = []
+    waiting_periods: list[tuple[Any, ...]] = []
+    continuity_years: list[tuple[Any, ...]] = []
+    cap_adjustments: list[tuple[Any, ...]] = []
+    flags: list[tuple[Any, ...]] = []
+    money = _money_text
+    for outcome in years:
+        version = outcome.version
+        policy = version.id if version else None
+        produced = (
+            pseudonym,
+            int(outcome.year),
+            policy,
+            version.revision if version else None,
+            position,
+        )
+        subsidy = outcome.subsidy
+        contribution_years.append(
+            (
+                *produced,
+                outcome.region,
+                bool(outcome.enrolled),
+                money(_fmt(subsidy.standard)) if subsidy else None,
+                money(_fmt(subsidy.subsidy)) if subsidy else None,
+                subsidy.identity if subsidy else None,
+                subsidy.mode if subsidy else "none",
+                money(_fmt(subsidy.individual_due)) if subsidy else None,
+                money(_fmt(outcome.paid)),
+                money(_fmt(outcome.refunded)),
+                " ".join(outcome.basis),
+            )
+        )
+        for seq, (start, end) in enumerate(outcome.coverage):
+            coverage_periods.append(
+                (*produced, seq, start.isoformat(), end.isoformat(), (end - start).days + 1)
+            )
+        waiting = outcome.waiting
+        waiting_periods.append(
+            (
+                *produced,
+                int(waiting.fixed_months or 0),
+                int(waiting.variable_months or 0),
+                int(waiting.repaired_months or 0),
+                int(waiting.total_months or 0),
+            )
+        )
+        cont = outcome.continuity
+        counted = cont is not None and outcome.enrolled
+        continuity_years.append(
+            (
+                *produced,
+                int(cont.consecutive_years or 0) if counted and cont else 0,
+                int(cont.break_years or 0) if counted and cont else 0,
+            )
+        )
+        cap = outcome.cap
+        cap_adjustments.append(
+            (
+                *produced,
+                _cap_text(_fmt(cap.continuity_bonus)),
+                _cap_text(_fmt(cap.zero_claim_bonus)),
+                _cap_text(_fmt(cap.break_penalty)),
+                _cap_text(_fmt(cap.net_adjustment)),
+                money(_fmt(cap.bonus_ceiling)),
+            )
+        )
+        reasons = outcome.reasons
+        if reasons or outcome.flags:
+            for flag in sorted(set(outcome.flags) | set(reasons)):
+                flags.append((*produced, flag, reasons.get(flag)))
+    last = years[-1] if years else None
+    last_version = last.version if last else None
+    persons = [
+        (
+            pseudonym,
+            events,
+            years[0].year if years else None,
+            last.year if last else None,
+            len(years),
+            last.region if last else None,
+            last_version.id if last_version else None,
+            last_version.revision if last_version else None,
+            position,
+        )
+    ]
+    return PersonRecords(
+        pseudonym,
+        (
+            persons,
+            contribution_years,
+            coverage_periods,
+            waiting_periods,
+            continuity_years,
+            cap_adjustments,
+            flags,
+        ),
+    )
+
+
 def _reader(column: Any) -> Any:
     kind = column.type
     if isinstance(kind, Numeric):
@@ -310,6 +425,9 @@ def replace_persons(conn: Connection, persons: Sequence[PersonRecords]) -> None:
     more than the fold. Values are stored as SQLAlchemy would store them."""
     if not persons:
         return
+    # In key order: each table's primary-key index is then filled page by page instead of at
+    # random places (pseudonyms are uniformly spread).
+    persons = sorted(persons, key=lambda p: p.pseudonym)
     keys = [p.pseudonym for p in persons]
     driver = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":

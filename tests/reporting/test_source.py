@@ -90,6 +90,12 @@ def test_unexpected_states_go_through_the_mapper(store: LedgerApp) -> None:
             {**state, "timestamp": {**state["timestamp"], "_type_": "other"}},
         ):
             assert decoder._fast(json.dumps(odd).encode()) is None
+            compact = json.dumps(odd, separators=(",", ":"), ensure_ascii=False)
+            assert decoder._fast(compact.encode()) is None
+        # the same state in another layout (spaces, other field order) reads the same
+        for layout in (json.dumps(state), json.dumps(dict(reversed(state.items())))):
+            again = decoder._fast(layout.encode())
+            assert again is not None and again == decoder._fast(stored.state)
         event = decoder(stored.originator_id, stored.originator_version, stored.topic, stored.state)
         assert event == _general(store, stored)
 

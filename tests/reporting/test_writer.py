@@ -5,14 +5,19 @@ targets give back."""
 from __future__ import annotations
 
 import copy
+import json
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 from ledger.application import LedgerApp
-from ledger.events import Event
+from ledger.events import Event, parse_event
+from policies import builtin_registry
+from projections.person import PersonView, project_person
 from projections.reporting.writer import (
     COLUMNS,
     TABLES,
@@ -222,3 +227,46 @@ def test_targets_read_back_the_typed_rows(store: LedgerApp, make_db: Callable[[s
             keys = [c.name for c in table.primary_key.columns]
             rows = sorted(got.get(table.name, []), key=lambda r: [r[k] for k in keys])
             assert rows == expected.tables[table.name], table.name
+
+
+CASES = Path("/work/shared/cases")
+
+
+def _case_views() -> list[PersonView]:
+    """The fold of every person of the acceptance cases (with their added policy versions),
+    when the cases are at hand."""
+    views: list[PersonView] = []
+    for path in sorted(CASES.glob("*.json")) if CASES.is_dir() else []:
+        case = json.loads(path.read_text(encoding="utf-8"))
+        registry = builtin_registry()
+        if case.get("policies"):
+            policy_file = Path(tempfile.mkdtemp()) / "policies.json"
+            policy_file.write_text(json.dumps({"versions": case["policies"]}), encoding="utf-8")
+            registry = registry.with_file(policy_file)
+        events = sorted((parse_event(e) for e in case["events"]), key=lambda e: e.person_id)
+        for _, group in groupby(events, key=lambda e: e.person_id):
+            views.append(project_person(list(group), registry))
+    return views
+
+
+def test_records_of_the_person_view_equal_those_of_its_dict() -> None:
+    """The projector writes the fold's PersonView without building its dict: same rows."""
+    registry = builtin_registry()
+    events = sorted(generated_events(3000, seed=13), key=lambda e: e.person_id)
+    views = [
+        project_person(list(group), registry)
+        for _, group in groupby(events, key=lambda e: e.person_id)
+    ]
+    views += _case_views()
+    assert len(views) > 100
+    seen_tables = set()
+    for i, view in enumerate(views):
+        direct = person_records(view, f"p{i}", events=i + 1, position=7 * i)
+        via_dict = person_records(view.to_dict(), f"p{i}", events=i + 1, position=7 * i)
+        assert direct == via_dict, view.person_id
+        seen_tables.update(t for t, rows in zip(COLUMNS, direct.tables, strict=True) if rows)
+    assert seen_tables == set(COLUMNS)
+    empty = PersonView("610902197003051215", date(2026, 1, 1))
+    assert person_records(empty, "p", events=1, position=1) == person_records(
+        empty.to_dict(), "p", events=1, position=1
+    )
