@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
@@ -26,9 +26,9 @@ from ledger.stored_read import StoredEventDecoder
 _IN_CHUNK = 900  # SQLite bound-parameter limit, with room to spare
 
 
-@dataclass(frozen=True)
-class LogEntry:
-    """One notification of the ledger's log, without its event."""
+class LogEntry(NamedTuple):
+    """One notification of the ledger's log, without its event (a tuple: one per event read,
+    cheaper to make than a frozen dataclass)."""
 
     position: int
     originator_id: UUID
