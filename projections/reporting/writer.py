@@ -278,14 +278,16 @@ def _fmt(value: Decimal | None) -> str | None:
 def _outcome_records(
     years: Sequence[YearOutcome], pseudonym: str, events: int, position: int
 ) -> PersonRecords:
-    """:func:`person_records` of the view ``years`` would give (see ``year_to_dict``)."""
+    """:func:`person_records` of the view ``years`` would give (see ``year_to_dict``).
+
+    Amounts are the view's text as is: ``f"{amount:.2f}"`` is already the text of its own
+    ``Decimal``, what :func:`_money_text` would give."""
     contribution_years: list[tuple[Any, ...]] = []
     coverage_periods: list[tuple[Any, ...]] = []
     waiting_periods: list[tuple[Any, ...]] = []
     continuity_years: list[tuple[Any, ...]] = []
     cap_adjustments: list[tuple[Any, ...]] = []
     flags: list[tuple[Any, ...]] = []
-    money = _money_text
     for outcome in years:
         version = outcome.version
         policy = version.id if version else None
@@ -302,13 +304,13 @@ def _outcome_records(
                 *produced,
                 outcome.region,
                 bool(outcome.enrolled),
-                money(_fmt(subsidy.standard)) if subsidy else None,
-                money(_fmt(subsidy.subsidy)) if subsidy else None,
+                _fmt(subsidy.standard) if subsidy else None,
+                _fmt(subsidy.subsidy) if subsidy else None,
                 subsidy.identity if subsidy else None,
                 subsidy.mode if subsidy else "none",
-                money(_fmt(subsidy.individual_due)) if subsidy else None,
-                money(_fmt(outcome.paid)),
-                money(_fmt(outcome.refunded)),
+                _fmt(subsidy.individual_due) if subsidy else None,
+                _fmt(outcome.paid),
+                _fmt(outcome.refunded),
                 " ".join(outcome.basis),
             )
         )
@@ -343,7 +345,7 @@ def _outcome_records(
                 _cap_text(_fmt(cap.zero_claim_bonus)),
                 _cap_text(_fmt(cap.break_penalty)),
                 _cap_text(_fmt(cap.net_adjustment)),
-                money(_fmt(cap.bonus_ceiling)),
+                _fmt(cap.bonus_ceiling),
             )
         )
         reasons = outcome.reasons

@@ -5,6 +5,8 @@ targets give back."""
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import json
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -270,3 +272,9 @@ def test_records_of_the_person_view_equal_those_of_its_dict() -> None:
     assert person_records(empty, "p", events=1, position=1) == person_records(
         empty.to_dict(), "p", events=1, position=1
     )
+
+
+def test_pseudonym_is_the_hmac_sha256_of_the_id() -> None:
+    for person_id in ("610902197003051215", "61090220250110001X"):
+        expected = hmac.new(TEST_KEY.secret, person_id.encode(), hashlib.sha256).hexdigest()
+        assert TEST_KEY.pseudonym(person_id) == expected
