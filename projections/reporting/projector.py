@@ -200,7 +200,7 @@ class Projector:
         between two transactions, when ``stop`` is set."""
         start = self.position()
         report = CatchUpReport(start=start, end=start)
-        with _fewer_gc_passes():
+        with fewer_gc_passes():
             while not (stop is not None and stop.is_set()):
                 applied = self._apply_batch(report.end)
                 if applied is None:
@@ -300,7 +300,7 @@ class Projector:
                     ).scalars()
                 )
         self._versions.clear()
-        with _fewer_gc_passes():
+        with fewer_gc_passes():
             self._rebuild_chunks(ids, policy, under_policy, report, stop)
         if report.interrupted:
             return report
@@ -364,7 +364,7 @@ class _Session:
 
 
 @contextmanager
-def _fewer_gc_passes() -> Iterator[None]:
+def fewer_gc_passes() -> Iterator[None]:
     """Run the cyclic garbage collector less often while catching up or rebuilding.
 
     A batch keeps tens of thousands of objects alive (events, views, rows) and makes almost
