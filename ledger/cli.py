@@ -144,3 +144,7 @@ main.add_command(project_command)
 from ledger.commands_synth import synth_command  # noqa: E402
 
 main.add_command(synth_command)
+
+from projections.backfill_cli import backfill_command  # noqa: E402
+
+main.add_command(backfill_command)

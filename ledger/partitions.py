@@ -9,7 +9,8 @@ every person exactly once, whatever ``n``.
 :func:`persons_in_partition` streams a partition's persons with their events (in arrival order,
 as :meth:`ledger.application.LedgerApp.events_of` gives them) by keyset pages over the events
 table's primary key ``(originator_id, originator_version)``: one range scan, memory bounded by
-the page size, the same on SQLite and PostgreSQL.
+the page size, the same on SQLite and PostgreSQL. :func:`histories_in_partition` gives each
+event's notification id too (the log position a reporting row records).
 
 :func:`open_ledger_readonly` opens the store without creating tables (and, for SQLite, with a
 read-only connection), as a replay worker should.
@@ -89,9 +90,37 @@ def persons_in_partition(
         yield events[0].person_id, events
 
 
+def histories_in_partition(
+    app: LedgerApp, index: int, count: int, *, page: int = DEFAULT_PAGE
+) -> Iterator[tuple[str, list[Event], list[int]]]:
+    """``(person_id, events, positions)`` of every person in partition ``index`` of ``count``,
+    as :func:`persons_in_partition`, with each event's notification id (its position in the
+    log, what the reporting rows record)."""
+    low, high = partition_bounds(index, count)
+    current: UUID | str | None = None
+    events: list[Event] = []
+    positions: list[int] = []
+    for position, stored in _positioned_events(app, low, high, page):
+        if stored.originator_id != current:
+            if events:
+                yield events[0].person_id, events, positions
+            current, events, positions = stored.originator_id, [], []
+        events.append(to_contract_event(app.mapper.to_domain_event(stored)))
+        positions.append(position)
+    if events:
+        yield events[0].person_id, events, positions
+
+
 def _stored_events(
     app: LedgerApp, low: UUID, high: UUID | None, page: int
 ) -> Iterator[StoredEvent]:
+    for _, stored in _positioned_events(app, low, high, page):
+        yield stored
+
+
+def _positioned_events(
+    app: LedgerApp, low: UUID, high: UUID | None, page: int
+) -> Iterator[tuple[int, StoredEvent]]:
     recorder = app.recorder
     if isinstance(recorder, LedgerSQLiteRecorder):
         fetch = _sqlite_page(recorder, high)
@@ -106,7 +135,7 @@ def _stored_events(
         yield from rows
         if len(rows) < page:
             return
-        last = rows[-1]
+        last = rows[-1][1]
         after = (
             last.originator_id.hex
             if isinstance(recorder, LedgerSQLiteRecorder)
@@ -119,24 +148,28 @@ def _sqlite_page(recorder: LedgerSQLiteRecorder, high: UUID | None) -> Any:
     table = recorder.events_table_name
     bound = "" if high is None else "AND originator_id < ? "
     statement = (
-        f"SELECT originator_id, originator_version, topic, state FROM {table} "
+        f"SELECT originator_id, originator_version, topic, state, rowid FROM {table} "
         "WHERE (originator_id, originator_version) > (?, ?) "
         f"{bound}ORDER BY originator_id, originator_version LIMIT ?"
     )
 
-    def fetch(after: tuple[str, int], limit: int) -> list[StoredEvent]:
+    def fetch(after: tuple[str, int], limit: int) -> list[tuple[int, StoredEvent]]:
         params: list[Any] = [after[0], after[1]]
         if high is not None:
             params.append(high.hex)
         params.append(limit)
         with recorder.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
+            # The rowid is the notification id (eventsourcing's SQLite recorder).
             return [
-                StoredEvent(
-                    originator_id=UUID(row[0]),
-                    originator_version=row[1],
-                    topic=row[2],
-                    state=row[3],
+                (
+                    row[4],
+                    StoredEvent(
+                        originator_id=UUID(row[0]),
+                        originator_version=row[1],
+                        topic=row[2],
+                        state=row[3],
+                    ),
                 )
                 for row in c.fetchall()
             ]
@@ -150,12 +183,12 @@ def _postgres_page(recorder: LedgerPostgresRecorder, high: UUID | None) -> Any:
     )
     bound = SQL("") if high is None else SQL("AND originator_id < %s ")
     statement = SQL(
-        "SELECT originator_id, originator_version, topic, state FROM {0} "
+        "SELECT originator_id, originator_version, topic, state, notification_id FROM {0} "
         "WHERE (originator_id, originator_version) > (%s, %s) "
         "{1}ORDER BY originator_id, originator_version LIMIT %s"
     ).format(table, bound)
 
-    def fetch(after: tuple[UUID, int], limit: int) -> list[StoredEvent]:
+    def fetch(after: tuple[UUID, int], limit: int) -> list[tuple[int, StoredEvent]]:
         params: list[Any] = [after[0], after[1]]
         if high is not None:
             params.append(high)
@@ -163,11 +196,14 @@ def _postgres_page(recorder: LedgerPostgresRecorder, high: UUID | None) -> Any:
         with recorder.datastore.transaction(commit=False) as curs:
             curs.execute(statement, params)
             return [
-                StoredEvent(
-                    originator_id=row["originator_id"],
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=bytes(row["state"]),
+                (
+                    row["notification_id"],
+                    StoredEvent(
+                        originator_id=row["originator_id"],
+                        originator_version=row["originator_version"],
+                        topic=row["topic"],
+                        state=bytes(row["state"]),
+                    ),
                 )
                 for row in curs.fetchall()
             ]
@@ -177,6 +213,7 @@ def _postgres_page(recorder: LedgerPostgresRecorder, high: UUID | None) -> Any:
 
 __all__ = [
     "DEFAULT_PAGE",
+    "histories_in_partition",
     "open_ledger_readonly",
     "partition_bounds",
     "partition_of",

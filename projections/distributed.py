@@ -35,13 +35,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger.partitions import DEFAULT_PAGE, open_ledger_readonly, persons_in_partition
 from policies import PolicyRegistry, builtin_registry
 from projections.person import project_person, today_in_china
 
 _MODULUS = 1 << 256
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -193,16 +194,29 @@ def iter_replay(
         page=page,
     )
     _registry(options.policies)  # a bad parameter file fails here, before any worker starts
+    yield from run_partitions(
+        replay_partition, options, partitions, workers=workers, scheduler=scheduler
+    )
+
+
+def run_partitions(
+    task: Callable[[Any, int], R],
+    options: Any,
+    partitions: int,
+    *,
+    workers: int = 0,
+    scheduler: str | None = None,
+) -> Iterator[R]:
+    """``task(options, index)`` for every partition index: in this process one after another
+    (``workers=0``, no ``scheduler``; Dask is not imported), on a ``LocalCluster`` of
+    ``workers`` single-threaded processes, or on the cluster of ``scheduler``. Yields each
+    result as it completes; only results travel back, one at a time.
+
+    ``task`` and ``options`` must be picklable (a module-level function, a frozen dataclass)."""
     if not workers and not scheduler:
         for index in range(partitions):
-            yield replay_partition(options, index)
+            yield task(options, index)
         return
-    yield from _on_dask(options, workers, scheduler)
-
-
-def _on_dask(
-    options: ReplayOptions, workers: int, scheduler: str | None
-) -> Iterator[PartitionResult]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -217,14 +231,9 @@ def _on_dask(
         )
         client = Client(cluster)
     try:
-        futures = client.map(
-            replay_partition,
-            [options] * options.partitions,
-            range(options.partitions),
-            pure=False,
-        )
+        futures = client.map(task, [options] * partitions, range(partitions), pure=False)
         for future in as_completed(futures):
-            result: PartitionResult = future.result()
+            result: R = future.result()
             future.release()
             yield result
     finally:
@@ -264,6 +273,7 @@ __all__ = [
     "partition_path",
     "replay",
     "replay_partition",
+    "run_partitions",
     "view_digest",
     "view_json",
 ]

@@ -1,0 +1,207 @@
+"""``ledger backfill``: bulk-load history and build the reporting tables (thin shell over
+:mod:`projections.backfill`)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from eventsourcing.persistence import PersistenceError
+from sqlalchemy.exc import SQLAlchemyError
+
+from ledger.application import LedgerWriteConflict
+from ledger.cli_common import db_option, ledger_session, one_line
+from ledger.importer import ImportFileError, ImportInterrupted
+from ledger.store import display_db
+from policies import PolicyFileError
+from projections.backfill import (
+    LoadReport,
+    ReplayReport,
+    load_files,
+    project_partitions,
+    source_files,
+)
+from projections.reporting.projector import TargetAhead
+from projections.reporting.pseudonym import KEY_FILE_ENV, PseudonymKeyError, configured_key
+from projections.reporting.target import InvalidTarget, TargetBusy, parse_target
+
+
+@click.command("backfill")
+@click.argument(
+    "source", type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path)
+)
+@db_option
+@click.option(
+    "--to",
+    "to",
+    default=None,
+    metavar="PATH|URL",
+    help="Reporting database to build (as for ledger project); without it, load only.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Replay on a Dask LocalCluster of N processes (0: in this process).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="Replay on an existing Dask cluster.",
+)
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Partitions of persons [default: ~20,000 persons each, at least 4 per worker].",
+)
+@click.option(
+    "--policies",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Policy versions file (JSON or TOML) used beside the built-in ones.",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=KEY_FILE_ENV,
+    default=None,
+    help=f"File holding the pseudonym key [env {KEY_FILE_ENV}; env LEDGER_PSEUDONYM_KEY wins].",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bars on stderr [default: on a terminal].",
+)
+@click.option(
+    "--wait", is_flag=True, help="Wait for a projector writing the target instead of stopping."
+)
+def backfill_command(
+    source: Path,
+    db: str | None,
+    to: str | None,
+    workers: int,
+    scheduler: str | None,
+    partitions: int | None,
+    policies: Path | None,
+    key_file: Path | None,
+    progress: bool | None,
+    wait: bool,
+) -> None:
+    """Bulk-load history from FILE or DIR (every *.jsonl and *.csv, in name order) into the
+    ledger, then build the reporting tables at --to from every person, partitioned by person.
+
+    Loading validates like ledger import (rejects in FILE.rejects.jsonl, idempotent by
+    event_id). The replay runs in this process, on a Dask LocalCluster (--workers N) or on an
+    existing cluster (--scheduler). Its checkpoint is the one ledger project keeps: run
+    ledger project --to the same target afterwards to follow new events. Running the backfill
+    again gives the same tables. Exit status 1 when any line was rejected. See
+    docs/backfill.md.
+
+    Example: ledger backfill history/ --db ledger.db --to reports.db --workers 2
+    """
+    if workers and scheduler:
+        raise click.UsageError("give either --workers or --scheduler, not both")
+    try:
+        target = parse_target(to) if to is not None else None
+        key = configured_key(key_file) if to is not None else None
+    except (InvalidTarget, PseudonymKeyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    paths = source_files(source)
+    if not paths:
+        raise click.ClickException(f"{source}: no *.jsonl or *.csv file to load")
+    database = db or "ledger.db"
+    with ledger_session(db) as app:
+        try:
+            loaded = load_files(app, paths, progress=progress)
+        except ImportInterrupted as exc:
+            for summary in exc.summaries:
+                click.echo(summary.describe())
+            click.echo(
+                "interrupted while loading: every batch counted above is stored; "
+                "run the same command again to complete the backfill",
+                err=True,
+            )
+            sys.exit(130)
+        except (ImportFileError, LedgerWriteConflict) as exc:
+            raise click.ClickException(str(exc)) from None
+        for summary in loaded.files:
+            if summary.rejected:
+                click.echo(summary.describe(), err=True)
+        replayed = None
+        if target is not None:
+            began = time.perf_counter()
+            try:
+                replayed = project_partitions(
+                    app,
+                    database,
+                    target,
+                    key,
+                    workers=workers,
+                    scheduler=scheduler,
+                    partitions=partitions,
+                    policies=policies,
+                    progress=progress,
+                    wait=wait,
+                    warn=lambda message: click.echo(message, err=True),
+                )
+            except KeyboardInterrupt:
+                click.echo(
+                    f"interrupted after {time.perf_counter() - began:.0f} s of replay: the "
+                    "checkpoint did not move; run the same command again (or ledger project) "
+                    "to complete the target",
+                    err=True,
+                )
+                sys.exit(130)
+            except PolicyFileError as exc:
+                raise click.ClickException(str(exc)) from None
+            except (PseudonymKeyError, TargetBusy, TargetAhead) as exc:
+                raise click.ClickException(str(exc)) from None
+            except (SQLAlchemyError, PersistenceError, OSError) as exc:
+                raise click.ClickException(
+                    f"reporting target {target.display}: {one_line(exc)[:500]}"
+                ) from None
+    shown = target.display if target else None
+    for line in describe(loaded, replayed, display_db(database), shown):
+        click.echo(line)
+    if loaded.rejected:
+        sys.exit(1)
+
+
+def describe(
+    loaded: LoadReport, replayed: ReplayReport | None, db: str, target: str | None
+) -> list[str]:
+    """The closing summary: events stored/already/rejected, persons, rows, time per stage."""
+    lines = [
+        f"load: {len(loaded.files)} file(s), {loaded.lines:,} lines: {loaded.stored:,} stored, "
+        f"{loaded.present:,} already present, {loaded.rejected:,} rejected "
+        f"into {db} in {loaded.seconds:.1f} s ({_rate(loaded.lines, loaded.seconds)} lines/s)"
+    ]
+    if replayed is None:
+        lines.append("replay: skipped (no --to)")
+    else:
+        lines.append(
+            f"replay: {replayed.persons:,} persons ({replayed.events:,} events) in "
+            f"{replayed.partitions} partitions, {replayed.rows:,} rows written to {target} "
+            f"in {replayed.seconds:.1f} s ({_rate(replayed.events, replayed.seconds)} events/s, "
+            f"{_rate(replayed.persons, replayed.seconds)} persons/s)"
+        )
+        lines.append(
+            f"  partition tasks {replayed.task_seconds:.1f} s (all workers), "
+            f"copying partitions into the target {replayed.merge_seconds:.1f} s"
+        )
+        lines.append(
+            f"checkpoint: {replayed.checkpoint_before} -> {replayed.checkpoint} "
+            "(ledger project --to the same target continues from here)"
+        )
+    total = loaded.seconds + (replayed.seconds if replayed else 0.0)
+    lines.append(f"total: {total:.1f} s")
+    return lines
+
+
+def _rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:,.0f}" if seconds > 0 else "-"
