@@ -23,6 +23,7 @@ import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any, ClassVar
 from uuid import UUID, uuid5
 
@@ -31,7 +32,7 @@ from eventsourcing.persistence import Transcoding
 from eventsourcing.utils import get_topic
 
 from ledger.events import Died as DiedEvent
-from ledger.events import EventBase, InvalidEvent, Paid, Refunded, canonical_json, compact_json
+from ledger.events import EventBase, InvalidEvent, Paid, Refunded, canonical_json
 from ledger.person_id import mask, validate_person_id
 
 RESIDENT_NAMESPACE = UUID("4f1b7c2e-9a53-5d0e-8c61-2b7a3e9d0c15")
@@ -103,6 +104,15 @@ class DateAsISO(Transcoding):
 
 
 # ---------------------------------------------------------------- the aggregate
+
+
+_STATE_FORMAT = (
+    '{"state_version":%d,"person_id":%s,"died_on":%s,"born_on":%s,"paid":{%s},'
+    '"refunded":{%s},"created_on":"%s","modified_on":"%s"}'
+)
+
+
+_ZERO = Decimal("0.00")
 
 
 def _year_key(year: int) -> str:
@@ -278,7 +288,10 @@ class Resident(Aggregate):
         """Advance the aggregate by a later event (already checked), without the event
         object: the same state change as the event's ``apply`` plus ``mutate``."""
         if isinstance(event, Paid):
-            self.add_paid(event.coverage_year, event.amount)
+            # add_paid, inlined (the bulk path's most frequent event)
+            paid = self.paid
+            key = _year_key(event.coverage_year)
+            paid[key] = paid.get(key, _ZERO) + event.amount
         elif isinstance(event, Refunded):
             self.add_refunded(event.coverage_year, event.amount)
         elif isinstance(event, DiedEvent):
@@ -303,19 +316,34 @@ class Resident(Aggregate):
         """The invariant state as JSON text, for the ledger's resident-state table.
 
         Cheaper than a library snapshot (no event object, no transcoder pass): the bulk import
-        writes one per touched person per batch and reads one per person it meets."""
-        return compact_json(
-            {
-                "state_version": STATE_VERSION,
-                "person_id": self.person_id,
-                "died_on": self.died_on.isoformat() if self.died_on else None,
-                "born_on": self.born_on.isoformat() if self.born_on else None,
-                "paid": {year: str(amount) for year, amount in self.paid.items()},
-                "refunded": {year: str(amount) for year, amount in self.refunded.items()},
-                "created_on": self.created_on.isoformat(),
-                "modified_on": self.modified_on.isoformat(),
-            }
+        writes one per touched person per batch. Formatted directly: byte for byte
+        ``compact_json`` of :meth:`state_record` (a test holds it to that), about three times
+        faster. Only the person id can need escaping: years, amounts, dates and times are
+        digits and ``.-+:ET``."""
+        died_on, born_on = self.died_on, self.born_on
+        return _STATE_FORMAT % (
+            STATE_VERSION,
+            encode_basestring(self.person_id),
+            f'"{died_on.isoformat()}"' if died_on else "null",
+            f'"{born_on.isoformat()}"' if born_on else "null",
+            ",".join([f'"{year}":"{amount}"' for year, amount in self.paid.items()]),
+            ",".join([f'"{year}":"{amount}"' for year, amount in self.refunded.items()]),
+            self.created_on.isoformat(),
+            self.modified_on.isoformat(),
         )
+
+    def state_record(self) -> dict[str, Any]:
+        """The invariant state as a JSON-ready dict (what :meth:`compact_state` encodes)."""
+        return {
+            "state_version": STATE_VERSION,
+            "person_id": self.person_id,
+            "died_on": self.died_on.isoformat() if self.died_on else None,
+            "born_on": self.born_on.isoformat() if self.born_on else None,
+            "paid": {year: str(amount) for year, amount in self.paid.items()},
+            "refunded": {year: str(amount) for year, amount in self.refunded.items()},
+            "created_on": self.created_on.isoformat(),
+            "modified_on": self.modified_on.isoformat(),
+        }
 
     @classmethod
     def from_compact_state(cls, originator_id: UUID, version: int, text: str) -> Resident:
@@ -343,10 +371,10 @@ class Resident(Aggregate):
         return resident
 
     def paid_for(self, coverage_year: int) -> Decimal:
-        return self.paid.get(_year_key(coverage_year), Decimal("0.00"))
+        return self.paid.get(_year_key(coverage_year), _ZERO)
 
     def refunded_for(self, coverage_year: int) -> Decimal:
-        return self.refunded.get(_year_key(coverage_year), Decimal("0.00"))
+        return self.refunded.get(_year_key(coverage_year), _ZERO)
 
     def add_paid(self, coverage_year: int, amount: Decimal) -> None:
         self.paid[_year_key(coverage_year)] = self.paid_for(coverage_year) + amount

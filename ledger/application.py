@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -98,6 +99,16 @@ class LedgerApp(Application[UUID]):
     name = "Ledger"
     write_attempts = 5
     """How often a batch is retried when a concurrent writer stored the same persons first."""
+    resident_cache_size = 100_000
+    """How many residents' invariant states :meth:`append` keeps in memory between calls
+    (least recently used dropped first). They are used only while nothing else was stored
+    since this application's last write (checked once per call by the highest notification
+    id), so the store stays the truth; a failed write forgets them all."""
+
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env)
+        self._residents: OrderedDict[str, Resident] = OrderedDict()
+        self._cached_at: int | None = None
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -115,16 +126,21 @@ class LedgerApp(Application[UUID]):
 
     # ------------------------------------------------------------ writing
 
-    def append(self, events: Sequence[EventBase]) -> list[Outcome]:
+    def append(
+        self, events: Sequence[EventBase], *, canonical: Sequence[str | None] | None = None
+    ) -> list[Outcome]:
         """Store validated events in arrival order; one :class:`Outcome` per event.
 
         Idempotent by ``event_id``: an id already stored with the same content is ``present``;
         with other content it is rejected as a ``conflict``. Events that break an invariant of
         the person's history are rejected with that reason. Everything stored by one call is
-        written in one transaction, events and idempotency index together."""
+        written in one transaction, events and idempotency index together.
+
+        ``canonical`` may give, per event, its :func:`~ledger.events.canonical_json` text when
+        the caller already has it (the importer's fast path), ``None`` where it has not."""
         for attempt in range(1, self.write_attempts + 1):
             try:
-                return self._append_once(events)
+                return self._append_once(events, canonical)
             except IntegrityError as exc:
                 # A concurrent writer stored one of these persons or event ids first: reload
                 # their state and decide again.
@@ -135,61 +151,122 @@ class LedgerApp(Application[UUID]):
                     ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _append_once(self, events: Sequence[EventBase]) -> list[Outcome]:
-        canonical = [canonical_json(e) for e in events]
+    def _append_once(
+        self, events: Sequence[EventBase], given: Sequence[str | None] | None
+    ) -> list[Outcome]:
+        if given is None:
+            canonical = [canonical_json(e) for e in events]
+        else:
+            canonical = [
+                text if text is not None else canonical_json(event)
+                for event, text in zip(events, given, strict=True)
+            ]
         fingerprints = [fingerprint_of(c) for c in canonical]
         known = self.ledger_recorder.select_fingerprints(list({e.event_id for e in events}))
-        originator_ids = {p: resident_id(p) for p in {e.person_id for e in events}}
-        residents = self._load_residents(list(set(originator_ids.values())))
-
-        outcomes: list[Outcome] = []
-        stored_events: list[StoredEvent] = []
-        touched: dict[UUID, Resident] = {}
-        index: list[IndexRow] = []
-        accepted: dict[str, str] = {}
-        encode = self._stored_event_encoder()
-        for event, text, fp in zip(events, canonical, fingerprints, strict=True):
-            prior = known.get(event.event_id) or accepted.get(event.event_id)
-            if prior is not None:
-                outcomes.append(PRESENT if prior == fp else _conflict(event))
-                continue
-            originator_id = originator_ids[event.person_id]
-            resident = residents.get(originator_id)
-            try:
+        cache = self._residents
+        try:
+            position = self._check_cache()
+            residents = self._residents_of({e.person_id for e in events if e.event_id not in known})
+            outcomes: list[Outcome] = []
+            stored_events: list[StoredEvent] = []
+            touched: dict[str, Resident] = {}
+            index: list[IndexRow] = []
+            encode = self._stored_event_encoder()
+            now = datetime.now
+            for event, text, fp in zip(events, canonical, fingerprints, strict=True):
+                event_id = event.event_id
+                # ``known`` also collects this batch's own ids as they are accepted.
+                prior = known.get(event_id)
+                if prior is not None:
+                    outcomes.append(PRESENT if prior == fp else _conflict(event))
+                    continue
+                person_id = event.person_id
+                resident = residents.get(person_id)
+                try:
+                    if resident is None:
+                        Resident.check_first(event)
+                    else:
+                        resident.check(event)
+                except LedgerRuleViolation as exc:
+                    outcomes.append(Outcome("rejected", exc.reason, exc.message))
+                    continue
+                # What Resident.register/record plus save() would do, without building a
+                # domain event object per event (most of the cost at this volume): the
+                # aggregate advances by the same state change, and the stored event is
+                # encoded exactly as the library's mapper encodes that domain event
+                # (tests/test_bulk_encoding.py).
+                timestamp = now(tz=TZINFO)  # Resident.Event.create_timestamp()
                 if resident is None:
-                    Resident.check_first(event)
+                    resident = Resident.start(resident_id(person_id), text, timestamp)
+                    residents[person_id] = resident
                 else:
-                    resident.check(event)
-            except LedgerRuleViolation as exc:
-                outcomes.append(Outcome("rejected", exc.reason, exc.message))
-                continue
-            # What Resident.register/record plus save() would do, without building a domain
-            # event object per event (most of the cost at this volume): the aggregate
-            # advances by the same state change, and the stored event is encoded exactly as
-            # the library's mapper encodes that domain event (tests/test_bulk_encoding.py).
-            timestamp = datetime.now(tz=TZINFO)  # Resident.Event.create_timestamp()
-            if resident is None:
-                resident = Resident.start(originator_id, text, timestamp)
-                residents[originator_id] = resident
-            else:
-                resident.note(event, timestamp)
-            stored_events.append(
-                encode(originator_id, resident.version, event.type, timestamp, text)  # type: ignore[attr-defined]
-            )
-            index.append((event.event_id, fp, originator_id, resident.version))
-            touched[originator_id] = resident
-            accepted[event.event_id] = fp
-            outcomes.append(STORED)
-        if stored_events:
-            # Events, idempotency index and resident states in one transaction. (No snapshots
-            # and no _notify: the ledger configures no snapshotting and has no in-process
-            # followers; readers follow the log with read_log.)
-            self.recorder.insert_events(
-                stored_events,
-                ledger_index=index,
-                ledger_states=[self._state_row(r) for r in touched.values()],
-            )
+                    resident.note(event, timestamp)
+                originator_id = resident.id
+                version = resident.version
+                stored_events.append(
+                    encode(originator_id, version, event.type, timestamp, text)  # type: ignore[attr-defined]
+                )
+                index.append((event_id, fp, originator_id, version))
+                touched[person_id] = resident
+                known[event_id] = fp
+                outcomes.append(STORED)
+            if stored_events:
+                # Events, idempotency index and resident states in one transaction. (No
+                # snapshots and no _notify: the ledger configures no snapshotting and has no
+                # in-process followers; readers follow the log with read_log.)
+                notification_ids = self.recorder.insert_events(
+                    stored_events,
+                    ledger_index=index,
+                    ledger_states=[self._state_row(r) for r in touched.values()],
+                )
+                ids = sorted(notification_ids or ())
+                if ids and ids[0] == (position or 0) + 1:
+                    self._cached_at = ids[-1]
+                else:  # someone else stored events just before: the cache may be behind
+                    cache.clear()
+                    residents.clear()
+                    self._cached_at = None
+        except BaseException:
+            # The residents may have advanced past what the store holds: forget them all.
+            cache.clear()
+            raise
+        for person_id, resident in residents.items():
+            cache[person_id] = resident
+            cache.move_to_end(person_id)
+        while len(cache) > self.resident_cache_size:
+            cache.popitem(last=False)
         return outcomes
+
+    def _check_cache(self) -> int | None:
+        """The store's highest notification id; the cached residents are forgotten unless it
+        is the one they were cached at (nothing stored since by anyone else)."""
+        position: int | None = self.recorder.max_notification_id()
+        if position != self._cached_at:
+            self._residents.clear()
+            self._cached_at = position
+        return position
+
+    def _residents_of(self, person_ids: set[str]) -> dict[str, Resident]:
+        """The current state of those of ``person_ids`` the ledger has: from the cache (see
+        :meth:`_check_cache`), else from the state table."""
+        cache = self._residents
+        residents: dict[str, Resident] = {}
+        missing: list[UUID] = []
+        for person_id in person_ids:
+            resident = cache.get(person_id)
+            if resident is None:
+                missing.append(resident_id(person_id))
+            else:
+                residents[person_id] = resident
+        if missing:
+            for resident in self._load_residents(missing).values():
+                residents[resident.person_id] = resident
+        return residents
+
+    def forget_residents(self) -> None:
+        """Drop the cached resident states (they are reloaded from the store when needed)."""
+        self._residents.clear()
+        self._cached_at = None
 
     def _stored_event_encoder(self) -> StoredEventEncoder:
         """A function giving the stored form of the Resident event of a contract type carrying

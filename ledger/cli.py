@@ -18,6 +18,7 @@ from ledger.cli_common import db_option, ledger_session, one_line
 from ledger.history import history_json, history_table
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
+    POSTGRES_BATCH_SIZE,
     ImportFileError,
     ImportInterrupted,
     ImportSummary,
@@ -44,9 +45,9 @@ def main() -> None:
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
-    default=DEFAULT_BATCH_SIZE,
-    show_default=True,
-    help="Lines per transaction.",
+    default=None,
+    help=f"Lines per transaction [default: {DEFAULT_BATCH_SIZE:,} on SQLite, "
+    f"{POSTGRES_BATCH_SIZE:,} on PostgreSQL].",
 )
 @click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else GB18030).")
 @click.option(
@@ -57,7 +58,7 @@ def main() -> None:
 def import_command(
     files: tuple[Path, ...],
     db: str | None,
-    batch_size: int,
+    batch_size: int | None,
     encoding: str | None,
     progress: bool | None,
 ) -> None:

@@ -48,8 +48,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +67,13 @@ from projections.reporting.pseudonym import PseudonymKey
 from projections.reporting.target import Target, make_engine
 from projections.reporting.tracking import record_position
 from projections.reporting.writer import (
+    COLUMNS,
     PERSONS,
     TABLES,
-    PersonRows,
-    person_rows,
+    PersonRecords,
+    person_records,
     replace_persons,
 )
-from projections.reporting.writer import _sqlite_value as sqlite_value
 
 PERSONS_PER_PARTITION = 20_000
 """Default partition size: enough partitions for a meaningful progress bar and for Dask to
@@ -195,15 +193,13 @@ def build_partition(options: BackfillOptions, index: int) -> PartitionWritten:
     persons = events = rows = 0
     app = open_ledger_readonly(options.db)
     try:
-        chunk: list[PersonRows] = []
+        chunk: list[PersonRecords] = []
         for person_id, person_events, positions in histories_in_partition(
             app, index, options.partitions, page=options.page
         ):
-            view = project_person(
-                person_events, registry, as_of=options.as_of, person_id=person_id
-            ).to_dict()
+            view = project_person(person_events, registry, as_of=options.as_of, person_id=person_id)
             chunk.append(
-                person_rows(
+                person_records(
                     view,
                     key.pseudonym(person_id),
                     events=len(person_events),
@@ -226,7 +222,7 @@ def build_partition(options: BackfillOptions, index: int) -> PartitionWritten:
 
 
 class _Sink:
-    def write(self, persons: Sequence[PersonRows]) -> int:
+    def write(self, persons: Sequence[PersonRecords]) -> int:
         raise NotImplementedError
 
     def commit(self) -> None:
@@ -244,7 +240,7 @@ class _PostgresSink(_Sink):
         self.conn = self.engine.connect()
         self.transaction = self.conn.begin()
 
-    def write(self, persons: Sequence[PersonRows]) -> int:
+    def write(self, persons: Sequence[PersonRecords]) -> int:
         replace_persons(self.conn, persons)
         return _row_count(persons)
 
@@ -270,33 +266,19 @@ class _StageSink(_Sink):
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("BEGIN")
-        self.statements: list[tuple[str, Callable[[dict[str, Any]], Any], list[int]]] = []
+        self.statements: list[str] = []
         for table in TABLES:
-            columns = [c.name for c in table.c]
+            columns = COLUMNS[table.name]
             self.db.execute(f"CREATE TABLE {table.name} ({', '.join(columns)})")
-            # Only the money, date and boolean columns need sqlite_value: find them once.
-            typed = [
-                i for i, c in enumerate(table.c) if c.type.python_type in (Decimal, date, bool)
-            ]
             self.statements.append(
-                (
-                    f"INSERT INTO {table.name} VALUES ({','.join('?' * len(columns))})",
-                    itemgetter(*columns),
-                    typed,
-                )
+                f"INSERT INTO {table.name} VALUES ({','.join('?' * len(columns))})"
             )
         self.done = False
 
-    def write(self, persons: Sequence[PersonRows]) -> int:
-        for table, (statement, values_of, typed) in zip(TABLES, self.statements, strict=True):
-            batch = []
-            for person in persons:
-                for row in person.tables.get(table.name, ()):
-                    values = list(values_of(row))
-                    for i in typed:
-                        values[i] = sqlite_value(values[i])
-                    batch.append(values)
-            self.db.executemany(statement, batch)
+    def write(self, persons: Sequence[PersonRecords]) -> int:
+        # Rows are already in the form the target stores (writer.PersonRecords).
+        for index, statement in enumerate(self.statements):
+            self.db.executemany(statement, [row for p in persons for row in p.tables[index]])
         return _row_count(persons)
 
     def commit(self) -> None:
@@ -311,8 +293,8 @@ class _StageSink(_Sink):
             Path(self.partial).unlink(missing_ok=True)
 
 
-def _row_count(persons: Iterable[PersonRows]) -> int:
-    return sum(len(rows) for person in persons for rows in person.tables.values())
+def _row_count(persons: Iterable[PersonRecords]) -> int:
+    return sum(len(rows) for person in persons for rows in person.tables)
 
 
 def merge_stage(engine: Engine, stage: str, *, replace: bool = True) -> None:

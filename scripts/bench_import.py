@@ -51,7 +51,11 @@ sys.path.insert(0, str(ROOT))
 from ledger.aggregate import Resident, resident_id  # noqa: E402
 from ledger.application import open_ledger  # noqa: E402
 from ledger.events import parse_event  # noqa: E402
-from ledger.importer import DEFAULT_BATCH_SIZE, import_file  # noqa: E402
+from ledger.importer import (  # noqa: E402
+    DEFAULT_BATCH_SIZE,
+    POSTGRES_BATCH_SIZE,
+    import_file,
+)
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -107,7 +111,9 @@ def remove_sqlite(path: Path) -> None:
 # ---------------------------------------------------------------- the measurements
 
 
-def bench_import(db: str, path: Path, batch_size: int, label: str, out: list[Measure]) -> int:
+def bench_import(
+    db: str, path: Path, batch_size: int | None, label: str, out: list[Measure]
+) -> int:
     with open_ledger(db) as app:
         summary = None
 
@@ -203,7 +209,13 @@ def main() -> None:
     )
     parser.add_argument("--pg", default=DEFAULT_PG, help=f"PostgreSQL URL [default {DEFAULT_PG}]")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help=f"default: the import's ({DEFAULT_BATCH_SIZE:,} on SQLite, "
+        f"{POSTGRES_BATCH_SIZE:,} on PostgreSQL)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary dir")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the SQLite import")
@@ -225,7 +237,8 @@ def main() -> None:
         load_generator().write(events_path, args.events, args.seed)
         print(f"generated {args.events:,} events in {time.perf_counter() - started:.1f} s")
     size_mb = events_path.stat().st_size / 1e6
-    print(f"events file {events_path} ({size_mb:,.0f} MB), batch size {args.batch_size:,}")
+    batch = f"{args.batch_size:,}" if args.batch_size else "the import's default"
+    print(f"events file {events_path} ({size_mb:,.0f} MB), batch size {batch}")
 
     results: list[Measure] = []
     sqlite_db = workdir / "ledger.db"
@@ -247,7 +260,7 @@ def main() -> None:
         finally:
             drop_pg_schema(args.pg, schema)
 
-    bench_raw(sqlite_db, workdir / "raw.db", args.batch_size, results)
+    bench_raw(sqlite_db, workdir / "raw.db", args.batch_size or DEFAULT_BATCH_SIZE, results)
     raw = results[-1]
     bench_one_save(
         workdir / "one_save.db", events_path, min(args.save_events, args.events), results

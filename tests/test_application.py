@@ -215,3 +215,77 @@ def test_persistence_env() -> None:
     for bad in ("mysql://x/y", "", "postgresql://host:5432/"):
         with pytest.raises(InvalidDatabase):
             persistence_env(bad)
+
+
+# ---------------------------------------------------------------- cached resident states
+
+
+def test_cached_states_yield_to_another_writer(ledger_db: str) -> None:
+    """A ledger keeps the residents it wrote in memory between batches; when another writer
+    stores events in between, it decides from the store again, never from its stale copy
+    (a stale copy would reject this refund without writing anything)."""
+    with open_ledger(ledger_db) as first, open_ledger(ledger_db) as second:
+        assert statuses(first, REG) == ["stored"]
+        assert statuses(second, paid("p-1", amount="400")) == ["stored"]
+        assert statuses(first, refund("rf-1", "100")) == ["stored"]
+        assert statuses(second, refund("rf-2", "300.01")) == ["refund_exceeds_payment"]
+        assert statuses(first, {**VALID["died"], "event_id": "d"}) == ["stored"]
+        assert statuses(second, paid("p-2", year=2026)) == ["after_death"]
+
+
+def test_cached_states_yield_to_a_writer_between_check_and_write(
+    ledger_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer stores events after this ledger checked its cache but before it wrote:
+    the residents it cached are forgotten, and the next batch decides from the store."""
+    with open_ledger(ledger_db) as first, open_ledger(ledger_db) as second:
+        assert statuses(first, REG, registered(OTHER, "r-2")) == ["stored", "stored"]
+        real = first._residents_of
+
+        def meddle(person_ids: set[str]) -> dict[str, Resident]:
+            residents = real(person_ids)
+            assert statuses(second, paid("p-other", person_id=OTHER)) == ["stored"]
+            return residents
+
+        monkeypatch.setattr(first, "_residents_of", meddle)
+        assert statuses(first, paid("p-1")) == ["stored"]
+        monkeypatch.undo()
+        refund_other = {**refund("rf-other", "400"), "person_id": OTHER}
+        assert statuses(first, refund_other) == ["stored"]
+
+
+def test_failed_write_forgets_cached_states(ledger_db: str) -> None:
+    """A write that fails leaves the store as it was: the states advanced in memory for it
+    are dropped, so the batch stored again later is checked against the store."""
+    with open_ledger(ledger_db) as app:
+        assert statuses(app, REG, paid("p-1", amount="400")) == ["stored", "stored"]
+        real = app.recorder.insert_events
+
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("disk went away")
+
+        app.recorder.insert_events = refuse  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError):
+            app.append(events(refund("rf-1", "400")))
+        app.recorder.insert_events = real  # type: ignore[method-assign]
+        assert statuses(app, refund("rf-2", "400")) == ["stored"]
+        assert statuses(app, refund("rf-1", "0.01")) == ["refund_exceeds_payment"]
+
+
+def test_cached_states_are_used_while_nobody_else_writes(
+    ledger_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point of the cache: a later batch of the same writer loads no state it holds."""
+    with open_ledger(ledger_db) as app:
+        assert statuses(app, REG, registered(OTHER, "r-2")) == ["stored", "stored"]
+        loaded: list[Any] = []
+        real = app.ledger_recorder.select_resident_states
+
+        def spy(originator_ids: Any) -> Any:
+            loaded.extend(originator_ids)
+            return real(originator_ids)
+
+        monkeypatch.setattr(app.recorder, "select_resident_states", spy)
+        assert statuses(app, paid("p-1"), paid("p-2", person_id=OTHER)) == ["stored", "stored"]
+        assert statuses(app, refund("rf-1", "400")) == ["stored"]
+        assert loaded == []

@@ -9,13 +9,18 @@ the library's ``save()`` mix with bulk-appended ones.
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.aggregate import Resident, resident_id
 from ledger.application import LedgerApp
-from ledger.events import EVENT_TYPES, canonical_json, parse_event
+from ledger.events import EVENT_TYPES, canonical_json, compact_json, parse_event
 from tests.support import NEWBORN, PERSON, VALID, paid
 
 HISTORY = [
@@ -107,3 +112,43 @@ def test_library_save_and_bulk_append_mix(app: LedgerApp) -> None:
     app.save(loaded)
     assert [e.event_id for e in app.events_of(PERSON)] == ["v-registered", "p-1", "p-2", "p-3"]
     assert [o.status for o in app.append([parse_event(paid("p-3", year=2027))])] == ["present"]
+
+
+_AWARE = st.datetimes(
+    min_value=datetime(1990, 1, 1), timezones=st.sampled_from([UTC, timezone(timedelta(hours=8))])
+)
+_AMOUNT = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    person_id=st.text(min_size=1, max_size=20),
+    died_on=st.none() | st.dates(),
+    born_on=st.none() | st.dates(),
+    paid=st.dictionaries(st.integers(1990, 2100), _AMOUNT, max_size=4),
+    refunded=st.dictionaries(st.integers(1990, 2100), _AMOUNT, max_size=3),
+    created_on=_AWARE,
+    modified_on=_AWARE,
+)
+def test_compact_state_is_the_json_of_the_state(
+    person_id: str,
+    died_on: date | None,
+    born_on: date | None,
+    paid: dict[int, Decimal],
+    refunded: dict[int, Decimal],
+    created_on: datetime,
+    modified_on: datetime,
+) -> None:
+    """``compact_state`` formats the text directly: it must be exactly the compact JSON of
+    the state, and read back to the same state."""
+    text = '{"person_id":' + json.dumps(person_id) + ',"type":"registered","date":"2018-01-01"}'
+    resident = Resident.start(resident_id(PERSON), text, created_on)
+    resident.died_on, resident.born_on, resident.modified_on = died_on, born_on, modified_on
+    for year, amount in paid.items():
+        resident.add_paid(year, amount)
+    for year, amount in refunded.items():
+        resident.add_refunded(year, amount)
+    state = resident.compact_state()
+    assert state == compact_json(resident.state_record())
+    back = Resident.from_compact_state(resident.id, resident.version, state)
+    assert back.state_record() == resident.state_record()

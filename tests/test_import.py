@@ -488,3 +488,46 @@ def test_newborn_and_guardian_are_separate_people(app: LedgerApp, tmp_path: Path
     path = write_jsonl(tmp_path / "b.jsonl", [VALID["born"], REG])
     assert import_file(app, path).stored == 2
     assert list(app.person_ids()) == sorted([PERSON, NEWBORN])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1}',
+        '{"a": [1, 2.5, null, true], "b": {"c": "\\u00e9"}}',
+        '{"a":1} ',
+        ' {"a":1}',
+        '{"a":1}{"b":2}',
+        '{"a":1',
+        '{"a":1,}',
+        "{}",
+        "[1]",
+        '"x"',
+        "",
+        "{" * 5000 + "}" * 5000,
+        '{"a":NaN}',
+        '{"a":"\\ud800"}',
+        '{"a":1, "a":2}',
+    ],
+)
+def test_loads_is_json_loads(text: str) -> None:
+    """The importer's line decoder gives json.loads's value, or its error and message."""
+    try:
+        expected: Any = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        with pytest.raises(type(exc)) as info:
+            importer._loads(text)
+        assert str(info.value) == str(exc)
+        return
+    got = importer._loads(text)
+    assert got == expected or (got != got and expected != expected)
+
+
+def test_default_batch_size_per_backend(app: LedgerApp) -> None:
+    """PostgreSQL gets smaller transactions: psycopg's pipeline deadlocks on huge requests."""
+    expected = (
+        importer.POSTGRES_BATCH_SIZE
+        if app.env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        else importer.DEFAULT_BATCH_SIZE
+    )
+    assert importer.default_batch_size(app) == expected

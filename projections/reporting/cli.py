@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ledger.cli_common import db_option, ledger_session
 from ledger.cli_replay import load_registry
 from ledger.events import Event
-from projections.person import project_person
+from projections.person import PersonView, project_person
 from projections.reporting.projector import DEFAULT_BATCH_SIZE, Fold, Projector, TargetAhead
 from projections.reporting.pseudonym import KEY_FILE_ENV, PseudonymKeyError, configured_key
 from projections.reporting.target import InvalidTarget, TargetBusy, parse_target
@@ -26,8 +26,8 @@ def policy_fold(policies: Path | None) -> Fold:
     """The fold with the built-in policy versions, plus those of ``policies`` if given."""
     registry = load_registry(policies)
 
-    def fold(events: Sequence[Event]) -> Mapping[str, Any]:
-        return project_person(events, registry).to_dict()
+    def fold(events: Sequence[Event]) -> PersonView:
+        return project_person(events, registry)
 
     return fold
 

@@ -1,32 +1,34 @@
 """Reading the ledger for the projector: the notification log and persons' full histories.
 
-The log is read with the library's ``recorder.select_notifications`` (arrival order; ids may
-have gaps, an empty page is "nothing new yet"). Only each notification's position and
-originator (the person's aggregate id and version) are used; the events themselves are read
-per person, all of a batch's persons in one query, with their notification ids, so that a
-person's rows can say which event produced them.
+The log is read in arrival order (ids may have gaps, an empty page is "nothing new yet"), as
+the library's ``recorder.select_notifications`` reads it but only each notification's position
+and originator (the person's aggregate id and version). The events themselves are read per
+person, all of a batch's persons in one query, with their notification ids, so that a person's
+rows can say which event produced them; they are decoded by
+:class:`ledger.stored_read.StoredEventDecoder` (the mapper's result, without its domain
+event objects).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
 from psycopg.sql import SQL, Identifier
 
-from ledger.application import LedgerApp, to_contract_event
+from ledger.application import LedgerApp
 from ledger.events import Event
 from ledger.store import LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.stored_read import StoredEventDecoder
 
 _IN_CHUNK = 900  # SQLite bound-parameter limit, with room to spare
 
 
-@dataclass(frozen=True)
-class LogEntry:
-    """One notification of the ledger's log, without its event."""
+class LogEntry(NamedTuple):
+    """One notification of the ledger's log, without its event (a tuple: one per event read,
+    cheaper to make than a frozen dataclass)."""
 
     position: int
     originator_id: UUID
@@ -63,6 +65,7 @@ class LedgerSource:
                 f"cannot project from a {type(self.recorder).__name__}: open the ledger "
                 "with open_ledger()"
             )
+        self.decoder = StoredEventDecoder(app.mapper)
 
     @property
     def application_name(self) -> str:
@@ -73,43 +76,65 @@ class LedgerSource:
         return self.recorder.max_notification_id() or 0
 
     def read_log(self, after: int, limit: int) -> list[LogEntry]:
-        """Up to ``limit`` notifications with ids greater than ``after``."""
-        return [
-            LogEntry(n.id, _uuid(n.originator_id), n.originator_version)
-            for n in self.recorder.select_notifications(
-                start=after, limit=limit, inclusive_of_start=False
-            )
-        ]
+        """Up to ``limit`` notifications with ids greater than ``after``.
+
+        The same rows as ``recorder.select_notifications(start=after, limit=limit,
+        inclusive_of_start=False)``, reading only the three columns the projector uses (not the
+        events' states)."""
+        recorder = self.recorder
+        uuids: dict[Any, UUID] = {}
+
+        def entry(position: int, originator: Any, version: int) -> LogEntry:
+            uuid = uuids.get(originator)
+            if uuid is None:
+                uuid = uuids[originator] = _uuid(originator)
+            return LogEntry(position, uuid, version)
+
+        if isinstance(recorder, LedgerSQLiteRecorder):
+            with recorder.datastore.transaction(commit=False) as c:
+                c.execute(
+                    "SELECT rowid, originator_id, originator_version "
+                    f"FROM {recorder.events_table_name} WHERE rowid>? ORDER BY rowid LIMIT ?",
+                    (after, limit),
+                )
+                return [entry(r[0], r[1], r[2]) for r in c.fetchall()]
+        assert isinstance(recorder, LedgerPostgresRecorder)
+        statement = SQL(
+            "SELECT notification_id, originator_id, originator_version FROM {0}.{1} "
+            "WHERE notification_id>%s ORDER BY notification_id LIMIT %s"
+        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (after, limit), prepare=True)
+            return [
+                entry(r["notification_id"], r["originator_id"], r["originator_version"])
+                for r in curs.fetchall()
+            ]
 
     def histories(self, originator_ids: Sequence[UUID]) -> dict[UUID, History]:
         """The full histories of these persons' aggregates (all their events, now)."""
-        rows = self._select(list(originator_ids))
-        rows.sort(key=lambda r: (r[1], r[2]))
-        by_originator: dict[UUID, tuple[list[Event], list[int]]] = {}
-        mapper = self.app.mapper
-        for position, originator_id, version, topic, state in rows:
-            domain_event = mapper.to_domain_event(
-                StoredEvent(
-                    originator_id=originator_id,
-                    originator_version=version,
-                    topic=topic,
-                    state=state,
-                )
-            )
-            events, positions = by_originator.setdefault(originator_id, ([], []))
-            events.append(to_contract_event(domain_event))
-            positions.append(position)
-        return {
-            originator_id: History(events[0].person_id, events, positions)
-            for originator_id, (events, positions) in by_originator.items()
-        }
+        grouped: dict[Any, list[tuple[int, int, str, bytes]]] = {}
+        for position, originator, version, topic, state in self._select(list(originator_ids)):
+            rows = grouped.get(originator)
+            if rows is None:
+                rows = grouped[originator] = []
+            rows.append((version, position, topic, state))
+        decode = self.decoder
+        out: dict[UUID, History] = {}
+        for originator, rows in grouped.items():
+            rows.sort()  # by version (already so, as the primary key index returns them)
+            originator_id = _uuid(originator)
+            events = [decode(originator_id, v, topic, state) for v, _, topic, state in rows]
+            out[originator_id] = History(events[0].person_id, events, [r[1] for r in rows])
+        return out
 
-    def _select(self, originator_ids: list[UUID]) -> list[tuple[int, UUID, int, str, bytes]]:
+    def _select(self, originator_ids: list[UUID]) -> list[tuple[int, Any, int, str, bytes]]:
+        """(notification id, originator id as stored, version, topic, state) of every event
+        of these aggregates."""
         if not originator_ids:
             return []
         recorder = self.recorder
         if isinstance(recorder, LedgerSQLiteRecorder):  # rowid is the notification id
-            out: list[tuple[int, UUID, int, str, bytes]] = []
+            out: list[tuple[int, Any, int, str, bytes]] = []
             with recorder.datastore.transaction(commit=False) as c:
                 for i in range(0, len(originator_ids), _IN_CHUNK):
                     chunk = [o.hex for o in originator_ids[i : i + _IN_CHUNK]]
@@ -119,9 +144,7 @@ class LedgerSource:
                         f"WHERE originator_id IN ({','.join('?' * len(chunk))})",
                         chunk,
                     )
-                    out.extend(
-                        (row[0], UUID(row[1]), row[2], row[3], row[4]) for row in c.fetchall()
-                    )
+                    out.extend(c.fetchall())
             return out
         assert isinstance(recorder, LedgerPostgresRecorder)
         statement = SQL(

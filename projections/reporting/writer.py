@@ -1,10 +1,11 @@
 """Rows of a person view, and their replacement in the reporting tables.
 
-:func:`person_rows` turns one person view (the JSON-ready dict of INTERCHANGE.md "Projections
-out") into the rows of every reporting table; it never copies the person id, only the
-pseudonym it is given. :func:`replace_persons` deletes and re-inserts all rows of a set of
-persons inside the caller's transaction, so a reader sees a person's old rows or new rows,
-never a mix. :func:`read_persons` and :func:`diff_persons` let a rebuild say what changed.
+:func:`person_records` turns one person view (the JSON-ready dict of INTERCHANGE.md
+"Projections out") into the rows of every reporting table, as stored (:func:`person_rows`: the
+same with typed values); it never copies the person id, only the pseudonym it is given.
+:func:`replace_persons` deletes and re-inserts all rows of a set of persons inside the caller's
+transaction, so a reader sees a person's old rows or new rows, never a mix.
+:func:`read_persons` and :func:`diff_persons` let a rebuild say what changed.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Boolean, Connection, Date, Numeric, Table, select
 
+from policies.handler import YearOutcome
+from projections.person import PersonView
 from projections.reporting.schema import (
     CapAdjustment,
     ContinuityYear,
@@ -49,120 +52,374 @@ TABLES: tuple[Table, ...] = (
 _KEY_COLUMNS = {"pseudonym", "year", "seq", "flag"}
 _CHUNK = 900  # keys per DELETE … IN (…): below SQLite's bound-parameter limit
 
+_PRODUCED = ("pseudonym", "year", "policy", "policy_revision", "position")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    PERSONS.name: (
+        "pseudonym",
+        "events",
+        "first_year",
+        "last_year",
+        "years",
+        "region",
+        "policy",
+        "policy_revision",
+        "position",
+    ),
+    CONTRIBUTION_YEARS.name: (
+        *_PRODUCED,
+        "region",
+        "enrolled",
+        "standard",
+        "subsidy",
+        "subsidy_identity",
+        "subsidy_mode",
+        "individual_due",
+        "paid",
+        "refunded",
+        "basis",
+    ),
+    COVERAGE_PERIODS.name: (*_PRODUCED, "seq", "start_date", "end_date", "days"),
+    WAITING_PERIODS.name: (
+        *_PRODUCED,
+        "fixed_months",
+        "variable_months",
+        "repaired_months",
+        "total_months",
+    ),
+    CONTINUITY_YEARS.name: (*_PRODUCED, "consecutive_years", "break_years"),
+    CAP_ADJUSTMENTS.name: (
+        *_PRODUCED,
+        "continuity_bonus",
+        "zero_claim_bonus",
+        "break_penalty",
+        "net_adjustment",
+        "bonus_ceiling",
+    ),
+    FLAGS.name: (*_PRODUCED, "flag", "reason"),
+}
+"""The columns of each table in the order of :class:`PersonRecords` rows (every column)."""
+
+for _table in TABLES:  # a schema change must change the rows too
+    if sorted(COLUMNS[_table.name]) != sorted(c.name for c in _table.c):
+        raise RuntimeError(f"writer.COLUMNS of {_table.name} does not match the schema")
+
+
+@dataclass
+class PersonRecords:
+    """All reporting rows of one person as stored: one list of rows per table of
+    :data:`TABLES` (same order), each row a tuple in the order of :data:`COLUMNS`.
+
+    Values are in the form the drivers store: money as its decimal text (``"400.00"``),
+    dates as ISO text, booleans as ``bool``, the rest as ints, strings or ``None``: exactly
+    what SQLAlchemy's types store in SQLite, and what PostgreSQL reads as ``NUMERIC``, ``DATE``
+    and ``BOOLEAN``. :func:`typed_rows` gives the values as SQLAlchemy reads them back."""
+
+    pseudonym: str
+    tables: tuple[list[tuple[Any, ...]], ...]
+
 
 @dataclass
 class PersonRows:
-    """All reporting rows of one person: table name → rows (column → value)."""
+    """All reporting rows of one person: table name → rows (column → value as SQLAlchemy
+    reads it: ``Decimal``, ``date``, ``bool`` …)."""
 
     pseudonym: str
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def person_rows(
-    view: Mapping[str, Any], pseudonym: str, *, events: int, position: int
-) -> PersonRows:
-    """The rows of one person view.
+_MONEY_TEXT: dict[Any, str] = {}
+_CAP_TEXT: dict[Any, str] = {}
+_TEXT_CACHE_LIMIT = 100_000
 
+
+def _money_text(value: Any) -> str | None:
+    """A money amount of the view as stored: the text of its ``Decimal``."""
+    if value is None:
+        return None
+    text = _MONEY_TEXT.get(value)
+    if text is None:
+        if len(_MONEY_TEXT) > _TEXT_CACHE_LIMIT:
+            _MONEY_TEXT.clear()
+        text = _MONEY_TEXT[value] = str(Decimal(str(value)))
+    return text
+
+
+def _cap_text(value: Any) -> str:
+    """A cap adjustment as stored: absent or zero is ``0.00``."""
+    text = _CAP_TEXT.get(value)
+    if text is None:
+        if len(_CAP_TEXT) > _TEXT_CACHE_LIMIT:
+            _CAP_TEXT.clear()
+        amount = None if value is None else Decimal(str(value))
+        text = _CAP_TEXT[value] = str(amount) if amount else "0.00"
+    return text
+
+
+def person_records(
+    view: Mapping[str, Any] | PersonView, pseudonym: str, *, events: int, position: int
+) -> PersonRecords:
+    """The rows of one person view, as stored.
+
+    ``view`` is the JSON-ready view (INTERCHANGE.md) or the fold's :class:`PersonView`
+    itself (read directly, without building the dict: the same rows, by test).
     ``events`` is how many ledger events were folded, ``position`` the notification id of the
     latest of them; every row carries ``position`` and the policy of its year."""
+    if isinstance(view, PersonView):
+        return _outcome_records(view.years, pseudonym, events, position)
     years: Sequence[Mapping[str, Any]] = view.get("years") or []
-    out = PersonRows(pseudonym, {table.name: [] for table in TABLES})
+    persons: list[tuple[Any, ...]] = []
+    contribution_years: list[tuple[Any, ...]] = []
+    coverage_periods: list[tuple[Any, ...]] = []
+    waiting_periods: list[tuple[Any, ...]] = []
+    continuity_years: list[tuple[Any, ...]] = []
+    cap_adjustments: list[tuple[Any, ...]] = []
+    flags: list[tuple[Any, ...]] = []
     last = years[-1] if years else None
-    out.tables[PERSONS.name].append(
-        {
-            "pseudonym": pseudonym,
-            "events": events,
-            "first_year": years[0]["year"] if years else None,
-            "last_year": last["year"] if last else None,
-            "years": len(years),
-            "region": last.get("region") if last else None,
-            "policy": last.get("policy") if last else None,
-            "policy_revision": last.get("policy_revision") if last else None,
-            "position": position,
-        }
+    persons.append(
+        (
+            pseudonym,
+            events,
+            years[0]["year"] if years else None,
+            last["year"] if last else None,
+            len(years),
+            last.get("region") if last else None,
+            last.get("policy") if last else None,
+            last.get("policy_revision") if last else None,
+            position,
+        )
     )
+    money = _money_text
     for year_view in years:
-        year = int(year_view["year"])
-        produced = {
-            "pseudonym": pseudonym,
-            "year": year,
-            "policy": year_view.get("policy"),
-            "policy_revision": year_view.get("policy_revision"),
-            "position": position,
-        }
+        produced = (
+            pseudonym,
+            int(year_view["year"]),
+            year_view.get("policy"),
+            year_view.get("policy_revision"),
+            position,
+        )
         contribution = year_view.get("contribution") or {}
-        out.tables[CONTRIBUTION_YEARS.name].append(
-            {
-                **produced,
-                "region": year_view.get("region"),
-                "enrolled": bool(year_view.get("enrolled")),
-                "standard": _money(contribution.get("standard")),
-                "subsidy": _money(contribution.get("subsidy")),
-                "subsidy_identity": contribution.get("subsidy_identity"),
-                "subsidy_mode": contribution.get("subsidy_mode"),
-                "individual_due": _money(contribution.get("individual_due")),
-                "paid": _money(contribution.get("paid")),
-                "refunded": _money(contribution.get("refunded")),
-                "basis": " ".join(year_view.get("basis") or ()),
-            }
+        contribution_years.append(
+            (
+                *produced,
+                year_view.get("region"),
+                bool(year_view.get("enrolled")),
+                money(contribution.get("standard")),
+                money(contribution.get("subsidy")),
+                contribution.get("subsidy_identity"),
+                contribution.get("subsidy_mode"),
+                money(contribution.get("individual_due")),
+                money(contribution.get("paid")),
+                money(contribution.get("refunded")),
+                " ".join(year_view.get("basis") or ()),
+            )
         )
         for seq, period in enumerate(year_view.get("coverage") or ()):
             start = date.fromisoformat(period["start"])
             end = date.fromisoformat(period["end"])
-            out.tables[COVERAGE_PERIODS.name].append(
-                {
-                    **produced,
-                    "seq": seq,
-                    "start_date": start,
-                    "end_date": end,
-                    "days": (end - start).days + 1,
-                }
+            coverage_periods.append(
+                (*produced, seq, start.isoformat(), end.isoformat(), (end - start).days + 1)
             )
         waiting = year_view.get("waiting")
         if waiting:
-            out.tables[WAITING_PERIODS.name].append(
-                {
-                    **produced,
-                    "fixed_months": int(waiting.get("fixed_months") or 0),
-                    "variable_months": int(waiting.get("variable_months") or 0),
-                    "repaired_months": int(waiting.get("repaired_months") or 0),
-                    "total_months": int(waiting.get("total_months") or 0),
-                }
+            waiting_periods.append(
+                (
+                    *produced,
+                    int(waiting.get("fixed_months") or 0),
+                    int(waiting.get("variable_months") or 0),
+                    int(waiting.get("repaired_months") or 0),
+                    int(waiting.get("total_months") or 0),
+                )
             )
         continuity = year_view.get("continuity")
         if continuity:
-            out.tables[CONTINUITY_YEARS.name].append(
-                {
-                    **produced,
-                    "consecutive_years": int(continuity.get("consecutive_years") or 0),
-                    "break_years": int(continuity.get("break_years") or 0),
-                }
+            continuity_years.append(
+                (
+                    *produced,
+                    int(continuity.get("consecutive_years") or 0),
+                    int(continuity.get("break_years") or 0),
+                )
             )
         cap = year_view.get("critical_illness_cap")
         if cap:
-            out.tables[CAP_ADJUSTMENTS.name].append(
-                {
-                    **produced,
-                    "continuity_bonus": _money(cap.get("continuity_bonus")) or Decimal("0.00"),
-                    "zero_claim_bonus": _money(cap.get("zero_claim_bonus")) or Decimal("0.00"),
-                    "break_penalty": _money(cap.get("break_penalty")) or Decimal("0.00"),
-                    "net_adjustment": _money(cap.get("net_adjustment")) or Decimal("0.00"),
-                    "bonus_ceiling": _money(cap.get("bonus_ceiling")),
-                }
+            cap_adjustments.append(
+                (
+                    *produced,
+                    _cap_text(cap.get("continuity_bonus")),
+                    _cap_text(cap.get("zero_claim_bonus")),
+                    _cap_text(cap.get("break_penalty")),
+                    _cap_text(cap.get("net_adjustment")),
+                    money(cap.get("bonus_ceiling")),
+                )
             )
         reasons: Mapping[str, str] = year_view.get("reasons") or {}
-        for flag in sorted(set(year_view.get("flags") or ()) | set(reasons)):
-            out.tables[FLAGS.name].append({**produced, "flag": flag, "reason": reasons.get(flag)})
+        year_flags = year_view.get("flags") or ()
+        if reasons or year_flags:
+            for flag in sorted(set(year_flags) | set(reasons)):
+                flags.append((*produced, flag, reasons.get(flag)))
+    return PersonRecords(
+        pseudonym,
+        (
+            persons,
+            contribution_years,
+            coverage_periods,
+            waiting_periods,
+            continuity_years,
+            cap_adjustments,
+            flags,
+        ),
+    )
+
+
+def _fmt(value: Decimal | None) -> str | None:
+    # projections.person._money: how the view writes an amount
+    return None if value is None else f"{value:.2f}"
+
+
+def _outcome_records(
+    years: Sequence[YearOutcome], pseudonym: str, events: int, position: int
+) -> PersonRecords:
+    """:func:`person_records` of the view ``years`` would give (see ``year_to_dict``).
+
+    Amounts are the view's text as is: ``f"{amount:.2f}"`` is already the text of its own
+    ``Decimal``, what :func:`_money_text` would give."""
+    contribution_years: list[tuple[Any, ...]] = []
+    coverage_periods: list[tuple[Any, ...]] = []
+    waiting_periods: list[tuple[Any, ...]] = []
+    continuity_years: list[tuple[Any, ...]] = []
+    cap_adjustments: list[tuple[Any, ...]] = []
+    flags: list[tuple[Any, ...]] = []
+    for outcome in years:
+        version = outcome.version
+        policy = version.id if version else None
+        produced = (
+            pseudonym,
+            int(outcome.year),
+            policy,
+            version.revision if version else None,
+            position,
+        )
+        subsidy = outcome.subsidy
+        contribution_years.append(
+            (
+                *produced,
+                outcome.region,
+                bool(outcome.enrolled),
+                _fmt(subsidy.standard) if subsidy else None,
+                _fmt(subsidy.subsidy) if subsidy else None,
+                subsidy.identity if subsidy else None,
+                subsidy.mode if subsidy else "none",
+                _fmt(subsidy.individual_due) if subsidy else None,
+                _fmt(outcome.paid),
+                _fmt(outcome.refunded),
+                " ".join(outcome.basis),
+            )
+        )
+        for seq, (start, end) in enumerate(outcome.coverage):
+            coverage_periods.append(
+                (*produced, seq, start.isoformat(), end.isoformat(), (end - start).days + 1)
+            )
+        waiting = outcome.waiting
+        waiting_periods.append(
+            (
+                *produced,
+                int(waiting.fixed_months or 0),
+                int(waiting.variable_months or 0),
+                int(waiting.repaired_months or 0),
+                int(waiting.total_months or 0),
+            )
+        )
+        cont = outcome.continuity
+        counted = cont is not None and outcome.enrolled
+        continuity_years.append(
+            (
+                *produced,
+                int(cont.consecutive_years or 0) if counted and cont else 0,
+                int(cont.break_years or 0) if counted and cont else 0,
+            )
+        )
+        cap = outcome.cap
+        cap_adjustments.append(
+            (
+                *produced,
+                _cap_text(_fmt(cap.continuity_bonus)),
+                _cap_text(_fmt(cap.zero_claim_bonus)),
+                _cap_text(_fmt(cap.break_penalty)),
+                _cap_text(_fmt(cap.net_adjustment)),
+                _fmt(cap.bonus_ceiling),
+            )
+        )
+        reasons = outcome.reasons
+        if reasons or outcome.flags:
+            for flag in sorted(set(outcome.flags) | set(reasons)):
+                flags.append((*produced, flag, reasons.get(flag)))
+    last = years[-1] if years else None
+    last_version = last.version if last else None
+    persons = [
+        (
+            pseudonym,
+            events,
+            years[0].year if years else None,
+            last.year if last else None,
+            len(years),
+            last.region if last else None,
+            last_version.id if last_version else None,
+            last_version.revision if last_version else None,
+            position,
+        )
+    ]
+    return PersonRecords(
+        pseudonym,
+        (
+            persons,
+            contribution_years,
+            coverage_periods,
+            waiting_periods,
+            continuity_years,
+            cap_adjustments,
+            flags,
+        ),
+    )
+
+
+def _reader(column: Any) -> Any:
+    kind = column.type
+    if isinstance(kind, Numeric):
+        return Decimal
+    if isinstance(kind, Date):
+        return date.fromisoformat
+    if isinstance(kind, Boolean):
+        return bool
+    return None
+
+
+_READERS = {
+    table.name: [(name, _reader(table.c[name])) for name in COLUMNS[table.name]] for table in TABLES
+}
+
+
+def typed_rows(records: PersonRecords) -> PersonRows:
+    """The rows of :class:`PersonRecords` with their values as SQLAlchemy reads them."""
+    out = PersonRows(records.pseudonym)
+    for table, rows in zip(TABLES, records.tables, strict=True):
+        readers = _READERS[table.name]
+        out.tables[table.name] = [
+            {
+                name: value if read is None or value is None else read(value)
+                for (name, read), value in zip(readers, row, strict=True)
+            }
+            for row in rows
+        ]
     return out
 
 
-def _money(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    return Decimal(str(value))
+def person_rows(
+    view: Mapping[str, Any], pseudonym: str, *, events: int, position: int
+) -> PersonRows:
+    """The rows of one person view (:func:`person_records`, values typed)."""
+    return typed_rows(person_records(view, pseudonym, events=events, position=position))
 
 
-def replace_persons(conn: Connection, persons: Sequence[PersonRows]) -> None:
+def replace_persons(conn: Connection, persons: Sequence[PersonRecords]) -> None:
     """Delete every row of ``persons`` and insert their new rows, in the caller's transaction.
 
     The rows go through the driver directly (``COPY`` on PostgreSQL, ``executemany`` on
@@ -170,21 +427,23 @@ def replace_persons(conn: Connection, persons: Sequence[PersonRows]) -> None:
     more than the fold. Values are stored as SQLAlchemy would store them."""
     if not persons:
         return
+    # In key order: each table's primary-key index is then filled page by page instead of at
+    # random places (pseudonyms are uniformly spread).
+    persons = sorted(persons, key=lambda p: p.pseudonym)
     keys = [p.pseudonym for p in persons]
     driver = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
         with driver.cursor() as cursor:  # type: ignore[union-attr]
             for table in TABLES:
                 cursor.execute(f"DELETE FROM {table.name} WHERE pseudonym = ANY(%s)", (keys,))
-            for table in TABLES:
-                columns = [c.name for c in table.c]
-                rows = [r for p in persons for r in p.tables.get(table.name, ())]
+            for i, table in enumerate(TABLES):
+                rows = [r for p in persons for r in p.tables[i]]
                 if not rows:
                     continue
-                statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+                statement = f"COPY {table.name} ({', '.join(COLUMNS[table.name])}) FROM STDIN"
                 with cursor.copy(statement) as copy:
                     for row in rows:
-                        copy.write_row([row[c] for c in columns])
+                        copy.write_row(row)
         return
     cursor = driver.cursor()  # type: ignore[union-attr]
     try:
@@ -194,29 +453,17 @@ def replace_persons(conn: Connection, persons: Sequence[PersonRows]) -> None:
                     f"DELETE FROM {table.name} WHERE pseudonym IN ({','.join('?' * len(chunk))})",
                     chunk,
                 )
-        for table in TABLES:
-            columns = [c.name for c in table.c]
-            rows = [r for p in persons for r in p.tables.get(table.name, ())]
+        for i, table in enumerate(TABLES):
+            columns = COLUMNS[table.name]
+            rows = [r for p in persons for r in p.tables[i]]
             if rows:
                 cursor.executemany(
                     f"INSERT INTO {table.name} ({', '.join(columns)}) "
                     f"VALUES ({','.join('?' * len(columns))})",
-                    [[_sqlite_value(row[c]) for c in columns] for row in rows],
+                    rows,
                 )
     finally:
         cursor.close()
-
-
-def _sqlite_value(value: Any) -> Any:
-    # SQLite has no decimal, date or boolean: text in NUMERIC columns, ISO dates, 0/1 (what
-    # SQLAlchemy's types read back as Decimal, date and bool).
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
 
 
 def read_persons(conn: Connection, pseudonyms: Iterable[str]) -> dict[str, PersonRows]:

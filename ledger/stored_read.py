@@ -1,0 +1,139 @@
+"""Contract events straight from stored events, without the library's domain event objects.
+
+The ledger stores each contract event as a ``Resident`` domain event whose state is, with the
+library's plain JSON transcoder (the ledger's setting)::
+
+    {"timestamp": {"_type_": "datetime_iso", "_data_": "2026-…+00:00"},
+     ["originator_topic": "ledger:Resident",] "record": "<canonical contract JSON>"}
+
+The general read path (``mapper.to_domain_event`` then :func:`ledger.application.to_contract_event`)
+decodes that with a Python ``object_hook`` per JSON object, builds the domain event and parses
+the record; at projection volume that is most of the read cost. :class:`StoredEventDecoder`
+reads the state with the C JSON decoder (no hook) and goes to the contract event directly.
+
+It takes the fast path only when it gives exactly what the general path gives (a test holds
+the two equal on every event type):
+
+- the mapper has the library's plain :class:`~eventsourcing.persistence.JSONTranscoder`, no
+  compressor and no cipher;
+- the topic is one of the ledger's stored topics whose class is at ``class_version`` 1 and the
+  state carries no ``class_version`` (**the fast path assumes version 1 of every event class**:
+  once a class gets ``class_version = 2`` and an ``upcast_v1_v2``, its events go through the
+  mapper, which upcasts them, until this module learns the new layout);
+- the state has exactly the fields above, ``timestamp`` encoded as ``datetime_iso``.
+
+Anything else goes through the mapper, so an unexpected stored form is never misread.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any
+
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
+from eventsourcing.utils import resolve_topic
+
+from ledger.aggregate import RESIDENT_TOPIC, STORED_TOPICS
+from ledger.application import to_contract_event
+from ledger.events import Event, trusted_event
+
+_FAST_KEYS = (
+    frozenset({"timestamp", "record"}),
+    frozenset({"timestamp", "originator_topic", "record"}),
+)
+
+
+_HEAD = '{"timestamp":{"_type_":"datetime_iso","_data_":"'
+_LATER = '"},"record":"'
+_CREATED = f'"}},"originator_topic":{json.dumps(RESIDENT_TOPIC)},"record":"'
+
+
+def _split(state: str) -> tuple[str, str] | None:
+    """(timestamp text, record text) of a state in the transcoder's form; ``None`` for any
+    other form.
+
+    The ledger writes states in exactly one layout (compact separators, fields in this
+    order): those are cut at known offsets and only the record's string literal is
+    unescaped, by the JSON decoder's own ``scanstring``. Any other layout is decoded in full."""
+    if state.startswith(_HEAD):
+        end = state.find('"', len(_HEAD))
+        if end > 0:
+            if state.startswith(_LATER, end):
+                start = end + len(_LATER)
+            elif state.startswith(_CREATED, end):
+                start = end + len(_CREATED)
+            else:
+                start = 0
+            if start:
+                text, stop = scanstring(state, start)
+                if stop == len(state) - 1 and state[stop] == "}":
+                    return state[len(_HEAD) : end], text
+    decoded = json.loads(state)
+    if type(decoded) is not dict or decoded.keys() not in _FAST_KEYS:
+        return None
+    timestamp = decoded["timestamp"]
+    text = decoded["record"]
+    if (
+        type(text) is not str
+        or type(timestamp) is not dict
+        or timestamp.keys() != {"_type_", "_data_"}
+        or timestamp["_type_"] != "datetime_iso"
+        or type(timestamp["_data_"]) is not str
+    ):
+        return None
+    return timestamp["_data_"], text
+
+
+def _fast_topics() -> frozenset[str]:
+    return frozenset(
+        topic
+        for topic in STORED_TOPICS.values()
+        if getattr(resolve_topic(topic), "class_version", 1) == 1
+    )
+
+
+class StoredEventDecoder:
+    """``decoder(originator_id, version, topic, state) -> Event``: the contract event of one
+    stored event, ``recorded_at`` defaulting to the time the ledger stored it (what
+    ``to_contract_event(mapper.to_domain_event(stored))`` returns)."""
+
+    def __init__(self, mapper: Mapper[Any]) -> None:
+        self.mapper = mapper
+        plain = (
+            type(mapper.transcoder) is JSONTranscoder
+            and not mapper.compressor
+            and not mapper.cipher
+        )
+        self.fast_topics = _fast_topics() if plain else frozenset()
+
+    def __call__(self, originator_id: Any, version: int, topic: str, state: bytes) -> Event:
+        if topic in self.fast_topics:
+            event = self._fast(state)
+            if event is not None:
+                return event
+        return self._general(originator_id, version, topic, state)
+
+    @staticmethod
+    def _fast(state: bytes) -> Event | None:
+        fields = _split(state.decode())
+        if fields is None:
+            return None
+        stored_at, text = fields
+        record = json.loads(text)
+        if record.get("recorded_at") is None:
+            record["recorded_at"] = datetime.fromisoformat(stored_at).isoformat()
+        return trusted_event(record)
+
+    def _general(self, originator_id: Any, version: int, topic: str, state: bytes) -> Event:
+        return to_contract_event(
+            self.mapper.to_domain_event(
+                StoredEvent(
+                    originator_id=originator_id,
+                    originator_version=version,
+                    topic=topic,
+                    state=state,
+                )
+            )
+        )

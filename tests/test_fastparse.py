@@ -1,0 +1,203 @@
+"""The import's fast path (``ledger.fastparse``) agrees with ``parse_event`` and
+``canonical_json`` wherever it answers, and answers for the usual records."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.events import (
+    EVENT_MODELS,
+    EVENT_TYPES,
+    InvalidEvent,
+    canonical_json,
+    event_to_record,
+    parse_event,
+)
+from ledger.fastparse import _SPECS, parse_plain
+from tests.support import BAD_CHECK, NEWBORN, PERSON, VALID
+
+ROOT = Path(__file__).parent.parent
+
+
+def assert_same(record: Any) -> bool:
+    """The fast path either declines or gives exactly what the general path gives."""
+    fast = parse_plain(record)
+    try:
+        slow = parse_event(record)
+    except InvalidEvent:
+        assert fast is None, f"fast path accepted what parse_event rejects: {record!r}"
+        return False
+    if fast is None:
+        return False
+    event, canonical = fast
+    assert type(event) is type(slow)
+    assert event == slow
+    assert event.__dict__ == slow.__dict__ and list(event.__dict__) == list(slow.__dict__)
+    assert {k: type(v) for k, v in event.__dict__.items()} == {
+        k: type(v) for k, v in slow.__dict__.items()
+    }
+    assert event.__pydantic_fields_set__ == slow.__pydantic_fields_set__
+    assert event.__pydantic_extra__ == slow.__pydantic_extra__
+    assert canonical == canonical_json(slow)
+    assert event_to_record(event) == event_to_record(slow)
+    assert repr(event) == repr(slow)
+    return True
+
+
+def test_fields_are_the_models_fields() -> None:
+    for kind, model in EVENT_MODELS.items():
+        assert set(_SPECS[kind].converters) == set(model.model_fields), kind
+
+
+def test_literal_fields_accept_exactly_the_models_values() -> None:
+    for kind, model in EVENT_MODELS.items():
+        for name, info in model.model_fields.items():
+            if getattr(info.annotation, "__origin__", None) is not Literal:
+                continue
+            allowed = get_args(info.annotation)
+            convert = _SPECS[kind].converters[name]
+            for value in (*allowed, "other", "Contribution", " death"):
+                try:
+                    convert(value)
+                    accepted = True
+                except Exception:  # noqa: BLE001
+                    accepted = False
+                assert accepted == (value in allowed), (kind, name, value)
+
+
+@pytest.mark.parametrize("kind", EVENT_TYPES)
+def test_every_valid_example_takes_the_fast_path(kind: str) -> None:
+    assert assert_same(json.loads(json.dumps(VALID[kind])))
+
+
+def test_generated_events_take_the_fast_path(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("gen_events", ROOT / "scripts/gen_events.py")
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    path = tmp_path / "events.jsonl"
+    gen.write(path, 3000, seed=3)
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert all(assert_same(record) for record in records)
+
+
+TRICKY: list[Any] = [
+    None,
+    "",
+    " ",
+    "x",
+    " padded ",
+    "a\x00b",
+    0,
+    1,
+    -1,
+    2025,
+    "2025",
+    1989,
+    2101,
+    True,
+    False,
+    "true",
+    "0",
+    1.5,
+    2025.0,
+    [],
+    {},
+    ["x"],
+    {"a": 1},
+    "2024-10-10",
+    " 2024-10-10 ",
+    "2024-1-10",
+    "2025-02-30",
+    "2024-10-10T00:00:00",
+    "20241010",
+    "2024-10-10T10:00:00+08:00",
+    "2024-10-10T10:00:00Z",
+    "2024-10-10T10:00:00.123456+00:00",
+    "2024-10-10T10:00:00+05:30:30",
+    " 2024-10-10T10:00:00+08:00",
+    "2024-10-10T10:00:00",
+    "400",
+    "400.5",
+    "400.50",
+    "400.555",
+    " 400 ",
+    "-1",
+    "1e3",
+    "0400",
+    "NaN",
+    "610902",
+    " 610902 ",
+    "999999",
+    "dibao",
+    " dibao",
+    "contribution",
+    "repair",
+    "death",
+    "other",
+    "paid",
+    "registered",
+    PERSON,
+    PERSON.lower(),
+    f" {PERSON} ",
+    BAD_CHECK,
+    NEWBORN,
+    NEWBORN.lower(),
+    "not-an-id",
+]
+FIELDS = sorted({name for model in EVENT_MODELS.values() for name in model.model_fields})
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid example of a type with some of its model's fields (and maybe an unknown one)
+    set to tricky values or dropped."""
+    kind = draw(st.sampled_from(EVENT_TYPES))
+    record = dict(VALID[kind])
+    for name in EVENT_MODELS[kind].model_fields:
+        action = draw(st.sampled_from(["keep", "keep", "set", "drop"]))
+        if action == "set":
+            record[name] = draw(st.sampled_from(TRICKY))
+        elif action == "drop":
+            record.pop(name, None)
+    if draw(st.booleans()):
+        record[draw(st.sampled_from(["note", "x", "type_"]))] = draw(st.sampled_from(TRICKY))
+    return record
+
+
+@settings(max_examples=1500, deadline=None)
+@given(record=mutated())
+def test_mutated_records_agree(record: dict[str, Any]) -> None:
+    assert_same(record)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    record=st.dictionaries(
+        st.sampled_from(FIELDS), st.sampled_from(TRICKY), min_size=3, max_size=10
+    ).map(lambda r: {**r, "type": r.get("type") or "paid"})
+)
+def test_random_records_agree(record: dict[str, Any]) -> None:
+    assert_same(record)
+
+
+def test_non_objects_decline() -> None:
+    for value in ([VALID["paid"]], "paid", 1, None):
+        assert parse_plain(value) is None
+
+
+def test_every_tricky_value_in_every_field_agrees() -> None:
+    """Exhaustively: each field of each type (and an unknown one) set to each tricky value."""
+    taken = 0
+    for kind in EVENT_TYPES:
+        for name in [*EVENT_MODELS[kind].model_fields, "note"]:
+            for value in TRICKY:
+                taken += assert_same({**VALID[kind], name: value})
+    assert taken > 500  # the fast path does answer for most usual forms
