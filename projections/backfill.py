@@ -38,6 +38,7 @@ During the replay the target's projector lock is held (no ``ledger project`` run
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import shutil
@@ -134,7 +135,12 @@ def load_files(
     """Import ``paths`` in order (:func:`ledger.importer.import_files`: validation, rejects
     files, idempotency); :class:`ledger.importer.ImportInterrupted` on Ctrl-C."""
     began = time.perf_counter()
-    report = LoadReport(import_files(app, paths, progress=progress))
+    try:
+        report = LoadReport(import_files(app, paths, progress=progress))
+    finally:
+        # The import caches up to 100,000 residents' states; the replay needs none of them.
+        app.forget_residents()
+        gc.collect()
     report.seconds = time.perf_counter() - began
     return report
 
