@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,6 +15,16 @@ from ledger.application import LedgerApp, open_ledger
 from ledger.store import InvalidDatabase, display_db
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def policies_option(f: F) -> F:
+    """``--policies FILE``: policy versions added from a parameter file (JSON or TOML)."""
+    return click.option(
+        "--policies",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Parameter file (JSON or TOML) adding policy versions beside the built-in ones.",
+    )(f)
 
 
 def db_option(f: F) -> F:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ledger.cli_common import db_option, ledger_session
+from ledger.cli_common import db_option, ledger_session, policies_option
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
 from policies import PolicyFileError, PolicyRegistry, builtin_registry
 from projections.replay import LineError, events_by_person, replay_events
@@ -71,12 +71,7 @@ def _known_on(value: str | None) -> datetime | None:
     default=None,
     help="Only events recorded on or before this moment (ISO datetime with offset).",
 )
-@click.option(
-    "--policies",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Parameter file (JSON/TOML) adding policy versions.",
-)
+@policies_option
 def replay_command(
     person_id: str | None,
     events_files: tuple[Path, ...],

@@ -12,7 +12,7 @@ from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.application import LedgerWriteConflict
-from ledger.cli_common import db_option, ledger_session, one_line
+from ledger.cli_common import db_option, ledger_session, one_line, policies_option
 from ledger.importer import ImportFileError, ImportInterrupted
 from ledger.store import display_db
 from policies import PolicyFileError
@@ -23,8 +23,9 @@ from projections.backfill import (
     project_partitions,
     source_files,
 )
+from projections.reporting.cli import key_file_option
 from projections.reporting.projector import TargetAhead
-from projections.reporting.pseudonym import KEY_FILE_ENV, PseudonymKeyError, configured_key
+from projections.reporting.pseudonym import PseudonymKeyError, configured_key
 from projections.reporting.target import InvalidTarget, TargetBusy, parse_target
 
 
@@ -59,19 +60,8 @@ from projections.reporting.target import InvalidTarget, TargetBusy, parse_target
     default=None,
     help="Partitions of persons [default: ~20,000 persons each, at least 4 per worker].",
 )
-@click.option(
-    "--policies",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Policy versions file (JSON or TOML) used beside the built-in ones.",
-)
-@click.option(
-    "--key-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar=KEY_FILE_ENV,
-    default=None,
-    help=f"File holding the pseudonym key [env {KEY_FILE_ENV}; env LEDGER_PSEUDONYM_KEY wins].",
-)
+@policies_option
+@key_file_option
 @click.option(
     "--progress/--no-progress",
     default=None,

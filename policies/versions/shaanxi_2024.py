@@ -5,7 +5,7 @@ Applies to every Shaanxi county without a more specific version for 2024 (Ankang
 
 from __future__ import annotations
 
-from policies.versions import build
+from policies.versions import BEFORE_2025, build
 
 N = "陕医保发〔2023〕24号"
 
@@ -61,17 +61,7 @@ VERSION = build(
             f"{N} §五(二)",
         ),
         "special_start": ("next_month", f"{N} §五(二)"),
-        "waiting_periods": (False, "国办发〔2024〕38号 applies from coverage year 2025"),
-        "fixed_waiting_months": (3, "not applicable before 2025"),
-        "variable_months_per_break_year": (1, "not applicable before 2025"),
-        "waiting_floor_break_years": (4, "not applicable before 2025"),
-        "waiting_floor_months": (6, "not applicable before 2025"),
-        "incentives": (False, "incentives count from coverage year 2025"),
-        "continuity_count_from": (2025, "AK25 §四(二)4(6) 自2025年起"),
-        "incentive_step": ("3000.00", "not applicable before 2025"),
-        "continuity_bonus_from_year": (5, "not applicable before 2025"),
-        "break_penalty": ("0.00", "not applicable before 2025"),
-        "bonus_ceiling": (None, "not applicable before 2025"),
+        **BEFORE_2025,
     },
     rule_citations={
         "SX24-central": f"{N} §五(一)",

@@ -13,7 +13,7 @@ import click
 from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger.cli_common import db_option, ledger_session
+from ledger.cli_common import F, db_option, ledger_session, policies_option
 from ledger.cli_replay import load_registry
 from ledger.events import Event
 from projections.person import PersonView, project_person
@@ -51,6 +51,17 @@ def stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(s, h)
 
 
+def key_file_option(f: F) -> F:
+    """``--key-file``: where the pseudonym key is (LEDGER_PSEUDONYM_KEY wins)."""
+    return click.option(
+        "--key-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar=KEY_FILE_ENV,
+        default=None,
+        help=f"File holding the pseudonym key [env {KEY_FILE_ENV}; env LEDGER_PSEUDONYM_KEY wins].",
+    )(f)
+
+
 @click.command("project")
 @click.option(
     "--to",
@@ -76,19 +87,8 @@ def stop_on_signals() -> Iterator[threading.Event]:
     metavar="VERSION",
     help="With --rebuild: only persons with a year under this policy version.",
 )
-@click.option(
-    "--policies",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Policy versions file (JSON or TOML) used beside the built-in ones.",
-)
-@click.option(
-    "--key-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar=KEY_FILE_ENV,
-    default=None,
-    help=f"File holding the pseudonym key [env {KEY_FILE_ENV}; env LEDGER_PSEUDONYM_KEY wins].",
-)
+@policies_option
+@key_file_option
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
