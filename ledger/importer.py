@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+import orjson
 from tqdm import tqdm
 
 from ledger.application import LedgerApp
@@ -366,6 +367,17 @@ def _read_jsonl(path: Path) -> Iterator[_Line]:
             data = data.rstrip(b"\r\n")
             if not data.strip():
                 continue
+            # The usual line: orjson decodes it and it is a plain record (ledger.fastparse).
+            # Anything else is decoded again by the standard library, so that every other
+            # line (big integers, NaN, lone surrogates, errors and their messages) is read
+            # exactly as json.loads reads it.
+            try:
+                plain = parse_plain(_orjson_loads(data))
+            except _OrjsonError:
+                plain = None
+            if plain is not None:
+                yield _Line(number, data.decode("utf-8"), plain[0], None, plain[1])
+                continue
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -386,6 +398,9 @@ def _read_jsonl(path: Path) -> Iterator[_Line]:
                 continue
             yield _parse(number, text, record)
 
+
+_orjson_loads = orjson.loads
+_OrjsonError = orjson.JSONDecodeError
 
 _SCAN_ONCE = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 

@@ -201,3 +201,14 @@ def test_every_tricky_value_in_every_field_agrees() -> None:
             for value in TRICKY:
                 taken += assert_same({**VALID[kind], name: value})
     assert taken > 500  # the fast path does answer for most usual forms
+
+
+def test_canonical_text_of_every_code_point_agrees() -> None:
+    """The fast path writes the canonical text with orjson: for every character a text field
+    can hold, it is the standard library's ``canonical_json`` text."""
+    for start in range(0, 0x110000, 0x800):
+        if 0xD800 <= start <= 0xDFFF:
+            continue  # surrogates are no text (the importer rejects them)
+        text = "".join(chr(c) for c in range(max(start, 1), start + 0x800))
+        record = {**VALID["paid"], "receipt_id": text, "channel": "a\x00b" + text[:7]}
+        assert assert_same(record), start

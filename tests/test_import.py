@@ -161,6 +161,32 @@ def test_surrogate_pair_escapes_are_text(app: LedgerApp, tmp_path: Path) -> None
     assert app.events_of(PERSON)[0].note == "\U0001f600"  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ('"n": 123456789012345678901234567890', 123456789012345678901234567890),
+        ('"n": 0.30000000000000004', 0.30000000000000004),
+        ('"n": [1, 2.5, -0.0]', [1, 2.5, -0.0]),
+        ('"coverage_year": 20250000000000000000000', None),
+    ],
+)
+def test_lines_read_as_json_loads_reads_them(
+    app: LedgerApp, tmp_path: Path, extra: str, expected: Any
+) -> None:
+    """orjson reads the usual line; one it would read otherwise (big integers become floats
+    there) is read by the standard library: kept exactly, or rejected."""
+    path = tmp_path / "numbers.jsonl"
+    line = json.dumps(PAY, ensure_ascii=False)[:-1] + ", " + extra + "}"
+    path.write_text(json.dumps(REG) + "\n" + line + "\n", encoding="utf-8")
+    summary = import_file(app, path)
+    if expected is None:
+        assert (summary.stored, summary.rejected) == (1, 1)
+        return
+    assert summary.stored == 2
+    stored = app.events_of(PERSON)[1]
+    assert stored.model_extra == {"n": expected}
+
+
 def test_nul_in_ids_is_rejected_on_every_backend(app: LedgerApp, tmp_path: Path) -> None:
     # PostgreSQL text cannot hold NUL; it used to abort the whole import there.
     path = write_jsonl(
