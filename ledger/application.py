@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from json.encoder import encode_basestring
 from typing import Any, Literal, cast
 from uuid import UUID
@@ -76,7 +77,7 @@ _STATE_HEAD = '{"timestamp":{"_type_":"datetime_iso","_data_":"'
 _STATE_LATER = '"},"record":'
 _STATE_CREATED = f'"}},"originator_topic":{encode_basestring(RESIDENT_TOPIC)},"record":'
 
-StoredEventEncoder = Callable[[UUID, int, str, datetime, str], StoredEvent]
+StoredEventEncoder = Callable[[UUID, int, str, str], StoredEvent]
 
 
 @dataclass(frozen=True)
@@ -162,17 +163,22 @@ class LedgerApp(Application[UUID]):
                 for event, text in zip(events, given, strict=True)
             ]
         fingerprints = [fingerprint_of(c) for c in canonical]
-        known = self.ledger_recorder.select_fingerprints(list({e.event_id for e in events}))
+        event_ids = {e.event_id: e.person_id for e in events}
+        known = self.ledger_recorder.select_fingerprints(list(event_ids))
         cache = self._residents
         try:
             position = self._check_cache()
-            residents = self._residents_of({e.person_id for e in events if e.event_id not in known})
+            residents = self._residents_of(
+                {person_id for event_id, person_id in event_ids.items() if event_id not in known}
+            )
             outcomes: list[Outcome] = []
             stored_events: list[StoredEvent] = []
             touched: dict[str, Resident] = {}
             index: list[IndexRow] = []
-            encode = self._stored_event_encoder()
-            now = datetime.now
+            # One timestamp per write: the events of a call are stored by one transaction.
+            # (Resident.Event.create_timestamp() is datetime.now(tz=TZINFO).)
+            timestamp = datetime.now(tz=TZINFO)
+            encode = self._stored_event_encoder(timestamp)
             for event, text, fp in zip(events, canonical, fingerprints, strict=True):
                 event_id = event.event_id
                 # ``known`` also collects this batch's own ids as they are accepted.
@@ -195,7 +201,6 @@ class LedgerApp(Application[UUID]):
                 # aggregate advances by the same state change, and the stored event is
                 # encoded exactly as the library's mapper encodes that domain event
                 # (tests/test_bulk_encoding.py).
-                timestamp = now(tz=TZINFO)  # Resident.Event.create_timestamp()
                 if resident is None:
                     resident = Resident.start(resident_id(person_id), text, timestamp)
                     residents[person_id] = resident
@@ -203,9 +208,7 @@ class LedgerApp(Application[UUID]):
                     resident.note(event, timestamp)
                 originator_id = resident.id
                 version = resident.version
-                stored_events.append(
-                    encode(originator_id, version, event.type, timestamp, text)  # type: ignore[attr-defined]
-                )
+                stored_events.append(encode(originator_id, version, event.type, text))  # type: ignore[attr-defined]
                 index.append((event_id, fp, originator_id, version))
                 touched[person_id] = resident
                 known[event_id] = fp
@@ -268,34 +271,30 @@ class LedgerApp(Application[UUID]):
         self._residents.clear()
         self._cached_at = None
 
-    def _stored_event_encoder(self) -> StoredEventEncoder:
+    def _stored_event_encoder(self, timestamp: datetime) -> StoredEventEncoder:
         """A function giving the stored form of the Resident event of a contract type carrying
-        a canonical record: what ``self.mapper.to_stored_event`` returns for that domain event.
-        With the library's plain JSON transcoder (the ledger's setting) it formats the bytes
-        directly, which is several times faster than the general path."""
+        a canonical record and created at ``timestamp``: what ``self.mapper.to_stored_event``
+        returns for that domain event. With the library's plain JSON transcoder (the ledger's
+        setting) it formats the bytes directly, which is several times faster than the
+        general path."""
         mapper = self.mapper
         if type(mapper.transcoder) is not JSONTranscoder or mapper.compressor or mapper.cipher:
-            return self._stored_event
+            return partial(self._stored_event, timestamp=timestamp)
         topics = STORED_TOPICS
         registering = REGISTERING_TYPES
+        # The JSON transcoder on {"timestamp", ["originator_topic",] "record"}.
+        moment = _STATE_HEAD + timestamp.isoformat()
+        created = moment + _STATE_CREATED
+        later = moment + _STATE_LATER
 
-        def encode(
-            originator_id: UUID, version: int, kind: str, timestamp: datetime, record: str
-        ) -> StoredEvent:
-            # The JSON transcoder on {"timestamp", ["originator_topic",] "record"}.
-            state = (
-                _STATE_HEAD
-                + timestamp.isoformat()
-                + (_STATE_CREATED if kind in registering else _STATE_LATER)
-                + encode_basestring(record)
-                + "}"
-            )
+        def encode(originator_id: UUID, version: int, kind: str, record: str) -> StoredEvent:
+            state = (created if kind in registering else later) + encode_basestring(record) + "}"
             return StoredEvent(originator_id, version, topics[kind], state.encode())
 
         return encode
 
     def _stored_event(
-        self, originator_id: UUID, version: int, kind: str, timestamp: datetime, record: str
+        self, originator_id: UUID, version: int, kind: str, record: str, *, timestamp: datetime
     ) -> StoredEvent:
         """The general form of :meth:`_stored_event_encoder` (any transcoder, compression,
         encryption): the domain event's state, encoded as the mapper does."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -61,12 +62,15 @@ def test_stored_bytes_and_state_match_the_library(app: LedgerApp, note: str) -> 
         bulk.note(event, domain_event.timestamp)
     for event, domain_event in zip(events, domain_events, strict=True):
         expected = app.mapper.to_stored_event(domain_event)
-        for encode in (app._stored_event_encoder(), app._stored_event):
+        moment = domain_event.timestamp
+        for encode in (
+            app._stored_event_encoder(moment),
+            partial(app._stored_event, timestamp=moment),
+        ):
             got = encode(
                 domain_event.originator_id,
                 domain_event.originator_version,
                 event.type,
-                domain_event.timestamp,
                 canonical_json(event),
             )
             assert got == expected
@@ -79,8 +83,12 @@ def test_born_is_encoded_like_the_library(app: LedgerApp) -> None:
     born = parse_event(VALID["born"])
     library = Resident.register(born)
     [domain_event] = library.collect_events()
-    for encode in (app._stored_event_encoder(), app._stored_event):
-        got = encode(resident_id(NEWBORN), 1, "born", domain_event.timestamp, canonical_json(born))
+    moment = domain_event.timestamp
+    for encode in (
+        app._stored_event_encoder(moment),
+        partial(app._stored_event, timestamp=moment),
+    ):
+        got = encode(resident_id(NEWBORN), 1, "born", canonical_json(born))
         assert got == app.mapper.to_stored_event(domain_event)
     bulk = Resident.start(resident_id(NEWBORN), canonical_json(born), domain_event.timestamp)
     assert bulk.compact_state() == library.compact_state()
