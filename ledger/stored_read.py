@@ -32,6 +32,7 @@ from datetime import datetime
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
+import orjson
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.utils import resolve_topic
 
@@ -86,6 +87,21 @@ def _split(state: str) -> tuple[str, str] | None:
     return timestamp["_data_"], text
 
 
+_NESTED_OR_FLOAT = (dict, list, float)
+
+
+def _loads_record(text: str) -> dict[str, Any]:
+    """``json.loads`` of a stored record. orjson reads it when every value is a string, an
+    integer, a boolean or null (the contract fields; then both give the same dict); a record
+    with any other value (an unknown field holding a number orjson would round, say) is
+    read by the standard library."""
+    record: dict[str, Any] = orjson.loads(text)
+    for value in record.values():
+        if isinstance(value, _NESTED_OR_FLOAT):
+            return json.loads(text)
+    return record
+
+
 def _fast_topics() -> frozenset[str]:
     return frozenset(
         topic
@@ -121,7 +137,7 @@ class StoredEventDecoder:
         if fields is None:
             return None
         stored_at, text = fields
-        record = json.loads(text)
+        record = _loads_record(text)
         if record.get("recorded_at") is None:
             record["recorded_at"] = datetime.fromisoformat(stored_at).isoformat()
         return trusted_event(record)

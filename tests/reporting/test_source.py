@@ -143,3 +143,24 @@ def test_a_compressed_store_is_read_by_the_mapper(store: LedgerApp) -> None:
         packed = zlib.compress(stored.state)
         event = decoder(stored.originator_id, stored.originator_version, stored.topic, packed)
         assert event == _general(store, stored)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"n": 123456789012345678901234567890},
+        {"n": 0.30000000000000004},
+        {"n": [1, {"m": 2**70}]},
+        {"n": -(2**63) - 1, "note": "汉字\u2028"},
+    ],
+)
+def test_unknown_numbers_read_back_exactly(store: LedgerApp, extra: dict[str, Any]) -> None:
+    """The fast read decodes records with orjson, which rounds integers beyond 64 bits: any
+    record with such a value is read by the standard library instead."""
+    event = parse_event({**VALID["registered"], **extra})
+    store.append([event])
+    [stored] = _stored(store, VALID["registered"]["person_id"])
+    decoder = StoredEventDecoder(store.mapper)
+    got = decoder(stored.originator_id, stored.originator_version, stored.topic, stored.state)
+    assert got.model_extra == extra
+    assert got == _general(store, stored)
