@@ -434,8 +434,13 @@ def replace_persons(conn: Connection, persons: Sequence[PersonRecords]) -> None:
     driver = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
         with driver.cursor() as cursor:  # type: ignore[union-attr]
-            for table in TABLES:
-                cursor.execute(f"DELETE FROM {table.name} WHERE pseudonym = ANY(%s)", (keys,))
+            # Only persons with a ``persons`` row have rows anywhere (it is written with the
+            # others, always): deleting is a lookup per table, skipped for new persons (on a
+            # catch-up into a new target, all of them).
+            cursor.execute("SELECT pseudonym FROM persons WHERE pseudonym = ANY(%s)", (keys,))
+            present = [row[0] for row in cursor.fetchall()]
+            for table in TABLES if present else ():
+                cursor.execute(f"DELETE FROM {table.name} WHERE pseudonym = ANY(%s)", (present,))
             for i, table in enumerate(TABLES):
                 rows = [r for p in persons for r in p.tables[i]]
                 if not rows:
@@ -447,8 +452,15 @@ def replace_persons(conn: Connection, persons: Sequence[PersonRecords]) -> None:
         return
     cursor = driver.cursor()  # type: ignore[union-attr]
     try:
+        present: list[str] = []
+        for chunk in _chunks(keys):
+            cursor.execute(
+                f"SELECT pseudonym FROM persons WHERE pseudonym IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            present.extend(row[0] for row in cursor.fetchall())
         for table in TABLES:
-            for chunk in _chunks(keys):
+            for chunk in _chunks(present):
                 cursor.execute(
                     f"DELETE FROM {table.name} WHERE pseudonym IN ({','.join('?' * len(chunk))})",
                     chunk,

@@ -26,6 +26,7 @@ from projections.reporting.writer import (
     person_records,
     person_rows,
     read_persons,
+    replace_persons,
 )
 from tests.reporting.conftest import FOLD, TEST_KEY, generated_events
 from tests.reporting.test_projector import catch_up
@@ -278,3 +279,50 @@ def test_pseudonym_is_the_hmac_sha256_of_the_id() -> None:
     for person_id in ("610902197003051215", "61090220250110001X"):
         expected = hmac.new(TEST_KEY.secret, person_id.encode(), hashlib.sha256).hexdigest()
         assert TEST_KEY.pseudonym(person_id) == expected
+
+
+def _year(year: int, periods: int) -> dict[str, Any]:
+    return {
+        "year": year,
+        "region": "610902",
+        "enrolled": True,
+        "coverage": [
+            {"start": f"{year}-{m + 1:02d}-01", "end": f"{year}-{m + 1:02d}-28"}
+            for m in range(periods)
+        ],
+        "flags": ["paid_outside_window"] if periods > 1 else [],
+        "basis": [],
+    }
+
+
+def test_replacing_drops_old_rows_and_adds_new_persons(
+    store: LedgerApp, make_db: Callable[[str], str]
+) -> None:
+    """Persons already in the target lose every old row (here: a year, a period and a flag
+    fewer); persons new to it are only inserted; others are left alone."""
+    p = catch_up(store, make_db("target"))  # an empty ledger: just the schema
+    before = {"years": [_year(2024, 2), _year(2025, 2)]}
+    after = {"years": [_year(2025, 1)]}
+    with p.engine.begin() as conn:
+        replace_persons(
+            conn,
+            [
+                person_records(before, "a" * 64, events=3, position=3),
+                person_records(before, "c" * 64, events=3, position=3),
+            ],
+        )
+    with p.engine.begin() as conn:
+        replace_persons(
+            conn,
+            [
+                person_records(after, "a" * 64, events=4, position=9),
+                person_records(after, "b" * 64, events=1, position=9),
+            ],
+        )
+    with p.engine.connect() as conn:
+        stored = read_persons(conn, ["a" * 64, "b" * 64, "c" * 64])
+    for pseudonym in ("a" * 64, "b" * 64):
+        expected = person_rows(after, pseudonym, events=4 if pseudonym[0] == "a" else 1, position=9)
+        got = stored[pseudonym].tables
+        assert {t: got.get(t, []) for t in expected.tables} == expected.tables
+    assert len(stored["c" * 64].tables["coverage_periods"]) == 4
