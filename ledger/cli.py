@@ -18,7 +18,6 @@ from ledger.cli_common import db_option, ledger_session, one_line
 from ledger.history import history_json, history_table
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
-    POSTGRES_BATCH_SIZE,
     ImportFileError,
     ImportInterrupted,
     ImportSummary,
@@ -46,8 +45,7 @@ def main() -> None:
     "--batch-size",
     type=click.IntRange(min=1),
     default=None,
-    help=f"Lines per transaction [default: {DEFAULT_BATCH_SIZE:,} on SQLite, "
-    f"{POSTGRES_BATCH_SIZE:,} on PostgreSQL].",
+    help=f"Lines per transaction [default: {DEFAULT_BATCH_SIZE:,}].",
 )
 @click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else GB18030).")
 @click.option(

@@ -54,10 +54,10 @@ DEFAULT_BATCH_SIZE = 50_000
 times and commit less often (10,000 → 50,000: about 8% less CPU per event on the benchmark); a
 batch holds roughly 4 KB per line in memory until it commits (peak RSS of a 200,000-line
 import: ~220 MB at 10,000, ~410 MB at 50,000)."""
-POSTGRES_BATCH_SIZE = 10_000
-"""Lines per transaction on PostgreSQL. Not more: the library writes a batch through psycopg's
-pipeline mode, which deadlocks on a large enough request (psycopg issue #685; here a batch of
-30,000 generated events hung for good, 20,000 did not)."""
+POSTGRES_BATCH_SIZE = DEFAULT_BATCH_SIZE
+"""Lines per transaction on PostgreSQL: the same. (It was 10,000 while the library's insert
+ran in psycopg's pipeline mode, which hung for good on batches of 30,000 events, psycopg
+issue #685; the ledger's PostgreSQL recorder now writes a batch in a plain transaction.)"""
 GC_THRESHOLD = 1_000_000
 """First-generation threshold of the garbage collector during an import (see
 ``_fewer_gc_passes``)."""

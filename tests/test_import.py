@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -550,10 +551,29 @@ def test_loads_is_json_loads(text: str) -> None:
 
 
 def test_default_batch_size_per_backend(app: LedgerApp) -> None:
-    """PostgreSQL gets smaller transactions: psycopg's pipeline deadlocks on huge requests."""
     expected = (
         importer.POSTGRES_BATCH_SIZE
         if app.env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
         else importer.DEFAULT_BATCH_SIZE
     )
     assert importer.default_batch_size(app) == expected
+
+
+def test_a_large_batch_is_stored(app: LedgerApp, tmp_path: Path) -> None:
+    """35,000 events in one transaction: on PostgreSQL the library's pipelined insert hung for
+    good at 30,000 (psycopg issue #685); the ledger's recorder inserts without the pipeline.
+    Run in a thread so that a hang fails the test instead of stopping the suite."""
+    path = tmp_path / "large.jsonl"
+    lines = [REG] + [
+        {**PAY, "event_id": f"p-{i}", "amount": "1", "coverage_year": 2025} for i in range(34_999)
+    ]
+    write_jsonl(path, lines)
+    done: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: done.append(import_file(app, path, batch_size=35_000)), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=120)
+    assert done, "the import of one 35,000-event batch did not finish in 120 s"
+    assert done[0].stored == 35_000
+    assert app.count_events() == 35_000
