@@ -1,4 +1,4 @@
-"""The reporting schema (报表库): one table per part of the person view, keyed by pseudonym.
+"""The reporting schema (报表库): one table per part of the person view, keyed by person.
 
 Every table mirrors a part of the person view of INTERCHANGE.md ("Projections out"); the
 documentation of each column is in ``docs/reporting.md``. Rows of a person are always replaced
@@ -6,8 +6,16 @@ together (see :mod:`projections.reporting.writer`), so a person's rows never mix
 
 Common columns of the person tables:
 
+``person_key``
+    the person's number in this target: assigned when the person is first written, kept
+    when their rows are replaced. Every table is keyed by it (with the year …): new persons
+    get increasing numbers, so catching up appends to the keys' B-trees instead of inserting
+    at random places (the pseudonyms are uniformly spread). ``persons`` maps it to the
+    pseudonym. Numbers differ between targets: compare targets by pseudonym.
 ``pseudonym``
-    HMAC-SHA256 of the person id (hex), never the ID number itself (:mod:`.pseudonym`).
+    HMAC-SHA256 of the person id (hex), never the ID number itself (:mod:`.pseudonym`): the
+    person's identity across targets and rebuilds. Unique in ``persons``; repeated, unindexed,
+    in the per-year tables for the analyst's convenience.
 ``policy`` / ``policy_revision``
     the policy version and handler revision that produced the row (``NULL`` when no version
     applies: the year is flagged ``policy_missing``).
@@ -55,10 +63,19 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def _pseudonym_pk() -> Mapped[str]:
+PersonKey = BigInteger().with_variant(Integer(), "sqlite")
+"""``BIGINT`` on PostgreSQL; ``INTEGER`` on SQLite, where ``persons.person_key`` is then the
+rowid (``INTEGER PRIMARY KEY``)."""
+
+
+def _person_key() -> Mapped[int]:
     # No foreign key to persons: the writer replaces a person's rows in all tables together,
     # and a key check per inserted row would cost catch-up throughput.
-    return mapped_column(String(PSEUDONYM_LENGTH), primary_key=True)
+    return mapped_column(PersonKey, primary_key=True, autoincrement=False)
+
+
+def _pseudonym() -> Mapped[str]:
+    return mapped_column(String(PSEUDONYM_LENGTH))
 
 
 class _Produced:
@@ -74,7 +91,8 @@ class Person(Base):
 
     __tablename__ = "persons"
 
-    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), primary_key=True)
+    person_key: Mapped[int] = mapped_column(PersonKey, primary_key=True, autoincrement=True)
+    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), unique=True)
     events: Mapped[int] = mapped_column(Integer)
     """How many ledger events of the person were folded (the aggregate version)."""
     first_year: Mapped[int | None] = mapped_column(Integer)
@@ -93,7 +111,8 @@ class ContributionYear(_Produced, Base):
 
     __tablename__ = "contribution_years"
 
-    pseudonym: Mapped[str] = _pseudonym_pk()
+    person_key: Mapped[int] = _person_key()
+    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     region: Mapped[str | None] = mapped_column(String(6))
     enrolled: Mapped[bool] = mapped_column(Boolean)
@@ -113,7 +132,8 @@ class CoveragePeriod(_Produced, Base):
 
     __tablename__ = "coverage_periods"
 
-    pseudonym: Mapped[str] = _pseudonym_pk()
+    person_key: Mapped[int] = _person_key()
+    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     start_date: Mapped[date] = mapped_column(Date)
@@ -126,7 +146,8 @@ class WaitingPeriod(_Produced, Base):
 
     __tablename__ = "waiting_periods"
 
-    pseudonym: Mapped[str] = _pseudonym_pk()
+    person_key: Mapped[int] = _person_key()
+    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     fixed_months: Mapped[int] = mapped_column(Integer)
     variable_months: Mapped[int] = mapped_column(Integer)
@@ -139,7 +160,8 @@ class ContinuityYear(_Produced, Base):
 
     __tablename__ = "continuity_years"
 
-    pseudonym: Mapped[str] = _pseudonym_pk()
+    person_key: Mapped[int] = _person_key()
+    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     consecutive_years: Mapped[int] = mapped_column(Integer)
     break_years: Mapped[int] = mapped_column(Integer)
@@ -150,7 +172,8 @@ class CapAdjustment(_Produced, Base):
 
     __tablename__ = "cap_adjustments"
 
-    pseudonym: Mapped[str] = _pseudonym_pk()
+    person_key: Mapped[int] = _person_key()
+    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     continuity_bonus: Mapped[Decimal] = mapped_column(Money)
     zero_claim_bonus: Mapped[Decimal] = mapped_column(Money)
@@ -164,7 +187,8 @@ class Flag(_Produced, Base):
 
     __tablename__ = "flags"
 
-    pseudonym: Mapped[str] = _pseudonym_pk()
+    person_key: Mapped[int] = _person_key()
+    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     flag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
     reason: Mapped[str | None] = mapped_column(Text)
@@ -201,4 +225,4 @@ PERSON_TABLES = (
     CapAdjustment.__table__,
     Flag.__table__,
 )
-"""The per-year tables of a person (rows keyed by ``pseudonym`` and ``year``)."""
+"""The per-year tables of a person (rows keyed by ``person_key`` and ``year``)."""

@@ -49,7 +49,7 @@ TABLES: tuple[Table, ...] = (
 )
 """Every table holding person rows, ``persons`` first."""
 
-_KEY_COLUMNS = {"pseudonym", "year", "seq", "flag"}
+_KEY_COLUMNS = {"person_key", "pseudonym", "year", "seq", "flag"}
 _CHUNK = 900  # keys per DELETE … IN (…): below SQLite's bound-parameter limit
 
 _PRODUCED = ("pseudonym", "year", "policy", "policy_revision", "position")
@@ -99,8 +99,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The columns of each table in the order of :class:`PersonRecords` rows (every column)."""
 
+KEY = "person_key"
+"""The column every table is keyed by; the writer assigns it (records do not carry it)."""
+
 for _table in TABLES:  # a schema change must change the rows too
-    if sorted(COLUMNS[_table.name]) != sorted(c.name for c in _table.c):
+    if sorted((KEY, *COLUMNS[_table.name])) != sorted(c.name for c in _table.c):
         raise RuntimeError(f"writer.COLUMNS of {_table.name} does not match the schema")
 
 
@@ -422,71 +425,130 @@ def person_rows(
 def replace_persons(conn: Connection, persons: Sequence[PersonRecords]) -> None:
     """Delete every row of ``persons`` and insert their new rows, in the caller's transaction.
 
-    The rows go through the driver directly (``COPY`` on PostgreSQL, ``executemany`` on
-    SQLite): catch-up writes millions of rows and SQLAlchemy's per-row processing would cost
-    more than the fold. Values are stored as SQLAlchemy would store them."""
+    A person the target has keeps their ``person_key``; a new person gets the next numbers
+    (so their rows are appended to every key). Rows go through the driver directly (``COPY``
+    on PostgreSQL, ``executemany`` on SQLite): catch-up writes millions of rows and
+    SQLAlchemy's per-row processing would cost more than the fold. Values are stored as
+    SQLAlchemy would store them."""
     if not persons:
         return
-    # In key order: each table's primary-key index is then filled page by page instead of at
-    # random places (pseudonyms are uniformly spread).
-    persons = sorted(persons, key=lambda p: p.pseudonym)
-    keys = [p.pseudonym for p in persons]
     driver = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        with driver.cursor() as cursor:  # type: ignore[union-attr]
-            # Only persons with a ``persons`` row have rows anywhere (it is written with the
-            # others, always): deleting is a lookup per table, skipped for new persons (on a
-            # catch-up into a new target, all of them).
-            cursor.execute("SELECT pseudonym FROM persons WHERE pseudonym = ANY(%s)", (keys,))
-            present = [row[0] for row in cursor.fetchall()]
-            for table in TABLES if present else ():
-                cursor.execute(f"DELETE FROM {table.name} WHERE pseudonym = ANY(%s)", (present,))
-            for i, table in enumerate(TABLES):
-                rows = [r for p in persons for r in p.tables[i]]
-                if not rows:
-                    continue
-                statement = f"COPY {table.name} ({', '.join(COLUMNS[table.name])}) FROM STDIN"
-                with cursor.copy(statement) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-        return
-    cursor = driver.cursor()  # type: ignore[union-attr]
+        _replace_postgres(driver, persons)
+    else:
+        _replace_sqlite(driver, persons)
+
+
+def _insert_statement(table: Table, *, key: bool = True) -> str:
+    columns = (KEY, *COLUMNS[table.name]) if key else COLUMNS[table.name]
+    return (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})"
+    )
+
+
+def _keyed_rows(
+    persons: Sequence[PersonRecords], keys: Mapping[str, int], index: int
+) -> list[tuple[Any, ...]]:
+    """The rows of table ``index`` of ``persons``, each led by its person's key, in key order."""
+    rows = [(keys[p.pseudonym], *row) for p in persons for row in p.tables[index]]
+    rows.sort(key=_first)
+    return rows
+
+
+def _first(row: tuple[Any, ...]) -> Any:
+    return row[0]
+
+
+def _replace_sqlite(db: Any, persons: Sequence[PersonRecords]) -> None:
+    cursor = db.cursor()
     try:
-        present: list[str] = []
-        for chunk in _chunks(keys):
+        keys: dict[str, int] = {}
+        pseudonyms = [p.pseudonym for p in persons]
+        for chunk in _chunks(pseudonyms):
             cursor.execute(
-                f"SELECT pseudonym FROM persons WHERE pseudonym IN ({','.join('?' * len(chunk))})",
+                "SELECT pseudonym, person_key FROM persons "
+                f"WHERE pseudonym IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
-            present.extend(row[0] for row in cursor.fetchall())
-        for table in TABLES:
-            for chunk in _chunks(present):
+            keys.update(cursor.fetchall())
+        # Persons the target has: their rows go, their number stays.
+        for table in TABLES if keys else ():
+            for chunk in _chunks(sorted(keys.values())):
                 cursor.execute(
-                    f"DELETE FROM {table.name} WHERE pseudonym IN ({','.join('?' * len(chunk))})",
+                    f"DELETE FROM {table.name} WHERE {KEY} IN ({','.join('?' * len(chunk))})",
                     chunk,
                 )
-        for i, table in enumerate(TABLES):
-            columns = COLUMNS[table.name]
-            rows = [r for p in persons for r in p.tables[i]]
+        if keys:
+            cursor.executemany(
+                _insert_statement(PERSONS),
+                _keyed_rows([p for p in persons if p.pseudonym in keys], keys, 0),
+            )
+        new = [p for p in persons if p.pseudonym not in keys]
+        if new:
+            # New persons: SQLite numbers them (person_key is the rowid), each one past the
+            # largest so far; in one transaction, holding the write lock, they are consecutive.
+            cursor.executemany(_insert_statement(PERSONS, key=False), [p.tables[0][0] for p in new])
+            last = cursor.execute("SELECT last_insert_rowid()").fetchone()[0]
+            numbers = range(last - len(new) + 1, last + 1)
+            keys.update(zip((p.pseudonym for p in new), numbers, strict=True))
+        for index, table in enumerate(TABLES[1:], start=1):
+            rows = _keyed_rows(persons, keys, index)
             if rows:
-                cursor.executemany(
-                    f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                    f"VALUES ({','.join('?' * len(columns))})",
-                    rows,
-                )
+                cursor.executemany(_insert_statement(table), rows)
     finally:
         cursor.close()
 
 
+def _replace_postgres(db: Any, persons: Sequence[PersonRecords]) -> None:
+    with db.cursor() as cursor:
+        pseudonyms = [p.pseudonym for p in persons]
+        cursor.execute(
+            "SELECT pseudonym, person_key FROM persons WHERE pseudonym = ANY(%s)", (pseudonyms,)
+        )
+        keys: dict[str, int] = dict(cursor.fetchall())
+        if keys:
+            present = sorted(keys.values())
+            for table in TABLES:
+                cursor.execute(f"DELETE FROM {table.name} WHERE {KEY} = ANY(%s)", (present,))
+        new = [p.pseudonym for p in persons if p.pseudonym not in keys]
+        if new:
+            # Numbers from the column's sequence: concurrent writers (backfill tasks) never
+            # share one.
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('persons', 'person_key')) "
+                "FROM generate_series(1, %s)",
+                (len(new),),
+            )
+            keys.update(zip(new, sorted(row[0] for row in cursor.fetchall()), strict=True))
+        for index, table in enumerate(TABLES):
+            rows = _keyed_rows(persons, keys, index)
+            if not rows:
+                continue
+            columns = ", ".join((KEY, *COLUMNS[table.name]))
+            with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+
 def read_persons(conn: Connection, pseudonyms: Iterable[str]) -> dict[str, PersonRows]:
-    """The stored rows of those ``pseudonyms`` that have any."""
-    keys = list(pseudonyms)
+    """The stored rows of those ``pseudonyms`` that have any (without ``person_key``, which
+    only numbers the person in this target)."""
+    keys: dict[int, str] = {}
+    for chunk in _chunks(list(pseudonyms)):
+        query = select(PERSONS.c.person_key, PERSONS.c.pseudonym).where(
+            PERSONS.c.pseudonym.in_(chunk)
+        )
+        keys.update((row.person_key, row.pseudonym) for row in conn.execute(query))
     found: dict[str, PersonRows] = {}
+    numbers = sorted(keys)
     for table in TABLES:
-        for chunk in _chunks(keys):
-            for row in conn.execute(select(table).where(table.c.pseudonym.in_(chunk))).mappings():
-                person = found.setdefault(row["pseudonym"], PersonRows(row["pseudonym"]))
-                person.tables.setdefault(table.name, []).append(dict(row))
+        for i in range(0, len(numbers), _CHUNK):
+            query = select(table).where(table.c.person_key.in_(numbers[i : i + _CHUNK]))
+            for row in conn.execute(query).mappings():
+                values = dict(row)
+                pseudonym = keys[values.pop(KEY)]
+                person = found.setdefault(pseudonym, PersonRows(pseudonym))
+                person.tables.setdefault(table.name, []).append(values)
     return found
 
 
@@ -561,7 +623,7 @@ def diff_persons(
 
 
 def _keyed(table: Table, rows: Iterable[Mapping[str, Any]]) -> dict[tuple[Any, ...], Any]:
-    key_columns = [c.name for c in table.primary_key.columns]
+    key_columns = [c.name for c in table.primary_key.columns if c.name != KEY]
     return {tuple(row[c] for c in key_columns): row for row in rows}
 
 

@@ -22,7 +22,7 @@ from ledger.events import Event, parse_event
 from policies import builtin_registry
 from projections.person import project_person
 from projections.reporting.pseudonym import PseudonymKey
-from projections.reporting.writer import TABLES
+from projections.reporting.writer import PERSONS, TABLES
 
 PG_URL = os.environ.get("LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,12 +97,20 @@ def store(make_db: Callable[[str], str]) -> Iterator[LedgerApp]:
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every person row of a target, normalised and sorted, table by table."""
+    """Every person row of a target, normalised and sorted, table by table; without the
+    ``person_key`` (a number per person in this target), after checking that every row's
+    number is that of its pseudonym in ``persons``."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
+        numbers = dict(conn.execute(select(PERSONS.c.person_key, PERSONS.c.pseudonym)).all())
         for table in TABLES:
-            rows = conn.execute(select(table)).all()
-            out[table.name] = sorted(
-                tuple(f"{v:.2f}" if isinstance(v, Decimal) else v for v in row) for row in rows
-            )
+            rows = []
+            for row in conn.execute(select(table)).mappings():
+                values = dict(row)
+                number = values.pop("person_key")
+                assert numbers.get(number) == values["pseudonym"], (table.name, number)
+                rows.append(
+                    tuple(f"{v:.2f}" if isinstance(v, Decimal) else v for v in values.values())
+                )
+            out[table.name] = sorted(rows)
     return out

@@ -210,3 +210,46 @@ def test_ledger_project_follow_stops_cleanly_on_sigterm(store: LedgerApp, tmp_pa
     assert proc.returncode == 0, err
     assert "stopped on request" in out
     assert "applied 200 events" in out
+
+
+def test_upgrading_a_target_from_0001_rebuilds_its_rows(
+    store: LedgerApp, make_db: Callable[[str], str]
+) -> None:
+    """0002 re-keys the person tables by ``person_key``: a target built before it is emptied
+    and its checkpoint removed, so the next catch-up rebuilds it from the ledger; downgrading
+    gives the 0001 layout back."""
+    from sqlalchemy import inspect, text
+
+    from projections.reporting import migrate
+
+    from .conftest import dump
+    from .test_projector import catch_up
+
+    store.append(generated_events(400, seed=3))
+    old = make_db("old")
+    engine = make_engine(parse_target(old))
+    with engine.begin() as conn:
+        migrate.upgrade(conn, "0001")
+        conn.execute(
+            text(
+                "INSERT INTO persons (pseudonym, events, years, position) "
+                "VALUES ('stale', 1, 0, 5)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO projection_tracking (application_name, notification_id, updated_at)"
+                " VALUES ('Ledger', 5, CURRENT_TIMESTAMP)"
+            )
+        )
+    upgraded = catch_up(store, old)
+    with upgraded.engine.connect() as conn:
+        assert migrate.current_revision(conn) == migrate.head_revision() == "0002"
+    assert dump(upgraded.engine) == dump(catch_up(store, make_db("new")).engine)
+    with engine.begin() as conn:
+        migrate.command.downgrade(migrate.alembic_config(conn), "0001")
+        schema = inspect(conn)
+        for table in ("persons", "flags"):
+            assert "person_key" not in [c["name"] for c in schema.get_columns(table)]
+        assert schema.get_pk_constraint("persons")["constrained_columns"] == ["pseudonym"]
+    engine.dispose()

@@ -227,7 +227,7 @@ def test_targets_read_back_the_typed_rows(store: LedgerApp, make_db: Callable[[s
         position = got["persons"][0]["position"]
         expected = person_rows(FOLD(events), pseudonym, events=len(events), position=position)
         for table in TABLES:
-            keys = [c.name for c in table.primary_key.columns]
+            keys = [c.name for c in table.primary_key.columns if c.name != "person_key"]
             rows = sorted(got.get(table.name, []), key=lambda r: [r[k] for k in keys])
             assert rows == expected.tables[table.name], table.name
 
