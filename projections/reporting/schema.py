@@ -79,7 +79,11 @@ def _pseudonym() -> Mapped[str]:
 
 
 class _Produced:
-    """Columns saying what produced a row: policy version, revision, log position."""
+    """Columns saying what produced a row: policy version, revision, log position; and, on
+    SQLite, no rowid: a per-year table is then one B-tree, keyed by (person_key, year …), not a
+    rowid table plus a key index, and each row is written once."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
 
     policy: Mapped[str | None] = mapped_column(String(64))
     policy_revision: Mapped[int | None] = mapped_column(Integer)

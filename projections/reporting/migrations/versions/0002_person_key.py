@@ -39,6 +39,12 @@ _KEY = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _MONEY = sa.Numeric(precision=12, scale=2)
 
 
+def _without_rowid(by_number: bool) -> dict[str, bool]:
+    """SQLite: a per-year table keyed by number is one B-tree (its key), not a rowid table
+    plus a key index; each row is written once."""
+    return {"sqlite_with_rowid": False} if by_number else {}
+
+
 def _produced() -> list[sa.Column[object]]:
     return [
         sa.Column("policy", sa.String(length=64), nullable=True),
@@ -105,6 +111,7 @@ def _person_tables(key: str) -> None:
         sa.Column("basis", sa.Text(), nullable=False),
         *_produced(),
         sa.PrimaryKeyConstraint(key, "year", name=op.f("pk_contribution_years")),
+        **_without_rowid(by_number),
     )
     op.create_table(
         "coverage_periods",
@@ -116,6 +123,7 @@ def _person_tables(key: str) -> None:
         sa.Column("days", sa.Integer(), nullable=False),
         *_produced(),
         sa.PrimaryKeyConstraint(key, "year", "seq", name=op.f("pk_coverage_periods")),
+        **_without_rowid(by_number),
     )
     op.create_table(
         "waiting_periods",
@@ -127,6 +135,7 @@ def _person_tables(key: str) -> None:
         sa.Column("total_months", sa.Integer(), nullable=False),
         *_produced(),
         sa.PrimaryKeyConstraint(key, "year", name=op.f("pk_waiting_periods")),
+        **_without_rowid(by_number),
     )
     op.create_table(
         "continuity_years",
@@ -136,6 +145,7 @@ def _person_tables(key: str) -> None:
         sa.Column("break_years", sa.Integer(), nullable=False),
         *_produced(),
         sa.PrimaryKeyConstraint(key, "year", name=op.f("pk_continuity_years")),
+        **_without_rowid(by_number),
     )
     op.create_table(
         "cap_adjustments",
@@ -148,6 +158,7 @@ def _person_tables(key: str) -> None:
         sa.Column("bonus_ceiling", _MONEY, nullable=True),
         *_produced(),
         sa.PrimaryKeyConstraint(key, "year", name=op.f("pk_cap_adjustments")),
+        **_without_rowid(by_number),
     )
     op.create_table(
         "flags",
@@ -157,6 +168,7 @@ def _person_tables(key: str) -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         *_produced(),
         sa.PrimaryKeyConstraint(key, "year", "flag", name=op.f("pk_flags")),
+        **_without_rowid(by_number),
     )
     op.create_index(op.f("ix_flags_flag"), "flags", ["flag"], unique=False)
 
