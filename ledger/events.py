@@ -427,37 +427,42 @@ _DATE_FIELDS = ("date", "birth_date", "recognized_on")
 _MONEY_FIELDS = ("amount", "fund_amount", "critical_illness_amount")
 
 
+def _stored_moment(value: str | datetime) -> datetime:
+    return value if type(value) is datetime else datetime.fromisoformat(value)  # type: ignore[arg-type]
+
+
+_STORED_FORM: dict[str, Callable[[Any], Any]] = {
+    **dict.fromkeys(_DATE_FIELDS, _Date.fromisoformat),
+    **dict.fromkeys(_MONEY_FIELDS, Decimal),
+    "recorded_at": _stored_moment,
+}
+"""How a field of a stored record becomes its model value (the others are kept as they are)."""
+
+
 def trusted_event(record: dict[str, Any]) -> Event:
     """An event from a record the ledger itself stored (:func:`canonical_json` of a validated
     event), without validating it again: the read path of replay and projection.
 
     Equal to ``parse_event(record)`` for such records (a test holds it to that); never use it on
-    input from outside the ledger."""
-    fields = dict(record)
-    for name in _DATE_FIELDS:
-        value = fields.get(name)
-        if value is not None:
-            fields[name] = _Date.fromisoformat(value)
-    for name in _MONEY_FIELDS:
-        value = fields.get(name)
-        if value is not None:
-            fields[name] = Decimal(value)
-    recorded_at = fields.get("recorded_at")
-    if recorded_at is not None:
-        fields["recorded_at"] = datetime.fromisoformat(recorded_at)
-    model = EVENT_MODELS[fields["type"]]
+    input from outside the ledger. ``recorded_at`` may also be given as a ``datetime``."""
+    model = EVENT_MODELS[record["type"]]
     names, defaults = _CONSTRUCTION[model]
     # What ``model_construct`` does, without its per-call field introspection (hot path).
     data = dict(defaults)
     extra = {}
-    for name, value in fields.items():
+    stored_form = _STORED_FORM
+    for name, value in record.items():
+        if value is not None:
+            convert = stored_form.get(name)
+            if convert is not None:
+                value = convert(value)
         if name in names:
             data[name] = value
         else:
             extra[name] = value
     event = object.__new__(model)
     object.__setattr__(event, "__dict__", data)
-    object.__setattr__(event, "__pydantic_fields_set__", set(names.intersection(fields)))
+    object.__setattr__(event, "__pydantic_fields_set__", set(names.intersection(record)))
     object.__setattr__(event, "__pydantic_extra__", extra)
     object.__setattr__(event, "__pydantic_private__", None)
     return event  # type: ignore[return-value]

@@ -87,6 +87,21 @@ def _split(state: str) -> tuple[str, str] | None:
     return timestamp["_data_"], text
 
 
+_MOMENTS: dict[str, datetime] = {}
+_MOMENTS_LIMIT = 10_000
+
+
+def _stored_moment(text: str) -> datetime:
+    """The time a stored event was written, parsed once per distinct text: every event of
+    one write carries the same one (``LedgerApp.append``)."""
+    moment = _MOMENTS.get(text)
+    if moment is None:
+        if len(_MOMENTS) >= _MOMENTS_LIMIT:
+            _MOMENTS.clear()
+        moment = _MOMENTS[text] = datetime.fromisoformat(text)
+    return moment
+
+
 _NESTED_OR_FLOAT = (dict, list, float)
 
 
@@ -139,7 +154,7 @@ class StoredEventDecoder:
         stored_at, text = fields
         record = _loads_record(text)
         if record.get("recorded_at") is None:
-            record["recorded_at"] = datetime.fromisoformat(stored_at).isoformat()
+            record["recorded_at"] = _stored_moment(stored_at)
         return trusted_event(record)
 
     def _general(self, originator_id: Any, version: int, topic: str, state: bytes) -> Event:

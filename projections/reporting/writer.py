@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Boolean, Connection, Date, Numeric, Table, select
 
@@ -49,6 +49,7 @@ TABLES: tuple[Table, ...] = (
 )
 """Every table holding person rows, ``persons`` first."""
 
+_T = TypeVar("_T")
 _KEY_COLUMNS = {"person_key", "pseudonym", "year", "seq", "flag"}
 _CHUNK = 900  # keys per DELETE … IN (…): below SQLite's bound-parameter limit
 
@@ -449,14 +450,18 @@ def _insert_statement(table: Table, *, key: bool = True) -> str:
 def _keyed_rows(
     persons: Sequence[PersonRecords], keys: Mapping[str, int], index: int
 ) -> list[tuple[Any, ...]]:
-    """The rows of table ``index`` of ``persons``, each led by its person's key, in key order."""
-    rows = [(keys[p.pseudonym], *row) for p in persons for row in p.tables[index]]
-    rows.sort(key=_first)
-    return rows
+    """The rows of table ``index`` of ``persons`` (in key order), each led by its person's
+    key."""
+    return [(keys[p.pseudonym], *row) for p in persons for row in p.tables[index]]
 
 
-def _first(row: tuple[Any, ...]) -> Any:
-    return row[0]
+def _in_key_order(
+    persons: Sequence[PersonRecords], kept: Mapping[str, int]
+) -> tuple[list[PersonRecords], list[PersonRecords]]:
+    """``persons`` the target has (``kept``: pseudonym → key), by key; and the new ones, in
+    the order they get their keys. Their rows then reach each table in key order."""
+    old = sorted((p for p in persons if p.pseudonym in kept), key=lambda p: kept[p.pseudonym])
+    return old, [p for p in persons if p.pseudonym not in kept]
 
 
 def _replace_sqlite(db: Any, persons: Sequence[PersonRecords]) -> None:
@@ -473,26 +478,24 @@ def _replace_sqlite(db: Any, persons: Sequence[PersonRecords]) -> None:
             keys.update(cursor.fetchall())
         # Persons the target has: their rows go, their number stays.
         for table in TABLES if keys else ():
-            for chunk in _chunks(sorted(keys.values())):
+            for numbers in _chunks(sorted(keys.values())):
                 cursor.execute(
-                    f"DELETE FROM {table.name} WHERE {KEY} IN ({','.join('?' * len(chunk))})",
-                    chunk,
+                    f"DELETE FROM {table.name} WHERE {KEY} IN ({','.join('?' * len(numbers))})",
+                    numbers,
                 )
-        if keys:
-            cursor.executemany(
-                _insert_statement(PERSONS),
-                _keyed_rows([p for p in persons if p.pseudonym in keys], keys, 0),
-            )
-        new = [p for p in persons if p.pseudonym not in keys]
+        old, new = _in_key_order(persons, keys)
+        if old:
+            cursor.executemany(_insert_statement(PERSONS), _keyed_rows(old, keys, 0))
         if new:
             # New persons: SQLite numbers them (person_key is the rowid), each one past the
             # largest so far; in one transaction, holding the write lock, they are consecutive.
             cursor.executemany(_insert_statement(PERSONS, key=False), [p.tables[0][0] for p in new])
             last = cursor.execute("SELECT last_insert_rowid()").fetchone()[0]
-            numbers = range(last - len(new) + 1, last + 1)
-            keys.update(zip((p.pseudonym for p in new), numbers, strict=True))
+            given = range(last - len(new) + 1, last + 1)
+            keys.update(zip((p.pseudonym for p in new), given, strict=True))
+        ordered = old + new
         for index, table in enumerate(TABLES[1:], start=1):
-            rows = _keyed_rows(persons, keys, index)
+            rows = _keyed_rows(ordered, keys, index)
             if rows:
                 cursor.executemany(_insert_statement(table), rows)
     finally:
@@ -510,7 +513,7 @@ def _replace_postgres(db: Any, persons: Sequence[PersonRecords]) -> None:
             present = sorted(keys.values())
             for table in TABLES:
                 cursor.execute(f"DELETE FROM {table.name} WHERE {KEY} = ANY(%s)", (present,))
-        new = [p.pseudonym for p in persons if p.pseudonym not in keys]
+        old, new = _in_key_order(persons, keys)
         if new:
             # Numbers from the column's sequence: concurrent writers (backfill tasks) never
             # share one.
@@ -519,9 +522,11 @@ def _replace_postgres(db: Any, persons: Sequence[PersonRecords]) -> None:
                 "FROM generate_series(1, %s)",
                 (len(new),),
             )
-            keys.update(zip(new, sorted(row[0] for row in cursor.fetchall()), strict=True))
+            numbers = sorted(row[0] for row in cursor.fetchall())
+            keys.update(zip((p.pseudonym for p in new), numbers, strict=True))
+        ordered = old + new
         for index, table in enumerate(TABLES):
-            rows = _keyed_rows(persons, keys, index)
+            rows = _keyed_rows(ordered, keys, index)
             if not rows:
                 continue
             columns = ", ".join((KEY, *COLUMNS[table.name]))
@@ -627,5 +632,5 @@ def _keyed(table: Table, rows: Iterable[Mapping[str, Any]]) -> dict[tuple[Any, .
     return {tuple(row[c] for c in key_columns): row for row in rows}
 
 
-def _chunks(items: list[str]) -> list[list[str]]:
+def _chunks(items: list[_T]) -> list[list[_T]]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]

@@ -232,8 +232,7 @@ def test_upgrading_a_target_from_0001_rebuilds_its_rows(
         migrate.upgrade(conn, "0001")
         conn.execute(
             text(
-                "INSERT INTO persons (pseudonym, events, years, position) "
-                "VALUES ('stale', 1, 0, 5)"
+                "INSERT INTO persons (pseudonym, events, years, position) VALUES ('stale', 1, 0, 5)"
             )
         )
         conn.execute(
