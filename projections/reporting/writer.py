@@ -274,9 +274,23 @@ def person_records(
     )
 
 
+_AMOUNT_TEXT: dict[Decimal, str] = {}
+
+
 def _fmt(value: Decimal | None) -> str | None:
-    # projections.person._money: how the view writes an amount
-    return None if value is None else f"{value:.2f}"
+    """``f"{value:.2f}"`` (projections.person._money: how the view writes an amount), from a
+    cache: a few hundred distinct amounts recur millions of times. Equal amounts give equal
+    text, except zero and negative zero, which are never cached."""
+    if value is None:
+        return None
+    text = _AMOUNT_TEXT.get(value)
+    if text is None:
+        text = f"{value:.2f}"
+        if value:
+            if len(_AMOUNT_TEXT) >= _TEXT_CACHE_LIMIT:
+                _AMOUNT_TEXT.clear()
+            _AMOUNT_TEXT[value] = text
+    return text
 
 
 def _outcome_records(

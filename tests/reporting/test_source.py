@@ -164,3 +164,18 @@ def test_unknown_numbers_read_back_exactly(store: LedgerApp, extra: dict[str, An
     got = decoder(stored.originator_id, stored.originator_version, stored.topic, stored.state)
     assert got.model_extra == extra
     assert got == _general(store, stored)
+
+
+def test_stored_originator_ids_read_as_the_same_uuid() -> None:
+    from uuid import UUID, uuid4
+
+    from projections.reporting.source import _uuid
+
+    for _ in range(200):
+        expected = uuid4()
+        for stored in (expected.hex, str(expected), expected):
+            got = _uuid(stored)
+            assert got == expected and hash(got) == hash(expected) and repr(got) == repr(expected)
+            assert isinstance(got, UUID) and got.hex == expected.hex
+    with pytest.raises(ValueError):
+        _uuid("z" * 32)

@@ -326,3 +326,19 @@ def test_replacing_drops_old_rows_and_adds_new_persons(
         got = stored[pseudonym].tables
         assert {t: got.get(t, []) for t in expected.tables} == expected.tables
     assert len(stored["c" * 64].tables["coverage_periods"]) == 4
+
+
+def test_amount_text_keeps_the_sign_of_zero_and_equal_amounts_agree() -> None:
+    from projections.reporting.writer import _fmt
+
+    for amounts in (
+        ["400", "400.00", "4E+2", "400.000"],
+        ["0.005", "0.00500"],
+        ["-25", "-25.0"],
+    ):
+        texts = {_fmt(Decimal(a)) for a in amounts}
+        assert texts == {f"{Decimal(amounts[0]):.2f}"}, amounts
+    assert _fmt(Decimal("0.00")) == "0.00"
+    assert _fmt(Decimal("-0.00")) == "-0.00"
+    assert _fmt(Decimal("0")) == "0.00"
+    assert _fmt(None) is None
