@@ -275,7 +275,9 @@ class _StageSink(_Sink):
         self.db.execute("BEGIN")
         self.statements: list[str] = []
         for table in TABLES:
-            columns = COLUMNS[table.name]
+            # The per-year rows carry their person's pseudonym here (the target numbers
+            # persons only when the partition is merged).
+            columns = _staged_columns(table)
             self.db.execute(f"CREATE TABLE {table.name} ({', '.join(columns)})")
             self.statements.append(
                 f"INSERT INTO {table.name} VALUES ({','.join('?' * len(columns))})"
@@ -284,8 +286,11 @@ class _StageSink(_Sink):
 
     def write(self, persons: Sequence[PersonRecords]) -> int:
         # Rows are already in the form the target stores (writer.PersonRecords).
-        for index, statement in enumerate(self.statements):
-            self.db.executemany(statement, [row for p in persons for row in p.tables[index]])
+        self.db.executemany(self.statements[0], [p.tables[0][0] for p in persons])
+        for index, statement in enumerate(self.statements[1:], start=1):
+            self.db.executemany(
+                statement, [(p.pseudonym, *row) for p in persons for row in p.tables[index]]
+            )
         return _row_count(persons)
 
     def commit(self) -> None:
@@ -298,6 +303,11 @@ class _StageSink(_Sink):
         if not self.done:
             self.db.close()
             Path(self.partial).unlink(missing_ok=True)
+
+
+def _staged_columns(table: Any) -> tuple[str, ...]:
+    columns = COLUMNS[table.name]
+    return columns if table is PERSONS else ("pseudonym", *columns)
 
 
 def _row_count(persons: Iterable[PersonRecords]) -> int:

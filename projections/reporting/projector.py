@@ -44,6 +44,7 @@ from projections.reporting.target import Target, make_engine, projector_lock
 from projections.reporting.tracking import dialect_insert, record_position, tracked_position
 from projections.reporting.writer import (
     CONTRIBUTION_YEARS,
+    PERSONS,
     ChangeReport,
     PersonRecords,
     diff_persons,
@@ -294,9 +295,13 @@ class Projector:
             with self.engine.connect() as conn:
                 under_policy = set(
                     conn.execute(
-                        select(CONTRIBUTION_YEARS.c.pseudonym)
-                        .where(CONTRIBUTION_YEARS.c.policy == policy)
-                        .distinct()
+                        select(PERSONS.c.pseudonym).where(
+                            PERSONS.c.person_key.in_(
+                                select(CONTRIBUTION_YEARS.c.person_key).where(
+                                    CONTRIBUTION_YEARS.c.policy == policy
+                                )
+                            )
+                        )
                     ).scalars()
                 )
         self._versions.clear()

@@ -12,10 +12,10 @@ Common columns of the person tables:
     get increasing numbers, so catching up appends to the keys' B-trees instead of inserting
     at random places (the pseudonyms are uniformly spread). ``persons`` maps it to the
     pseudonym. Numbers differ between targets: compare targets by pseudonym.
-``pseudonym``
+``pseudonym`` (``persons`` only)
     HMAC-SHA256 of the person id (hex), never the ID number itself (:mod:`.pseudonym`): the
-    person's identity across targets and rebuilds. Unique in ``persons``; repeated, unindexed,
-    in the per-year tables for the analyst's convenience.
+    person's identity across targets and rebuilds, unique. The per-year tables do not repeat
+    it (it would be most of their bytes): join ``persons`` on ``person_key``.
 ``policy`` / ``policy_revision``
     the policy version and handler revision that produced the row (``NULL`` when no version
     applies: the year is flagged ``policy_missing``).
@@ -74,10 +74,6 @@ def _person_key() -> Mapped[int]:
     return mapped_column(PersonKey, primary_key=True, autoincrement=False)
 
 
-def _pseudonym() -> Mapped[str]:
-    return mapped_column(String(PSEUDONYM_LENGTH))
-
-
 class _Produced:
     """Columns saying what produced a row: policy version, revision, log position; and, on
     SQLite, no rowid: a per-year table is then one B-tree, keyed by (person_key, year …), not a
@@ -116,7 +112,6 @@ class ContributionYear(_Produced, Base):
     __tablename__ = "contribution_years"
 
     person_key: Mapped[int] = _person_key()
-    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     region: Mapped[str | None] = mapped_column(String(6))
     enrolled: Mapped[bool] = mapped_column(Boolean)
@@ -137,7 +132,6 @@ class CoveragePeriod(_Produced, Base):
     __tablename__ = "coverage_periods"
 
     person_key: Mapped[int] = _person_key()
-    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     start_date: Mapped[date] = mapped_column(Date)
@@ -151,7 +145,6 @@ class WaitingPeriod(_Produced, Base):
     __tablename__ = "waiting_periods"
 
     person_key: Mapped[int] = _person_key()
-    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     fixed_months: Mapped[int] = mapped_column(Integer)
     variable_months: Mapped[int] = mapped_column(Integer)
@@ -165,7 +158,6 @@ class ContinuityYear(_Produced, Base):
     __tablename__ = "continuity_years"
 
     person_key: Mapped[int] = _person_key()
-    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     consecutive_years: Mapped[int] = mapped_column(Integer)
     break_years: Mapped[int] = mapped_column(Integer)
@@ -177,7 +169,6 @@ class CapAdjustment(_Produced, Base):
     __tablename__ = "cap_adjustments"
 
     person_key: Mapped[int] = _person_key()
-    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     continuity_bonus: Mapped[Decimal] = mapped_column(Money)
     zero_claim_bonus: Mapped[Decimal] = mapped_column(Money)
@@ -192,7 +183,6 @@ class Flag(_Produced, Base):
     __tablename__ = "flags"
 
     person_key: Mapped[int] = _person_key()
-    pseudonym: Mapped[str] = _pseudonym()
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     flag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
     reason: Mapped[str | None] = mapped_column(Text)

@@ -53,7 +53,7 @@ _T = TypeVar("_T")
 _KEY_COLUMNS = {"person_key", "pseudonym", "year", "seq", "flag"}
 _CHUNK = 900  # keys per DELETE … IN (…): below SQLite's bound-parameter limit
 
-_PRODUCED = ("pseudonym", "year", "policy", "policy_revision", "position")
+_PRODUCED = ("year", "policy", "policy_revision", "position")
 COLUMNS: dict[str, tuple[str, ...]] = {
     PERSONS.name: (
         "pseudonym",
@@ -195,7 +195,6 @@ def person_records(
     money = _money_text
     for year_view in years:
         produced = (
-            pseudonym,
             int(year_view["year"]),
             year_view.get("policy"),
             year_view.get("policy_revision"),
@@ -310,7 +309,6 @@ def _outcome_records(
         version = outcome.version
         policy = version.id if version else None
         produced = (
-            pseudonym,
             int(outcome.year),
             policy,
             version.revision if version else None,

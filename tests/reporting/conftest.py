@@ -97,9 +97,9 @@ def store(make_db: Callable[[str], str]) -> Iterator[LedgerApp]:
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every person row of a target, normalised and sorted, table by table; without the
-    ``person_key`` (a number per person in this target), after checking that every row's
-    number is that of its pseudonym in ``persons``."""
+    """Every person row of a target, normalised and sorted, table by table, each led by its
+    person's pseudonym instead of ``person_key`` (a number per person in this target: two
+    targets number persons differently)."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
         numbers = dict(conn.execute(select(PERSONS.c.person_key, PERSONS.c.pseudonym)).all())
@@ -107,8 +107,9 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             rows = []
             for row in conn.execute(select(table)).mappings():
                 values = dict(row)
-                number = values.pop("person_key")
-                assert numbers.get(number) == values["pseudonym"], (table.name, number)
+                pseudonym = numbers[values.pop("person_key")]
+                if table is not PERSONS:
+                    values = {"pseudonym": pseudonym, **values}
                 rows.append(
                     tuple(f"{v:.2f}" if isinstance(v, Decimal) else v for v in values.values())
                 )

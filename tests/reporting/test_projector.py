@@ -100,6 +100,8 @@ def test_rows_carry_the_position_of_the_persons_latest_event(
     tables = dump(p.engine)
     for name, rows in tables.items():
         columns = [c.name for c in Base.metadata.tables[name].c if c.name != "person_key"]
+        if "pseudonym" not in columns:  # dump() leads every row with it
+            columns.insert(0, "pseudonym")
         column, person = columns.index("position"), columns.index("pseudonym")
         for row in rows:
             assert row[column] == latest[row[person]], name

@@ -207,6 +207,14 @@ def test_records_equal_the_reference_rows() -> None:
                     if isinstance(ref[column], Decimal):
                         assert value == str(ref[column])
         typed = person_rows(view, pseudonym, events=events, position=10 * i)
+        # The per-year tables no longer repeat the pseudonym (schema 0002): persons has it.
+        reference = {
+            name: [
+                {k: v for k, v in row.items() if k != "pseudonym" or name == "persons"}
+                for row in rows
+            ]
+            for name, rows in reference.items()
+        }
         assert typed.tables == reference
         for name, rows in typed.tables.items():
             for row, ref in zip(rows, reference[name], strict=True):

@@ -3,7 +3,8 @@
 The pseudonym (64 hex characters, uniformly spread) as the first key column made every row a
 random insert into each table's key B-tree; a catch-up into a large target spent most of its
 time there. New persons now get increasing numbers, so their rows are appended. ``persons``
-maps numbers to pseudonyms (unique); the per-year tables keep the pseudonym as a plain column.
+maps numbers to pseudonyms (unique); the per-year tables no longer repeat the pseudonym (it was
+most of their bytes).
 
 Upgrading drops the person tables and recreates them empty, and removes the checkpoint: the
 next ``ledger project`` (or ``ledger backfill``) rebuilds them from the ledger, which holds
@@ -59,10 +60,7 @@ def _person_tables(key: str) -> None:
 
     def lead() -> list[sa.Column[object]]:
         if by_number:
-            return [
-                sa.Column("person_key", _KEY, autoincrement=False, nullable=False),
-                sa.Column("pseudonym", sa.String(length=64), nullable=False),
-            ]
+            return [sa.Column("person_key", _KEY, autoincrement=False, nullable=False)]
         return [sa.Column("pseudonym", sa.String(length=64), nullable=False)]
 
     if by_number:
