@@ -292,6 +292,24 @@ def _fmt(value: Decimal | None) -> str | None:
     return text
 
 
+def _cap_amount(value: Decimal | None) -> str:
+    """A cap adjustment as stored (``_cap_text`` of its text): absent or zero is ``0.00``."""
+    return _fmt(value) if value else "0.00"  # type: ignore[return-value]
+
+
+_DAY_TEXT: dict[date, str] = {}
+
+
+def _day_text(day: date) -> str:
+    """``day.isoformat()``, from a cache (coverage periods share a few hundred days)."""
+    text = _DAY_TEXT.get(day)
+    if text is None:
+        if len(_DAY_TEXT) >= _TEXT_CACHE_LIMIT:
+            _DAY_TEXT.clear()
+        text = _DAY_TEXT[day] = day.isoformat()
+    return text
+
+
 def _outcome_records(
     years: Sequence[YearOutcome], pseudonym: str, events: int, position: int
 ) -> PersonRecords:
@@ -305,6 +323,7 @@ def _outcome_records(
     continuity_years: list[tuple[Any, ...]] = []
     cap_adjustments: list[tuple[Any, ...]] = []
     flags: list[tuple[Any, ...]] = []
+    fmt, cap_amount, day = _fmt, _cap_amount, _day_text
     for outcome in years:
         version = outcome.version
         policy = version.id if version else None
@@ -320,20 +339,18 @@ def _outcome_records(
                 *produced,
                 outcome.region,
                 bool(outcome.enrolled),
-                _fmt(subsidy.standard) if subsidy else None,
-                _fmt(subsidy.subsidy) if subsidy else None,
+                fmt(subsidy.standard) if subsidy else None,
+                fmt(subsidy.subsidy) if subsidy else None,
                 subsidy.identity if subsidy else None,
                 subsidy.mode if subsidy else "none",
-                _fmt(subsidy.individual_due) if subsidy else None,
-                _fmt(outcome.paid),
-                _fmt(outcome.refunded),
+                fmt(subsidy.individual_due) if subsidy else None,
+                fmt(outcome.paid),
+                fmt(outcome.refunded),
                 " ".join(outcome.basis),
             )
         )
         for seq, (start, end) in enumerate(outcome.coverage):
-            coverage_periods.append(
-                (*produced, seq, start.isoformat(), end.isoformat(), (end - start).days + 1)
-            )
+            coverage_periods.append((*produced, seq, day(start), day(end), (end - start).days + 1))
         waiting = outcome.waiting
         waiting_periods.append(
             (
@@ -357,11 +374,11 @@ def _outcome_records(
         cap_adjustments.append(
             (
                 *produced,
-                _cap_text(_fmt(cap.continuity_bonus)),
-                _cap_text(_fmt(cap.zero_claim_bonus)),
-                _cap_text(_fmt(cap.break_penalty)),
-                _cap_text(_fmt(cap.net_adjustment)),
-                _fmt(cap.bonus_ceiling),
+                cap_amount(cap.continuity_bonus),
+                cap_amount(cap.zero_claim_bonus),
+                cap_amount(cap.break_penalty),
+                cap_amount(cap.net_adjustment),
+                fmt(cap.bonus_ceiling),
             )
         )
         reasons = outcome.reasons
