@@ -236,13 +236,16 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         for good on a large enough batch (psycopg issue #685: seen at 30,000 events)."""
         if self.datastore.enable_db_functions:
             return super().insert_events(stored_events, **kwargs)
-        with self.datastore.get_connection() as conn, conn.transaction():
-            with conn.cursor() as curs:
-                self._insert_events(curs, stored_events, **kwargs)
-                if not stored_events:
-                    return None
-                self._insert_stored_events(curs, stored_events, **kwargs)
-                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return None
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _insert_events(
         self,
