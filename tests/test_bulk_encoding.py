@@ -160,3 +160,19 @@ def test_compact_state_is_the_json_of_the_state(
     assert state == compact_json(resident.state_record())
     back = Resident.from_compact_state(resident.id, resident.version, state)
     assert back.state_record() == resident.state_record()
+
+
+def test_compact_state_times_follow_each_moment() -> None:
+    """``compact_state`` remembers formatted times per datetime object: equal instants in
+    other zones, and a resident moved on to another moment, still format as themselves."""
+    text = '{"person_id":"' + PERSON + '","type":"registered","date":"2018-01-01"}'
+    utc = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    east = utc.astimezone(timezone(timedelta(hours=8)))
+    assert utc == east
+    first = Resident.start(resident_id(PERSON), text, utc)
+    second = Resident.start(resident_id(PERSON), text, east)
+    assert '"created_on":"2025-01-02T03:04:05+00:00"' in first.compact_state()
+    assert '"created_on":"2025-01-02T11:04:05+08:00"' in second.compact_state()
+    first.modified_on = east
+    assert first.compact_state().endswith('"modified_on":"2025-01-02T11:04:05+08:00"}')
+    assert first.compact_state() == compact_json(first.state_record())
