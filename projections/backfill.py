@@ -10,7 +10,7 @@ Two stages (``ledger backfill``, docs/backfill.md):
    aggregate id (:mod:`ledger.partitions`); one task per partition (in this process, on a Dask
    ``LocalCluster`` or on an existing cluster: :func:`projections.distributed.run_partitions`)
    folds each person (:func:`projections.person.project_person`) into the rows of the reporting
-   tables (:func:`projections.reporting.writer.person_rows`, keyed by pseudonym) and writes
+   tables (:func:`projections.reporting.writer.person_records`, by pseudonym) and writes
    them, :data:`WRITE_CHUNK` persons at a time, so a task holds one chunk of rows and the client
    one small :class:`PartitionWritten` per partition: no view is ever gathered.
 

@@ -114,7 +114,7 @@ def project_command(
     """Write the person views into reporting tables, incrementally and exactly once.
 
     Reads the ledger's event log from the target's checkpoint and rewrites the rows of every
-    person touched, each batch in one transaction with the checkpoint. Persons are keyed by
+    person touched, each batch in one transaction with the checkpoint. Persons are known by
     an HMAC pseudonym (key: env LEDGER_PSEUDONYM_KEY or --key-file; required unless the target
     is on this machine). See docs/reporting.md.
 

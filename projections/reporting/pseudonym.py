@@ -1,6 +1,6 @@
 """Pseudonyms (假名化) of person ids for the reporting database.
 
-The reporting database never receives an ID number: each person is keyed by
+The reporting database never receives an ID number: each person is known by
 ``HMAC-SHA256(key, person_id)`` in hex. Without the key a pseudonym cannot be linked back to a
 person (the ID number space is small enough to enumerate, so a plain hash would not do).
 
