@@ -47,17 +47,15 @@ from tqdm import tqdm
 from ledger.application import LedgerApp
 from ledger.events import EventBase, InvalidEvent, parse_event
 from ledger.fastparse import parse_plain
-from ledger.store import LedgerPostgresRecorder
 
 DEFAULT_BATCH_SIZE = 100_000
 """Lines per transaction. Larger batches write each touched resident's state fewer times and
 commit less often (10,000 → 50,000: about 8% less CPU per event on the benchmark; 50,000 →
 100,000: about 3% less); a batch is held in memory until it commits (peak RSS of a
-1,000,000-line import: ~510 MB at 50,000, ~670 MB at 100,000)."""
-POSTGRES_BATCH_SIZE = DEFAULT_BATCH_SIZE
-"""Lines per transaction on PostgreSQL: the same. (It was 10,000 while the library's insert
-ran in psycopg's pipeline mode, which hung for good on batches of 30,000 events, psycopg
-issue #685; the ledger's PostgreSQL recorder now writes a batch in a plain transaction.)"""
+1,000,000-line import: ~510 MB at 50,000, ~670 MB at 100,000). The same on PostgreSQL (it was
+10,000 there while the library's insert ran in psycopg's pipeline mode, which hung for good on
+batches of 30,000 events, psycopg issue #685; the ledger's PostgreSQL recorder now writes a
+batch in a plain transaction)."""
 GC_THRESHOLD = 1_000_000
 """First-generation threshold of the garbage collector during an import (see
 ``_fewer_gc_passes``)."""
@@ -197,9 +195,9 @@ def import_file(
 
     ``encoding`` overrides CSV encoding detection. ``progress`` forces the progress bar on or
     off; by default it shows for large files when stderr is a terminal. ``batch_size``
-    defaults to :func:`default_batch_size`."""
+    defaults to :data:`DEFAULT_BATCH_SIZE`."""
     if batch_size is None:
-        batch_size = default_batch_size(app)
+        batch_size = DEFAULT_BATCH_SIZE
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     path = Path(path)
@@ -240,14 +238,6 @@ def import_file(
         if rejects_file is not None:
             rejects_file.close()
     return summary
-
-
-def default_batch_size(app: LedgerApp) -> int:
-    """Lines per transaction when not given: :data:`POSTGRES_BATCH_SIZE` on PostgreSQL, else
-    :data:`DEFAULT_BATCH_SIZE`."""
-    if isinstance(app.recorder, LedgerPostgresRecorder):
-        return POSTGRES_BATCH_SIZE
-    return DEFAULT_BATCH_SIZE
 
 
 @contextmanager
@@ -528,12 +518,10 @@ def _short(text: str, limit: int = 200) -> str:
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
-    "POSTGRES_BATCH_SIZE",
     "ImportFileError",
     "ImportInterrupted",
     "ImportSummary",
     "Reject",
-    "default_batch_size",
     "detect_encoding",
     "import_file",
     "import_files",

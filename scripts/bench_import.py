@@ -53,7 +53,6 @@ from ledger.application import open_ledger  # noqa: E402
 from ledger.events import parse_event  # noqa: E402
 from ledger.importer import (  # noqa: E402
     DEFAULT_BATCH_SIZE,
-    POSTGRES_BATCH_SIZE,
     import_file,
 )
 
@@ -213,8 +212,7 @@ def main() -> None:
         "--batch-size",
         type=int,
         default=None,
-        help=f"default: the import's ({DEFAULT_BATCH_SIZE:,} on SQLite, "
-        f"{POSTGRES_BATCH_SIZE:,} on PostgreSQL)",
+        help=f"default: the import's ({DEFAULT_BATCH_SIZE:,})",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary dir")

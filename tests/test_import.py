@@ -550,15 +550,6 @@ def test_loads_is_json_loads(text: str) -> None:
     assert got == expected or (got != got and expected != expected)
 
 
-def test_default_batch_size_per_backend(app: LedgerApp) -> None:
-    expected = (
-        importer.POSTGRES_BATCH_SIZE
-        if app.env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
-        else importer.DEFAULT_BATCH_SIZE
-    )
-    assert importer.default_batch_size(app) == expected
-
-
 def test_a_large_batch_is_stored(app: LedgerApp, tmp_path: Path) -> None:
     """35,000 events in one transaction: on PostgreSQL the library's pipelined insert hung for
     good at 30,000 (psycopg issue #685); the ledger's recorder inserts without the pipeline.
