@@ -341,6 +341,9 @@ def merge_stage(engine: Engine, stage: str, *, replace: bool = True) -> None:
 
 
 def _merge_staged_rows(db: Any, replace: bool) -> None:
+    # The largest number before any delete: persons replaced below keep theirs, which may be
+    # the largest ones.
+    (last,) = db.execute(f"SELECT COALESCE(MAX({KEY}), 0) FROM main.persons").fetchone()
     # One row per staged person, numbered 1, 2, … in the stage's order (``n``); their
     # number in the target where it has them.
     db.execute(
@@ -363,7 +366,6 @@ def _merge_staged_rows(db: Any, replace: bool) -> None:
         )
     # New persons: numbered past the largest (n keeps them in order; the numbers of persons
     # the target had are skipped, which leaves gaps, harmless).
-    (last,) = db.execute(f"SELECT COALESCE(MAX({KEY}), 0) FROM main.persons").fetchone()
     db.execute("UPDATE temp.stage_keys SET person_key = ? + n WHERE person_key IS NULL", (last,))
     for table in TABLES:
         columns = COLUMNS[table.name]

@@ -241,3 +241,57 @@ def test_backfill_on_an_existing_scheduler(history: Path, tmp_path: Path) -> Non
     assert "16 partitions" in result.output  # the default on an existing cluster
     assert _dump(remote) == _dump(single)
     assert _checkpoint(remote) == _log_end(db)
+
+
+def test_merging_a_stage_keeps_numbers_and_gives_new_ones_past_the_largest(
+    tmp_path: Path,
+) -> None:
+    """A staged partition holding persons the SQLite target has (here the ones with the
+    largest numbers) and new persons: the former keep their numbers, the latter get fresh
+    ones, and every row is replaced."""
+    from projections.reporting import migrate
+    from projections.reporting.writer import PERSONS as PERSONS_TABLE
+    from projections.reporting.writer import person_records, replace_persons
+
+    def view(periods: int) -> dict[str, Any]:
+        return {
+            "years": [
+                {
+                    "year": 2025,
+                    "enrolled": True,
+                    "coverage": [
+                        {"start": f"2025-0{m + 1}-01", "end": f"2025-0{m + 1}-20"}
+                        for m in range(periods)
+                    ],
+                }
+            ]
+        }
+
+    engine = make_engine(parse_target(str(tmp_path / "target.db")))
+    with engine.begin() as conn:
+        migrate.upgrade(conn)
+        replace_persons(
+            conn, [person_records(view(2), p * 64, events=1, position=1) for p in "abcd"]
+        )
+    with engine.connect() as conn:
+        before = dict(
+            conn.execute(select(PERSONS_TABLE.c.pseudonym, PERSONS_TABLE.c.person_key)).all()
+        )
+    stage = backfill_module._StageSink(str(tmp_path / "stage.db"))
+    stage.write([person_records(view(1), p * 64, events=2, position=9) for p in "edcf"])
+    stage.commit()
+    backfill_module.merge_stage(engine, stage.path, replace=True)
+    with engine.connect() as conn:
+        after = dict(
+            conn.execute(select(PERSONS_TABLE.c.pseudonym, PERSONS_TABLE.c.person_key)).all()
+        )
+    assert {p: after[p * 64] for p in "abcd"} == {p: before[p * 64] for p in "abcd"}
+    assert len(set(after.values())) == 6 and min(after["e" * 64], after["f" * 64]) > max(
+        before.values()
+    )
+    tables = dump(engine)
+    periods = {row[0][0]: 0 for row in tables["persons"]}
+    for row in tables["coverage_periods"]:
+        periods[row[0][0]] += 1
+    assert periods == {"a": 2, "b": 2, "c": 1, "d": 1, "e": 1, "f": 1}
+    engine.dispose()
