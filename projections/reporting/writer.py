@@ -10,7 +10,7 @@ transaction, so a reader sees a person's old rows or new rows, never a mix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -131,32 +131,46 @@ class PersonRows:
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-_MONEY_TEXT: dict[Any, str] = {}
-_CAP_TEXT: dict[Any, str] = {}
+class _TextCache(dict[Any, str]):
+    """``cache[value]``: ``text_of(value)``, computed once per distinct value. A few hundred
+    amounts and days recur millions of times in the rows; the cache is emptied when it holds
+    :data:`_TEXT_CACHE_LIMIT` values, so odd inputs cannot grow it without bound."""
+
+    def __init__(self, text_of: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.text_of = text_of
+
+    def __missing__(self, value: Any) -> str:
+        if len(self) >= _TEXT_CACHE_LIMIT:
+            self.clear()
+        text = self[value] = self.text_of(value)
+        return text
+
+
 _TEXT_CACHE_LIMIT = 100_000
+
+
+def _decimal_text(value: Any) -> str:
+    return str(Decimal(str(value)))
+
+
+def _cap_decimal_text(value: Any) -> str:
+    amount = None if value is None else Decimal(str(value))
+    return str(amount) if amount else "0.00"
+
+
+_MONEY_TEXT = _TextCache(_decimal_text)
+_CAP_TEXT = _TextCache(_cap_decimal_text)
 
 
 def _money_text(value: Any) -> str | None:
     """A money amount of the view as stored: the text of its ``Decimal``."""
-    if value is None:
-        return None
-    text = _MONEY_TEXT.get(value)
-    if text is None:
-        if len(_MONEY_TEXT) > _TEXT_CACHE_LIMIT:
-            _MONEY_TEXT.clear()
-        text = _MONEY_TEXT[value] = str(Decimal(str(value)))
-    return text
+    return None if value is None else _MONEY_TEXT[value]
 
 
 def _cap_text(value: Any) -> str:
     """A cap adjustment as stored: absent or zero is ``0.00``."""
-    text = _CAP_TEXT.get(value)
-    if text is None:
-        if len(_CAP_TEXT) > _TEXT_CACHE_LIMIT:
-            _CAP_TEXT.clear()
-        amount = None if value is None else Decimal(str(value))
-        text = _CAP_TEXT[value] = str(amount) if amount else "0.00"
-    return text
+    return _CAP_TEXT[value]
 
 
 def person_records(
@@ -273,23 +287,19 @@ def person_records(
     )
 
 
-_AMOUNT_TEXT: dict[Decimal, str] = {}
+def _two_places(value: Decimal) -> str:
+    return f"{value:.2f}"  # projections.person._money: how the view writes an amount
+
+
+_AMOUNT_TEXT = _TextCache(_two_places)
 
 
 def _fmt(value: Decimal | None) -> str | None:
-    """``f"{value:.2f}"`` (projections.person._money: how the view writes an amount), from a
-    cache: a few hundred distinct amounts recur millions of times. Equal amounts give equal
-    text, except zero and negative zero, which are never cached."""
+    """``f"{value:.2f}"``, from a cache. Equal amounts give equal text, except zero and
+    negative zero (equal, but ``0.00`` and ``-0.00``), which are never cached."""
     if value is None:
         return None
-    text = _AMOUNT_TEXT.get(value)
-    if text is None:
-        text = f"{value:.2f}"
-        if value:
-            if len(_AMOUNT_TEXT) >= _TEXT_CACHE_LIMIT:
-                _AMOUNT_TEXT.clear()
-            _AMOUNT_TEXT[value] = text
-    return text
+    return _AMOUNT_TEXT[value] if value else _two_places(value)
 
 
 def _cap_amount(value: Decimal | None) -> str:
@@ -297,17 +307,8 @@ def _cap_amount(value: Decimal | None) -> str:
     return _fmt(value) if value else "0.00"  # type: ignore[return-value]
 
 
-_DAY_TEXT: dict[date, str] = {}
-
-
-def _day_text(day: date) -> str:
-    """``day.isoformat()``, from a cache (coverage periods share a few hundred days)."""
-    text = _DAY_TEXT.get(day)
-    if text is None:
-        if len(_DAY_TEXT) >= _TEXT_CACHE_LIMIT:
-            _DAY_TEXT.clear()
-        text = _DAY_TEXT[day] = day.isoformat()
-    return text
+_day_text = _TextCache(date.isoformat).__getitem__
+"""``day.isoformat()``, from a cache (coverage periods share a few hundred days)."""
 
 
 def _outcome_records(

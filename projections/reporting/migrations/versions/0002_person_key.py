@@ -63,36 +63,21 @@ def _person_tables(key: str) -> None:
             return [sa.Column("person_key", _KEY, autoincrement=False, nullable=False)]
         return [sa.Column("pseudonym", sa.String(length=64), nullable=False)]
 
+    key_constraints: list[sa.Constraint] = [sa.PrimaryKeyConstraint(key, name=op.f("pk_persons"))]
     if by_number:
-        op.create_table(
-            "persons",
-            sa.Column("person_key", _KEY, autoincrement=True, nullable=False),
-            sa.Column("pseudonym", sa.String(length=64), nullable=False),
-            sa.Column("events", sa.Integer(), nullable=False),
-            sa.Column("first_year", sa.Integer(), nullable=True),
-            sa.Column("last_year", sa.Integer(), nullable=True),
-            sa.Column("years", sa.Integer(), nullable=False),
-            sa.Column("region", sa.String(length=6), nullable=True),
-            sa.Column("policy", sa.String(length=64), nullable=True),
-            sa.Column("policy_revision", sa.Integer(), nullable=True),
-            sa.Column("position", sa.BigInteger(), nullable=False),
-            sa.PrimaryKeyConstraint("person_key", name=op.f("pk_persons")),
-            sa.UniqueConstraint("pseudonym", name=op.f("uq_persons_pseudonym")),
-        )
-    else:
-        op.create_table(
-            "persons",
-            sa.Column("pseudonym", sa.String(length=64), nullable=False),
-            sa.Column("events", sa.Integer(), nullable=False),
-            sa.Column("first_year", sa.Integer(), nullable=True),
-            sa.Column("last_year", sa.Integer(), nullable=True),
-            sa.Column("years", sa.Integer(), nullable=False),
-            sa.Column("region", sa.String(length=6), nullable=True),
-            sa.Column("policy", sa.String(length=64), nullable=True),
-            sa.Column("policy_revision", sa.Integer(), nullable=True),
-            sa.Column("position", sa.BigInteger(), nullable=False),
-            sa.PrimaryKeyConstraint("pseudonym", name=op.f("pk_persons")),
-        )
+        key_constraints.append(sa.UniqueConstraint("pseudonym", name=op.f("uq_persons_pseudonym")))
+    op.create_table(
+        "persons",
+        *([sa.Column("person_key", _KEY, autoincrement=True, nullable=False)] if by_number else []),
+        sa.Column("pseudonym", sa.String(length=64), nullable=False),
+        sa.Column("events", sa.Integer(), nullable=False),
+        sa.Column("first_year", sa.Integer(), nullable=True),
+        sa.Column("last_year", sa.Integer(), nullable=True),
+        sa.Column("years", sa.Integer(), nullable=False),
+        sa.Column("region", sa.String(length=6), nullable=True),
+        *_produced(),
+        *key_constraints,
+    )
     op.create_table(
         "contribution_years",
         *lead(),
