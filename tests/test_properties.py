@@ -27,8 +27,10 @@ from ledger.events import (
     EVENT_MODELS,
     EVENT_TYPES,
     IDENTITY_CODES,
+    LATE_REASONS,
     REFUND_REASONS,
     REJECT_REASONS,
+    STATUS_LOSS_REASONS,
     EventBase,
     parse_event,
 )
@@ -102,16 +104,27 @@ OWN_FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "employee_insurance_stopped": {},
     "died": {},
     "reimbursed": {"year": years, "fund_amount": money()},
+    "residence_permit_granted": {"region": regions},
+    "resident_status_lost": {"reason": st.sampled_from(STATUS_LOSS_REASONS)},
 }
 OPTIONAL: dict[str, dict[str, st.SearchStrategy[Any]]] = {
-    "born": {"guardian_id": id_numbers},
+    "registered": {"hukou_region": regions},
+    "born": {"guardian_id": id_numbers, "hukou_region": regions},
     "paid": {
         "purpose": st.sampled_from(["contribution", "repair"]),
+        "region": regions,
+        "late_reason": st.sampled_from(LATE_REASONS),
         "receipt_id": ident_text,
         "channel": ident_text,
     },
+    "refunded": {"region": regions},
     "identity_granted": {"recognized_on": days},
-    "reimbursed": {"critical_illness_amount": money(), "reward_used": st.booleans()},
+    "reimbursed": {
+        "critical_illness_amount": money(),
+        "reward_used": st.booleans(),
+        "admitted_on": days,
+        "discharged_on": days,
+    },
 }
 LATER_TYPES = [t for t in EVENT_TYPES if t not in ("registered", "born")]
 
