@@ -96,10 +96,6 @@ REJECT_REASONS = (
     "unknown_region",
     "bad_date",
     "bad_value",
-    "not_registered",
-    "already_registered",
-    "after_death",
-    "refund_exceeds_payment",
     "conflict",
 )
 """Every reason an input line can be rejected for; each has a test. ``invalid_json`` is a JSON

@@ -16,10 +16,12 @@ the two equal on every event type):
 
 - the mapper has the library's plain :class:`~eventsourcing.persistence.JSONTranscoder`, no
   compressor and no cipher;
-- the topic is one of the ledger's stored topics whose class is at ``class_version`` 1 and the
-  state carries no ``class_version`` (**the fast path assumes version 1 of every event class**:
-  once a class gets ``class_version = 2`` and an ``upcast_v1_v2``, its events go through the
-  mapper, which upcasts them, until this module learns the new layout);
+- the topic is one of the ledger's stored topics (the two of new writes and the per-type ones
+  of earlier versions, :data:`ledger.aggregate.READABLE_TOPICS`) whose class is at
+  ``class_version`` 1 and the state carries no ``class_version`` (**the fast path assumes
+  version 1 of every event class**: once a class gets ``class_version = 2`` and an
+  ``upcast_v1_v2``, its events go through the mapper, which upcasts them, until this module
+  learns the new layout);
 - the state has exactly the fields above, ``timestamp`` encoded as ``datetime_iso``.
 
 Anything else goes through the mapper, so an unexpected stored form is never misread.
@@ -35,7 +37,7 @@ import orjson
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.utils import resolve_topic
 
-from ledger.aggregate import STORED_TOPICS
+from ledger.aggregate import READABLE_TOPICS
 from ledger.application import to_contract_event
 from ledger.events import Event, trusted_event
 
@@ -102,9 +104,7 @@ def _loads_record(text: str) -> dict[str, Any]:
 
 def _fast_topics() -> frozenset[str]:
     return frozenset(
-        topic
-        for topic in STORED_TOPICS.values()
-        if getattr(resolve_topic(topic), "class_version", 1) == 1
+        topic for topic in READABLE_TOPICS if getattr(resolve_topic(topic), "class_version", 1) == 1
     )
 
 

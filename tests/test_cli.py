@@ -65,8 +65,8 @@ def test_import_examples(runner: CliRunner, ledger_db: str, tmp_path: Path) -> N
         (1, "invalid_json"),
         (2, "bad_check_digit"),
         (3, "bad_amount"),
-        (4, "not_registered"),
-        (5, "after_death"),
+        (4, "unknown_type"),
+        (5, "bad_value"),
         (6, "conflict"),
     ]
 
