@@ -27,9 +27,16 @@ from pydantic import (
     PlainSerializer,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
-from ledger.person_id import InvalidPersonId, validate_person_id
+from ledger.person_id import (
+    InvalidPersonId,
+    id_birth_date,
+    mask,
+    mask_ids_in,
+    validate_person_id,
+)
 from ledger.regions import UnknownRegion, validate_region
 
 IDENTITY_CODES: tuple[str, ...] = (
@@ -92,15 +99,25 @@ REJECT_REASONS = (
     "unknown_type",
     "unknown_identity",
     "bad_check_digit",
+    "bad_id_birth_date",
+    "id_birth_after_date",
+    "birth_date_mismatch",
     "bad_amount",
     "unknown_region",
     "bad_date",
     "bad_value",
     "conflict",
 )
-"""Every reason an input line can be rejected for; each has a test. ``invalid_json`` is a JSON
-Lines line that is not a JSON object (or not UTF-8); ``bad_row`` a CSV row that the csv module
-cannot read or whose cells do not match the header."""
+"""Every reason an input line can be rejected for; each has a test and is described in
+docs/import.md. ``invalid_json`` is a JSON Lines line that is not a JSON object (or not UTF-8);
+``bad_row`` a CSV row that the csv module cannot read or whose cells do not match the header.
+The ID number reasons (INTERCHANGE.md, "ID numbers"): ``bad_check_digit`` (wrong GB 11643
+check digit), ``bad_id_birth_date`` (the birth date digits are no real date),
+``id_birth_after_date`` (the number's birth date is after the event's ``date``),
+``birth_date_mismatch`` (``birth_date`` of ``registered``, or ``date`` of ``born``, is not the
+birth date the number encodes). ``conflict`` is the only reason that depends on what is
+stored: an ``event_id`` already stored with other content. Nothing is rejected for what the
+person's other events say (POLICY.md ``I-order``)."""
 
 
 class InvalidEvent(ValueError):
@@ -262,6 +279,60 @@ PersonId = Annotated[str, BeforeValidator(_person)]
 NonEmpty = Annotated[str, BeforeValidator(_nonempty)]
 
 
+class IdDateError(ValueError):
+    """An ID number whose birth date does not fit the event (:func:`check_id_dates`)."""
+
+    def __init__(self, reason: str, field: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.field = field
+
+
+def check_id_dates(event: EventBase) -> None:
+    """INTERCHANGE.md "ID numbers", the checks that need the event: the birth date an ID
+    number encodes (``person_id``, and ``guardian_id`` of ``born``) is not after the event's
+    ``date``; on ``registered`` it equals ``birth_date``, on ``born`` it equals ``date``.
+    Raises :class:`IdDateError`. The models run it after their fields are valid; the import's
+    fast path (:mod:`ledger.fastparse`) runs the same function."""
+    day = event.date
+    born = id_birth_date(event.person_id)
+    kind = event.__dict__.get("type")
+    if born is not None:
+        if kind == "born":
+            if born != day:
+                raise IdDateError(
+                    "birth_date_mismatch",
+                    "date",
+                    f"born on {day}, but the ID number {mask(event.person_id)} encodes "
+                    "another birth date",
+                )
+        elif born > day:
+            raise IdDateError(
+                "id_birth_after_date",
+                "person_id",
+                f"the ID number {mask(event.person_id)} encodes a birth date after the "
+                f"event's date {day}",
+            )
+        elif kind == "registered" and born != event.__dict__["birth_date"]:
+            raise IdDateError(
+                "birth_date_mismatch",
+                "birth_date",
+                f"birth_date {event.__dict__['birth_date']} is not the birth date the ID "
+                f"number {mask(event.person_id)} encodes",
+            )
+    if kind == "born":
+        guardian = event.__dict__.get("guardian_id")
+        if guardian is not None:
+            guardian_born = id_birth_date(guardian)
+            if guardian_born is not None and guardian_born > day:
+                raise IdDateError(
+                    "id_birth_after_date",
+                    "guardian_id",
+                    f"the guardian's ID number {mask(guardian)} encodes a birth date after "
+                    f"the child's birth {day}",
+                )
+
+
 # ---------------------------------------------------------------- event models
 
 
@@ -275,6 +346,11 @@ class EventBase(BaseModel):
     date: Day
     recorded_at: AwareDatetime | None = None
     """When the source recorded it; ``None`` until the ledger stamps the import time."""
+
+    @model_validator(mode="after")
+    def _id_dates(self) -> EventBase:
+        check_id_dates(self)
+        return self
 
 
 class Registered(EventBase):
@@ -443,8 +519,6 @@ _REASON_BY_FIELD = {
     "region": "unknown_region",
     "hukou_region": "unknown_region",
     "identity": "unknown_identity",
-    "person_id": "bad_check_digit",
-    "guardian_id": "bad_check_digit",
 }
 
 
@@ -568,15 +642,17 @@ def _invalid_from(exc: ValidationError, event_id: str | None) -> InvalidEvent:
     if error["type"] == "missing":
         return InvalidEvent("missing_field", f"missing field {field!r}", event_id)
     cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, IdDateError):
+        return InvalidEvent(cause.reason, f"{cause.field}: {cause}", event_id)
     if isinstance(cause, InvalidPersonId):
-        return InvalidEvent("bad_check_digit", f"{field}: {cause}", event_id)
+        return InvalidEvent(cause.reason, f"{field}: {cause}", event_id)
     if isinstance(cause, UnknownRegion):
         return InvalidEvent("unknown_region", f"{field}: {cause}", event_id)
     reason = _REASON_BY_FIELD.get(field, "bad_value")
-    if field == "person_id" and not isinstance(cause, InvalidPersonId):
-        reason = "bad_value"
+    if field in ("person_id", "guardian_id"):
+        reason = "bad_value"  # not a string, or a NUL in it: InvalidPersonId is handled above
     message = str(cause) if cause is not None else error["msg"]
-    return InvalidEvent(reason, f"{field}: {message}", event_id)
+    return InvalidEvent(reason, f"{field}: {mask_ids_in(message)}", event_id)
 
 
 # ---------------------------------------------------------------- canonical forms

@@ -8,17 +8,13 @@ in arrival order, each with ``recorded_at`` filled in.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from ledger.application import StoredFact
 from ledger.events import event_to_record
-from ledger.person_id import mask
-
-_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-"""An ID-number-shaped run of characters inside a longer text (a note, a composite id)."""
+from ledger.person_id import mask, mask_ids_in
 
 _COMMON = ("event_id", "person_id", "type", "date", "recorded_at")
 _HEADERS = ("#", "date", "type", "details", "event_id", "recorded_at")
@@ -63,9 +59,7 @@ def _details(record: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _mask_text(text: str) -> str:
-    """Mask every ID number in ``text``, whole or embedded."""
-    return _ID_IN_TEXT.sub(lambda m: mask(m.group()), text)
+_mask_text = mask_ids_in
 
 
 def _masked(value: Any) -> str:

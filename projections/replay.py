@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ledger.events import Event
 from ledger.importer import read_events
-from ledger.person_id import mask
+from ledger.person_id import mask_ids_in
 from policies.registry import PolicyRegistry
 from projections.person import PersonView, project_person
 
@@ -51,13 +51,7 @@ def events_by_person(paths: Iterable[Path], errors: list[LineError]) -> dict[str
 
 def _masked(message: str) -> str:
     # Error messages from validation may quote the person id: mask ID numbers.
-    words = []
-    for word in message.split(" "):
-        core = word.strip(",.;:'\"()")
-        words.append(
-            word.replace(core, mask(core)) if len(core) == 18 and core[:17].isdigit() else word
-        )
-    return " ".join(words)
+    return mask_ids_in(message)
 
 
 def replay_events(

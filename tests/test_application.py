@@ -110,7 +110,10 @@ def test_registering_twice_is_stored(app: LedgerApp, again: str) -> None:
 
 
 def test_born_registers(app: LedgerApp) -> None:
-    assert statuses(app, VALID["born"], paid("p-n", person_id=NEWBORN)) == ["stored", "stored"]
+    assert statuses(app, VALID["born"], paid("p-n", person_id=NEWBORN, year=2026)) == [
+        "stored",
+        "stored",
+    ]
 
 
 def test_events_after_a_death_are_stored(app: LedgerApp) -> None:

@@ -67,7 +67,10 @@ def test_import_examples(runner: CliRunner, ledger_db: str, tmp_path: Path) -> N
         (3, "bad_amount"),
         (4, "unknown_type"),
         (5, "bad_value"),
-        (6, "conflict"),
+        (6, "bad_id_birth_date"),
+        (7, "birth_date_mismatch"),
+        (8, "id_birth_after_date"),
+        (9, "conflict"),
     ]
 
 

@@ -34,10 +34,10 @@ from ledger.events import (
     parse_event,
 )
 from ledger.importer import import_file
-from ledger.person_id import check_digit, is_id_number
+from ledger.person_id import id_birth_date, is_id_number, normalise_person_id
 from ledger.regions import KNOWN_REGIONS
 from tests.conftest import clear_ledger
-from tests.support import VALID, read_rejects
+from tests.support import VALID, id_number, read_rejects
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("LEDGER_HYPOTHESIS_EXAMPLES", "20")),
@@ -54,10 +54,16 @@ safe_text = st.text(
 )
 ident_text = safe_text.filter(lambda s: bool(s.strip()))
 
-id_numbers = st.from_regex(r"\A[0-9]{17}\Z").map(lambda body: body + check_digit(body))
+births = st.dates(min_value=date(1900, 1, 1), max_value=date(2030, 12, 31))
+id_numbers = st.builds(
+    lambda region, birth, serial: id_number(f"{region}{birth:%Y%m%d}{serial}"),
+    st.from_regex(r"\A[0-9]{6}\Z"),
+    births,
+    st.from_regex(r"\A[0-9]{3}\Z"),
+)
 person_ids = st.one_of(
     id_numbers,
-    id_numbers.map(str.lower),  # "…x" is canonicalised to "…X"
+    id_numbers.map(str.lower),  # "…x" is normalised to "…X"
     ident_text.filter(lambda s: not is_id_number(s.strip())),
 )
 
@@ -134,21 +140,30 @@ OPTIONAL: dict[str, dict[str, st.SearchStrategy[Any]]] = {
 
 @st.composite
 def one_event(draw: st.DrawFn, kind: str, person_id: str, event_id: str) -> dict[str, Any]:
+    """A valid event of ``kind``: for an ID number, dated on or after the birth it encodes
+    (``born`` on it, ``registered`` with it as ``birth_date``), a guardian born before."""
+    birth = id_birth_date(normalise_person_id(person_id))
+    day = draw(st.dates(min_value=birth)) if birth else draw(st.dates())
     record: dict[str, Any] = {
         **draw(extras),
         "event_id": event_id,
         "person_id": person_id,
         "type": kind,
-        "date": draw(days),
+        "date": (birth if birth and kind == "born" else day).isoformat(),
     }
     recorded_at = draw(recorded_ats)
     if recorded_at is not None:
         record["recorded_at"] = recorded_at
     for name, strategy in OWN_FIELDS.get(kind, {}).items():
         record[name] = draw(strategy)
+    if birth and kind == "registered":
+        record["birth_date"] = birth.isoformat()
     for name, strategy in OPTIONAL.get(kind, {}).items():
         if draw(st.booleans()):
             record[name] = draw(strategy)
+    guardian = record.get("guardian_id")
+    if guardian is not None and id_birth_date(guardian) > date.fromisoformat(record["date"]):
+        del record["guardian_id"]
     return record
 
 
