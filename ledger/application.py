@@ -14,8 +14,8 @@ names the person; ``event.event_id`` is the contract id. Ids increase but may ha
 PostgreSQL a rolled-back write consumes ids): a follower remembers the last id it processed and
 asks for ``read_log(last + 1, limit)``; an empty answer means "nothing new yet", never a gap.
 
-Every event returned has ``recorded_at`` set: the source's value, or else the time the ledger
-stored it.
+Every event returned has ``stored_at`` set (the ledger's own clock: the commit time of the write
+that stored it) and ``recorded_at`` set: the source's value, or else ``stored_at``.
 """
 
 from __future__ import annotations
@@ -127,7 +127,11 @@ class LedgerApp(Application[UUID]):
     # ------------------------------------------------------------ writing
 
     def append(
-        self, events: Sequence[EventBase], *, canonical: Sequence[str | None] | None = None
+        self,
+        events: Sequence[EventBase],
+        *,
+        canonical: Sequence[str | None] | None = None,
+        stored_at: datetime | None = None,
     ) -> list[Outcome]:
         """Store validated events in arrival order; one :class:`Outcome` per event.
 
@@ -138,10 +142,16 @@ class LedgerApp(Application[UUID]):
         transaction, events, idempotency index and resident states together.
 
         ``canonical`` may give, per event, its :func:`~ledger.events.canonical_json` text when
-        the caller already has it (the importer's fast path), ``None`` where it has not."""
+        the caller already has it (the importer's fast path), ``None`` where it has not.
+
+        Every event stored by the call gets one ``stored_at`` (the stored domain events'
+        timestamp): the time of the write, or ``stored_at`` when given (``replay --events``
+        stamps the replay's start time); aware."""
+        if stored_at is not None and stored_at.utcoffset() is None:
+            raise ValueError("stored_at must be timezone-aware")
         for attempt in range(1, self.write_attempts + 1):
             try:
-                return self._append_once(events, canonical)
+                return self._append_once(events, canonical, stored_at)
             except IntegrityError as exc:
                 # A concurrent writer stored one of these persons or event ids first: reload
                 # their state and decide again.
@@ -153,7 +163,10 @@ class LedgerApp(Application[UUID]):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _append_once(
-        self, events: Sequence[EventBase], given: Sequence[str | None] | None
+        self,
+        events: Sequence[EventBase],
+        given: Sequence[str | None] | None,
+        stored_at: datetime | None,
     ) -> list[Outcome]:
         if given is None:
             canonical = [canonical_json(e) for e in events]
@@ -175,9 +188,9 @@ class LedgerApp(Application[UUID]):
             stored_events: list[StoredEvent] = []
             touched: dict[str, Resident] = {}
             index: list[IndexRow] = []
-            # One timestamp per write: the events of a call are stored by one transaction.
-            # (Resident.Event.create_timestamp() is datetime.now(tz=TZINFO).)
-            timestamp = datetime.now(tz=TZINFO)
+            # One timestamp per write (stored_at): the events of a call are stored by one
+            # transaction. (Resident.Event.create_timestamp() is datetime.now(tz=TZINFO).)
+            timestamp = stored_at if stored_at is not None else datetime.now(tz=TZINFO)
             encode = self._stored_event_encoder(timestamp)
             for event, text, fp in zip(events, canonical, fingerprints, strict=True):
                 event_id = event.event_id
@@ -387,12 +400,11 @@ def open_ledger(db: str | None = None) -> LedgerApp:
 
 
 def to_contract_event(domain_event: Any) -> Event:
-    """The contract event a stored domain event carries, ``recorded_at`` defaulting to the
-    time the ledger stored it. Records were validated when stored: not validated again."""
-    record = json.loads(domain_event.record)
-    if record.get("recorded_at") is None:
-        record["recorded_at"] = domain_event.timestamp.isoformat()
-    return trusted_event(record)
+    """The contract event a stored domain event carries, with ``stored_at`` the time the
+    ledger stored it (the domain event's timestamp: one per write transaction, for events of
+    every version alike) and ``recorded_at`` defaulting to it. Records were validated when
+    stored: not validated again."""
+    return trusted_event(json.loads(domain_event.record), domain_event.timestamp)
 
 
 def _index_rows(domain_events: Sequence[Any]) -> list[IndexRow]:

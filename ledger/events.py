@@ -345,7 +345,14 @@ class EventBase(BaseModel):
     person_id: PersonId
     date: Day
     recorded_at: AwareDatetime | None = None
-    """When the source recorded it; ``None`` until the ledger stamps the import time."""
+    """When the source recorded it. On an event read from the store it defaults to
+    ``stored_at`` (then it is not in ``model_fields_set``: see :func:`source_record`)."""
+    stored_at: datetime | None = Field(default=None, exclude=True)
+    """The ledger's own clock: when this ledger stored the event (the commit time of the
+    transaction that first stored it; ``replay --events`` stamps its start time). Set on
+    events read from the store, ``None`` on events not stored. Never taken from the source
+    (an input line's ``stored_at`` is dropped before validation) and never part of the contract
+    record, its canonical form or its fingerprint (``exclude``)."""
 
     @model_validator(mode="after")
     def _id_dates(self) -> EventBase:
@@ -554,12 +561,14 @@ _STORED_FORM: dict[str, Callable[[Any], Any]] = {
 """How a field of a stored record becomes its model value (the others are kept as they are)."""
 
 
-def trusted_event(record: dict[str, Any]) -> Event:
+def trusted_event(record: dict[str, Any], stored_at: datetime | None = None) -> Event:
     """An event from a record the ledger itself stored (:func:`canonical_json` of a validated
     event), without validating it again: the read path of replay and projection.
 
     Equal to ``parse_event(record)`` for such records (a test holds it to that); never use it on
-    input from outside the ledger. ``recorded_at`` may also be given as a ``datetime``."""
+    input from outside the ledger. ``recorded_at`` may also be given as a ``datetime``.
+    ``stored_at`` is the time the ledger stored it: set on the event, and ``recorded_at``
+    defaults to it (left out of the fields set, as a default is)."""
     model = EVENT_MODELS[record["type"]]
     names, defaults = _CONSTRUCTION[model]
     # What ``model_construct`` does, without its per-call field introspection (hot path).
@@ -575,9 +584,17 @@ def trusted_event(record: dict[str, Any]) -> Event:
             data[name] = value
         else:
             extra[name] = value
+    fields_set = set(names.intersection(record))
+    if stored_at is not None:
+        data["stored_at"] = stored_at
+        if data["recorded_at"] is None:
+            data["recorded_at"] = stored_at
+    else:
+        data["stored_at"] = None  # never from a record (an earlier version's unknown field)
+    fields_set.discard("stored_at")
     event = object.__new__(model)
     object.__setattr__(event, "__dict__", data)
-    object.__setattr__(event, "__pydantic_fields_set__", set(names.intersection(record)))
+    object.__setattr__(event, "__pydantic_fields_set__", fields_set)
     object.__setattr__(event, "__pydantic_extra__", extra)
     object.__setattr__(event, "__pydantic_private__", None)
     return event  # type: ignore[return-value]
@@ -588,6 +605,7 @@ def parse_event(raw: Mapping[str, Any]) -> Event:
     if type(raw) is not dict and not isinstance(raw, Mapping):
         raise InvalidEvent("invalid_json", f"expected a JSON object, got {type(raw).__name__}")
     data = _drop_empty(raw)
+    data.pop("stored_at", None)  # the ledger's own clock, never the source's
     event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
     missing = [f for f in ("event_id", "person_id", "type", "date") if f not in data]
     if missing:
@@ -662,6 +680,16 @@ def event_to_record(event: EventBase) -> dict[str, Any]:
     """The event as a JSON-ready dict in contract form (amounts as strings, dates ISO)."""
     record = event.model_dump(mode="json", exclude_none=True)
     record["type"] = event.type  # type: ignore[attr-defined]
+    return record
+
+
+def source_record(event: EventBase) -> dict[str, Any]:
+    """The contract record as the source gave it: :func:`event_to_record` without a
+    ``recorded_at`` the ledger defaulted to ``stored_at``. Importing it elsewhere stores the
+    same record (same fingerprint: no conflict with the original line)."""
+    record = event_to_record(event)
+    if "recorded_at" not in event.model_fields_set and event.stored_at is not None:
+        record.pop("recorded_at", None)
     return record
 
 

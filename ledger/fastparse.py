@@ -250,6 +250,8 @@ def parse_plain(record: Any) -> tuple[Event, str] | None:
     spec = _SPECS.get(kind)
     if spec is None:
         return None
+    if "stored_at" in record:  # the ledger's own clock, never the source's: dropped
+        record = {name: value for name, value in record.items() if name != "stored_at"}
     converters = spec.converters
     data = spec.template.copy()
     canonical = spec.canonical_defaults.copy()

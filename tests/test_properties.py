@@ -201,12 +201,16 @@ def chunks(items: list[Any], sizes: list[int]) -> list[list[Any]]:
 
 
 def comparable(stored: EventBase, original: EventBase) -> EventBase:
-    """``stored`` with ``recorded_at`` cleared when the ledger supplied it."""
+    """``stored`` without the ledger's clock (``stored_at``) and with ``recorded_at`` cleared
+    when the ledger supplied it (from ``stored_at``)."""
+    assert stored.stored_at is not None and stored.stored_at.utcoffset() is not None
     assert stored.recorded_at is not None and stored.recorded_at.utcoffset() is not None
     if original.recorded_at is None:
-        return stored.model_copy(update={"recorded_at": None})
+        assert stored.recorded_at == stored.stored_at
+        assert "recorded_at" not in stored.model_fields_set
+        return stored.model_copy(update={"recorded_at": None, "stored_at": None})
     assert stored.recorded_at.utcoffset() == original.recorded_at.utcoffset()
-    return stored
+    return stored.model_copy(update={"stored_at": None})
 
 
 @SETTINGS
