@@ -6,6 +6,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,6 @@ from ledger.cli import main
 from ledger.stored_read import iter_persons
 from policies import builtin_registry
 from projections.replay import Cut, person_view, store_views
-from tests.conftest import PG_URL, _drop_schema
 from tests.support import NEWBORN, OTHER, PERSON, VALID, paid, registered, write_jsonl
 
 MASKED = "610902********1215"
@@ -33,20 +33,6 @@ def _lines(*records: dict[str, Any] | str) -> bytes:
     return "".join(
         (r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in records
     ).encode("utf-8")
-
-
-@pytest.fixture
-def other_db(ledger_db: str, tmp_path: Path) -> Any:
-    """A second empty ledger on the same backend as ``ledger_db``."""
-    if not ledger_db.startswith("postgresql://"):
-        yield str(tmp_path / "other.db")
-        return
-    schema = ledger_db.rsplit("schema=", 1)[1] + "_other"
-    _drop_schema(schema)
-    try:
-        yield f"{PG_URL}?schema={schema}"
-    finally:
-        _drop_schema(schema)
 
 
 # ---------------------------------------------------------------- standard input
@@ -120,7 +106,7 @@ def test_replay_events_from_stdin(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_history_jsonl_round_trips_a_person(
-    runner: CliRunner, ledger_db: str, other_db: str, tmp_path: Path
+    runner: CliRunner, ledger_db: str, other_ledger_db: str, tmp_path: Path
 ) -> None:
     """A person piped from one store into another: the same records (fingerprints), the same
     views; piped back into the first store: nothing new."""
@@ -139,13 +125,15 @@ def test_history_jsonl_round_trips_a_person(
     records = [json.loads(line) for line in exported.stdout.split("\n") if line]
     assert len(records) == 4 and all("stored_at" in r for r in records)
 
-    into_other = runner.invoke(main, ["import", "-", "--db", other_db], input=exported.stdout)
+    into_other = runner.invoke(
+        main, ["import", "-", "--db", other_ledger_db], input=exported.stdout
+    )
     assert into_other.exit_code == 0, into_other.output
     assert "-: 4 stored, 0 already present, 0 rejected" in into_other.stdout
     back = runner.invoke(main, ["import", "-", "--db", ledger_db], input=exported.stdout)
     assert "-: 0 stored, 4 already present, 0 rejected" in back.stdout
 
-    with open_ledger(ledger_db) as first, open_ledger(other_db) as second:
+    with open_ledger(ledger_db) as first, open_ledger(other_ledger_db) as second:
         a, b = first.history(PERSON), second.history(PERSON)
         assert [f.event.event_id for f in a] == [f.event.event_id for f in b]
         fingerprints = [first.ledger_recorder.select_fingerprints([f.event.event_id]) for f in a]
@@ -154,12 +142,12 @@ def test_history_jsonl_round_trips_a_person(
         ]
         assert all(x.stored_at < y.stored_at for x, y in zip(a, b, strict=True))
         registry = builtin_registry()
-        cut = Cut(as_of=__import__("datetime").date(2026, 12, 31))
+        cut = Cut(as_of=date(2026, 12, 31))
         view_a = person_view(first, PERSON, registry, cut=cut)
         view_b = person_view(second, PERSON, registry, cut=cut)
         assert view_a is not None and view_b is not None
         assert view_a.to_dict() == view_b.to_dict()
-    again = runner.invoke(main, ["history", PERSON, "--db", other_db, "--format", "jsonl"])
+    again = runner.invoke(main, ["history", PERSON, "--db", other_ledger_db, "--format", "jsonl"])
     strip = [
         {k: v for k, v in json.loads(x).items() if k != "stored_at"}
         for x in again.stdout.split("\n")
