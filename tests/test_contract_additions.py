@@ -170,3 +170,11 @@ def test_the_new_fields_are_validated(
 def test_new_identities_are_known() -> None:
     for identity in ("veteran_spouse", "returning_graduate"):
         assert parse_event({**VALID["identity_granted"], "identity": identity}).identity == identity
+
+
+def test_every_reject_reason_is_documented() -> None:
+    from ledger.events import REJECT_REASONS
+
+    text = (Path(__file__).parent.parent / "docs" / "import.md").read_text(encoding="utf-8")
+    for reason in REJECT_REASONS:
+        assert f"| `{reason}` |" in text, reason
