@@ -9,8 +9,10 @@ transaction as the events they describe, so they can never disagree with the sto
     its content, and where it is stored (``originator_id``, ``originator_version``).
 ``ledger_residents``
     one row per person: the compact state of the :class:`~ledger.aggregate.Resident` at its
-    latest version (what the invariants need). The bulk import loads these instead of
-    replaying every person's events; they can always be rebuilt from the events.
+    latest version (person id and version: where the next event goes). The bulk import loads
+    these instead of replaying every person's events; they can always be rebuilt from the
+    events. Indexed by ``person_id``: the replay of everyone reads persons in person id order
+    by keyset pages (:meth:`LedgerRecorder.select_person_page`).
 
 Both recorders accept ``ledger_index=`` and ``ledger_states=`` keyword arguments on
 ``insert_events`` (the library passes ``Application.save`` keywords through), so both the
