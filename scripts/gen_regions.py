@@ -291,9 +291,7 @@ def build(
             continue
         old_code = _short(old["code"])
         new_code = _short(new["code"]) if new.get("code") else None
-        for code in (old_code, new_code):
-            if code is not None and code not in rows:
-                log_only.add(code)
+        log_only.update(c for c in (old_code, new_code) if c is not None and c not in rows)
         if new_code != old_code:
             departures[old_code].append((int(event["year"]), str(event["type"]), new_code))
     inconsistent: list[str] = []
