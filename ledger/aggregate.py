@@ -192,6 +192,16 @@ class Resident(Aggregate):
             record = self.contract()
             aggregate.add_refunded(int(record["coverage_year"]), Decimal(record["amount"]))
 
+    class ResidencePermitGranted(Event):
+        """居住证."""
+
+        TOPIC = "ledger:Resident.ResidencePermitGranted"
+
+    class ResidentStatusLost(Event):
+        """参保身份丧失."""
+
+        TOPIC = "ledger:Resident.ResidentStatusLost"
+
     class IdentityGranted(Event):
         TOPIC = "ledger:Resident.IdentityGranted"
 
@@ -407,6 +417,8 @@ _EVENT_CLASSES: dict[str, type[Resident.Event]] = {
     "region_changed": Resident.RegionChanged,
     "paid": Resident.Paid,
     "refunded": Resident.Refunded,
+    "residence_permit_granted": Resident.ResidencePermitGranted,
+    "resident_status_lost": Resident.ResidentStatusLost,
     "identity_granted": Resident.IdentityGranted,
     "identity_revoked": Resident.IdentityRevoked,
     "employee_insurance_started": Resident.EmployeeInsuranceStarted,

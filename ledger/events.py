@@ -45,6 +45,8 @@ IDENTITY_CODES: tuple[str, ...] = (
     "single_son_family",
     "college_student",
     "veteran",
+    "veteran_spouse",
+    "returning_graduate",
     "released_prisoner",
     "lost_contact",
     "migrant_worker",
@@ -61,12 +63,20 @@ REFUND_REASONS = (
     "other",
 )
 
+PAYMENT_PURPOSES = ("contribution", "repair")
+LATE_REASONS = ("not_own_fault",)
+"""``paid.late_reason``: 非因个人原因停保断保 (HY25 §三(二), POLICY.md ``LATE-special``)."""
+STATUS_LOSS_REASONS = ("enlisted", "imprisoned", "other_scheme")
+"""``resident_status_lost.reason``: 应征入伍, 服刑, 参加其他制度 (POLICY.md ``EMP-lost``)."""
+
 EVENT_TYPES = (
     "registered",
     "region_changed",
     "born",
     "paid",
     "refunded",
+    "residence_permit_granted",
+    "resident_status_lost",
     "identity_granted",
     "identity_revoked",
     "employee_insurance_started",
@@ -277,6 +287,8 @@ class Registered(EventBase):
     type: Literal["registered"] = "registered"
     region: RegionCode
     birth_date: Day
+    hukou_region: RegionCode | None = None
+    """户籍地: the region of the person's household registration (POLICY.md ``PLACE-hukou``)."""
 
 
 class RegionChanged(EventBase):
@@ -292,6 +304,8 @@ class Born(EventBase):
     type: Literal["born"] = "born"
     region: RegionCode
     guardian_id: PersonId | None = None
+    hukou_region: RegionCode | None = None
+    """户籍地 of the newborn (POLICY.md ``PLACE-hukou``)."""
 
 
 class Paid(EventBase):
@@ -301,6 +315,10 @@ class Paid(EventBase):
     coverage_year: Year
     amount: Money
     purpose: Literal["contribution", "repair"] = "contribution"
+    region: RegionCode | None = None
+    """The pooling region (统筹区) that collected it; absent: the person's region on ``date``."""
+    late_reason: Literal["not_own_fault"] | None = None
+    """非因个人原因停保断保 (POLICY.md ``LATE-special``, HY25 §三(二))."""
     receipt_id: str | None = None
     channel: str | None = None
 
@@ -314,6 +332,22 @@ class Refunded(EventBase):
     reason: Literal[
         "duplicate", "employee_insurance", "other_region", "death", "wrong_region", "other"
     ]
+    region: RegionCode | None = None
+    """The pooling region refunding it (POLICY.md ``I-year-region``)."""
+
+
+class ResidencePermitGranted(EventBase):
+    """居住证: the person holds a residence permit of ``region`` from ``date`` (no end)."""
+
+    type: Literal["residence_permit_granted"] = "residence_permit_granted"
+    region: RegionCode
+
+
+class ResidentStatusLost(EventBase):
+    """参保身份丧失: the person leaves the resident scheme on ``date`` (POLICY.md ``EMP-lost``)."""
+
+    type: Literal["resident_status_lost"] = "resident_status_lost"
+    reason: Literal["enlisted", "imprisoned", "other_scheme"]
 
 
 class IdentityGranted(EventBase):
@@ -358,6 +392,10 @@ class Reimbursed(EventBase):
     fund_amount: Money
     critical_illness_amount: Money | None = None
     reward_used: Flag = False
+    admitted_on: Day | None = None
+    """入院日期 of the stay."""
+    discharged_on: Day | None = None
+    """出院日期: decides the year a cross-year stay counts for (POLICY.md ``INC-discharge``)."""
 
 
 Event = Annotated[
@@ -366,6 +404,8 @@ Event = Annotated[
     | Born
     | Paid
     | Refunded
+    | ResidencePermitGranted
+    | ResidentStatusLost
     | IdentityGranted
     | IdentityRevoked
     | EmployeeInsuranceStarted
@@ -382,6 +422,8 @@ EVENT_MODELS: dict[str, type[EventBase]] = {
     "born": Born,
     "paid": Paid,
     "refunded": Refunded,
+    "residence_permit_granted": ResidencePermitGranted,
+    "resident_status_lost": ResidentStatusLost,
     "identity_granted": IdentityGranted,
     "identity_revoked": IdentityRevoked,
     "employee_insurance_started": EmployeeInsuranceStarted,
@@ -399,8 +441,11 @@ _REASON_BY_FIELD = {
     "date": "bad_date",
     "birth_date": "bad_date",
     "recognized_on": "bad_date",
+    "admitted_on": "bad_date",
+    "discharged_on": "bad_date",
     "recorded_at": "bad_date",
     "region": "unknown_region",
+    "hukou_region": "unknown_region",
     "identity": "unknown_identity",
     "person_id": "bad_check_digit",
     "guardian_id": "bad_check_digit",
@@ -423,7 +468,7 @@ _CONSTRUCTION: dict[type[EventBase], tuple[frozenset[str], dict[str, Any]]] = {
     )
     for model in EVENT_MODELS.values()
 }
-_DATE_FIELDS = ("date", "birth_date", "recognized_on")
+_DATE_FIELDS = ("date", "birth_date", "recognized_on", "admitted_on", "discharged_on")
 _MONEY_FIELDS = ("amount", "fund_amount", "critical_illness_amount")
 
 

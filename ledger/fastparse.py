@@ -33,6 +33,10 @@ from pydantic import TypeAdapter
 
 from ledger.events import (
     EVENT_MODELS,
+    LATE_REASONS,
+    PAYMENT_PURPOSES,
+    REFUND_REASONS,
+    STATUS_LOSS_REASONS,
     Event,
     _format_money,
     _identity,
@@ -152,23 +156,26 @@ _COMMON: dict[str, Converter] = {
 }
 
 _FIELDS: dict[str, dict[str, Converter]] = {
-    "registered": {"region": _REGION, "birth_date": _DAY},
+    "registered": {"region": _REGION, "birth_date": _DAY, "hukou_region": _REGION},
     "region_changed": {"region": _REGION},
-    "born": {"region": _REGION, "guardian_id": _PERSON},
+    "born": {"region": _REGION, "guardian_id": _PERSON, "hukou_region": _REGION},
     "paid": {
         "coverage_year": _YEAR_TEXT,
         "amount": _MONEY,
-        "purpose": _literal(("contribution", "repair")),
+        "purpose": _literal(PAYMENT_PURPOSES),
+        "region": _REGION,
+        "late_reason": _literal(LATE_REASONS),
         "receipt_id": _same,
         "channel": _same,
     },
     "refunded": {
         "coverage_year": _YEAR_TEXT,
         "amount": _MONEY,
-        "reason": _literal(
-            ("duplicate", "employee_insurance", "other_region", "death", "wrong_region", "other")
-        ),
+        "reason": _literal(REFUND_REASONS),
+        "region": _REGION,
     },
+    "residence_permit_granted": {"region": _REGION},
+    "resident_status_lost": {"reason": _literal(STATUS_LOSS_REASONS)},
     "identity_granted": {"identity": _IDENTITY, "recognized_on": _DAY},
     "identity_revoked": {"identity": _IDENTITY},
     "employee_insurance_started": {},
@@ -179,6 +186,8 @@ _FIELDS: dict[str, dict[str, Converter]] = {
         "fund_amount": _MONEY,
         "critical_illness_amount": _MONEY,
         "reward_used": _FLAG_TEXT,
+        "admitted_on": _DAY,
+        "discharged_on": _DAY,
     },
 }
 """Each type's fields beyond the common ones, with the converter of their text form.

@@ -34,6 +34,7 @@ VALID: dict[str, dict[str, Any]] = {
         "date": "2018-01-01",
         "region": "610902",
         "birth_date": "1970-03-05",
+        "hukou_region": "610902",
     },
     "region_changed": {
         "event_id": "v-region_changed",
@@ -58,6 +59,7 @@ VALID: dict[str, dict[str, Any]] = {
         "coverage_year": 2025,
         "amount": "400",
         "purpose": "contribution",
+        "region": "610902",
         "receipt_id": "R-2024-0101",
         "channel": "tax_app",
     },
@@ -69,6 +71,21 @@ VALID: dict[str, dict[str, Any]] = {
         "coverage_year": 2025,
         "amount": "150.5",
         "reason": "employee_insurance",
+        "region": "610902",
+    },
+    "residence_permit_granted": {
+        "event_id": "v-residence_permit_granted",
+        "person_id": PERSON,
+        "type": "residence_permit_granted",
+        "date": "2020-04-01",
+        "region": "610924",
+    },
+    "resident_status_lost": {
+        "event_id": "v-resident_status_lost",
+        "person_id": PERSON,
+        "type": "resident_status_lost",
+        "date": "2025-08-01",
+        "reason": "enlisted",
     },
     "identity_revoked": {
         "event_id": "v-identity_revoked",
@@ -98,6 +115,8 @@ VALID: dict[str, dict[str, Any]] = {
         "fund_amount": "1860.50",
         "critical_illness_amount": "0",
         "reward_used": False,
+        "admitted_on": "2025-05-20",
+        "discharged_on": "2025-05-30",
     },
     "died": {
         "event_id": "v-died",

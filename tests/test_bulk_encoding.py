@@ -30,10 +30,12 @@ HISTORY = [
     "identity_granted",
     "paid",
     "refunded",
+    "residence_permit_granted",
     "identity_revoked",
     "employee_insurance_started",
     "employee_insurance_stopped",
     "reimbursed",
+    "resident_status_lost",
     "died",
 ]
 

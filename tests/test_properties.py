@@ -27,14 +27,16 @@ from ledger.events import (
     EVENT_MODELS,
     EVENT_TYPES,
     IDENTITY_CODES,
+    LATE_REASONS,
     REFUND_REASONS,
     REJECT_REASONS,
+    STATUS_LOSS_REASONS,
     EventBase,
     parse_event,
 )
 from ledger.importer import import_file
 from ledger.person_id import check_digit, is_id_number
-from ledger.regions import KNOWN_REGIONS
+from ledger.regions import all_regions
 from tests.conftest import clear_ledger
 from tests.support import VALID, read_rejects
 
@@ -79,7 +81,7 @@ offsets = st.integers(-(23 * 60 + 59), 23 * 60 + 59).map(lambda m: timezone(time
 recorded_ats = st.none() | st.datetimes(timezones=offsets).map(lambda d: d.isoformat())
 days = st.dates().map(date.isoformat)
 years = st.integers(1990, 2100)
-regions = st.sampled_from(sorted(KNOWN_REGIONS))
+regions = st.sampled_from([region.code for region in all_regions()])
 
 
 def money(max_cents: int = 10**11) -> st.SearchStrategy[str]:
@@ -102,16 +104,27 @@ OWN_FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "employee_insurance_stopped": {},
     "died": {},
     "reimbursed": {"year": years, "fund_amount": money()},
+    "residence_permit_granted": {"region": regions},
+    "resident_status_lost": {"reason": st.sampled_from(STATUS_LOSS_REASONS)},
 }
 OPTIONAL: dict[str, dict[str, st.SearchStrategy[Any]]] = {
-    "born": {"guardian_id": id_numbers},
+    "registered": {"hukou_region": regions},
+    "born": {"guardian_id": id_numbers, "hukou_region": regions},
     "paid": {
         "purpose": st.sampled_from(["contribution", "repair"]),
+        "region": regions,
+        "late_reason": st.sampled_from(LATE_REASONS),
         "receipt_id": ident_text,
         "channel": ident_text,
     },
+    "refunded": {"region": regions},
     "identity_granted": {"recognized_on": days},
-    "reimbursed": {"critical_illness_amount": money(), "reward_used": st.booleans()},
+    "reimbursed": {
+        "critical_illness_amount": money(),
+        "reward_used": st.booleans(),
+        "admitted_on": days,
+        "discharged_on": days,
+    },
 }
 LATER_TYPES = [t for t in EVENT_TYPES if t not in ("registered", "born")]
 

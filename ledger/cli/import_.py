@@ -1,10 +1,4 @@
-"""The ``ledger`` command: a thin shell over the library (one function per command).
-
-Every command that touches the store takes ``--db`` (a SQLite file, or a ``postgresql://`` URL;
-default ``$LEDGER_DB``, else ``ledger.db`` in the working directory). Errors are one line, not
-a traceback. To add a command, write one function decorated with ``@main.command(...)`` and,
-when it reads the store, ``@db_option`` plus ``with ledger_session(db) as app:``.
-"""
+"""``ledger import``: store event files (a thin shell over :mod:`ledger.importer`)."""
 
 from __future__ import annotations
 
@@ -14,8 +8,7 @@ from pathlib import Path
 import click
 
 from ledger.application import LedgerWriteConflict
-from ledger.cli_common import db_option, ledger_session, one_line
-from ledger.history import history_json, history_table
+from ledger.cli._common import db_option, ledger_session
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
     ImportFileError,
@@ -23,17 +16,9 @@ from ledger.importer import (
     ImportSummary,
     import_files,
 )
-from ledger.person_id import InvalidPersonId, mask, validate_person_id
 
 
-@click.group()
-@click.version_option(package_name="resident-ledger")
-def main() -> None:
-    """Event-sourced enrollment ledger for urban-rural resident basic medical insurance
-    (城乡居民基本医疗保险)."""
-
-
-@main.command("import")
+@click.command("import")
 @click.argument(
     "files",
     nargs=-1,
@@ -97,52 +82,3 @@ def _print_summaries(summaries: list[ImportSummary]) -> None:
         present = sum(s.present for s in summaries)
         rejected = sum(s.rejected for s in summaries)
         click.echo(f"total: {stored} stored, {present} already present, {rejected} rejected")
-
-
-@main.command("history")
-@click.argument("person_id")
-@db_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table (ID numbers masked) or json (contract records).",
-)
-def history_command(person_id: str, db: str | None, fmt: str) -> None:
-    """Show a person's events in arrival order.
-
-    Example: ledger history 610902198001011230 --format json
-    """
-    try:
-        person_id = validate_person_id(person_id)
-    except InvalidPersonId as exc:
-        raise click.ClickException(str(exc)) from None
-    with ledger_session(db) as app:
-        facts = app.history(person_id)
-    if not facts:
-        raise click.ClickException(f"no events for person {mask(person_id)}")
-    if fmt == "json":
-        click.echo(history_json(facts))
-    else:
-        click.echo(history_table(person_id, facts))
-
-
-_one_line = one_line
-
-
-# Commands kept in their own modules, registered here.
-from ledger.cli_replay import replay_command  # noqa: E402
-from projections.reporting.cli import project_command  # noqa: E402
-
-main.add_command(replay_command)
-main.add_command(project_command)
-
-from ledger.commands_synth import synth_command  # noqa: E402
-
-main.add_command(synth_command)
-
-from projections.backfill_cli import backfill_command  # noqa: E402
-
-main.add_command(backfill_command)

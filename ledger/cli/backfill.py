@@ -12,7 +12,8 @@ from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.application import LedgerWriteConflict
-from ledger.cli_common import db_option, ledger_session, one_line, policies_option
+from ledger.cli._common import db_option, ledger_session, one_line, policies_option
+from ledger.cli.project import key_file_option
 from ledger.importer import ImportFileError, ImportInterrupted
 from ledger.store import display_db
 from policies import PolicyFileError
@@ -23,7 +24,6 @@ from projections.backfill import (
     project_partitions,
     source_files,
 )
-from projections.reporting.cli import key_file_option
 from projections.reporting.projector import TargetAhead
 from projections.reporting.pseudonym import PseudonymKeyError, configured_key
 from projections.reporting.target import InvalidTarget, TargetBusy, parse_target

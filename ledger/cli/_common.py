@@ -13,6 +13,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApp, open_ledger
 from ledger.store import InvalidDatabase, display_db
+from policies import PolicyFileError, PolicyRegistry, builtin_registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,3 +61,13 @@ def ledger_session(db: str | None) -> Iterator[LedgerApp]:
 def one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
+
+
+def load_registry(policies: Path | None) -> PolicyRegistry:
+    registry = builtin_registry()
+    if policies is None:
+        return registry
+    try:
+        return registry.with_file(policies)
+    except PolicyFileError as exc:
+        raise click.ClickException(str(exc)) from None

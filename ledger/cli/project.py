@@ -13,8 +13,7 @@ import click
 from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger.cli_common import F, db_option, ledger_session, policies_option
-from ledger.cli_replay import load_registry
+from ledger.cli._common import F, db_option, ledger_session, load_registry, policies_option
 from ledger.events import Event
 from projections.person import PersonView, project_person
 from projections.reporting.projector import DEFAULT_BATCH_SIZE, Fold, Projector, TargetAhead

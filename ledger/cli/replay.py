@@ -10,21 +10,10 @@ from pathlib import Path
 
 import click
 
-from ledger.cli_common import db_option, ledger_session, policies_option
+from ledger.cli._common import db_option, ledger_session, load_registry, policies_option
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
-from policies import PolicyFileError, PolicyRegistry, builtin_registry
 from projections.replay import LineError, events_by_person, replay_events
 from projections.table import render_table
-
-
-def load_registry(policies: Path | None) -> PolicyRegistry:
-    registry = builtin_registry()
-    if policies is None:
-        return registry
-    try:
-        return registry.with_file(policies)
-    except PolicyFileError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def _known_on(value: str | None) -> datetime | None:

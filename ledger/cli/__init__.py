@@ -1,0 +1,60 @@
+"""The ``ledger`` command: the face of the library, one module per command group.
+
+This package is the only place that imports from all three layers (``ledger``, ``policies``,
+``projections``); nothing below it imports it. Each command is a few lines over a library
+function; errors are one line (``click.ClickException``, exit 1; usage mistakes exit 2), never
+a traceback.
+
+Commands are loaded lazily: ``ledger --help`` and ``ledger import`` do not pay for SQLAlchemy,
+Alembic or Dask. To add a command, write its module here with one ``@click.command`` and list
+it in :data:`COMMANDS` with its one-line help.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "import": ("ledger.cli.import_:import_command", "Import event files (JSON Lines or CSV)."),
+    "history": ("ledger.cli.history:history_command", "Show a person's stored events."),
+    "replay": ("ledger.cli.replay:replay_command", "Replay events through the policies."),
+    "project": ("ledger.cli.project:project_command", "Keep a reporting database current."),
+    "backfill": ("ledger.cli.backfill:backfill_command", "Bulk-load history and build reports."),
+    "synth": ("ledger.cli.synth:synth_command", "Write a synthetic population."),
+}
+"""Command name → (``module:attribute`` of its click command, one-line help for the list)."""
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported only when one is run (or its help is asked)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module_name, _, attribute = entry[0].partition(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The list from COMMANDS' one-liners: showing it imports no command module.
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(package_name="resident-ledger")
+def main(**_: Any) -> None:
+    """Event-sourced enrollment ledger for urban-rural resident basic medical insurance
+    (城乡居民基本医疗保险).
+
+    Every command that reads or writes the store takes --db (a SQLite file, or a
+    postgresql:// URL; default $LEDGER_DB, else ledger.db in the working directory).
+    """

@@ -1,0 +1,39 @@
+"""``ledger history``: a person's stored events (a thin shell over :mod:`ledger.history`)."""
+
+from __future__ import annotations
+
+import click
+
+from ledger.cli._common import db_option, ledger_session
+from ledger.history import history_json, history_table
+from ledger.person_id import InvalidPersonId, mask, validate_person_id
+
+
+@click.command("history")
+@click.argument("person_id")
+@db_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table (ID numbers masked) or json (contract records).",
+)
+def history_command(person_id: str, db: str | None, fmt: str) -> None:
+    """Show a person's events in arrival order.
+
+    Example: ledger history 610902198001011230 --format json
+    """
+    try:
+        person_id = validate_person_id(person_id)
+    except InvalidPersonId as exc:
+        raise click.ClickException(str(exc)) from None
+    with ledger_session(db) as app:
+        facts = app.history(person_id)
+    if not facts:
+        raise click.ClickException(f"no events for person {mask(person_id)}")
+    if fmt == "json":
+        click.echo(history_json(facts))
+    else:
+        click.echo(history_table(person_id, facts))
