@@ -86,6 +86,13 @@ _RULES = [
     Rule("AUDIT-as-of", "only events dated on or before the audit date", "INTERCHANGE.md"),
     Rule("AUDIT-known-on", "only events recorded on or before the audit time", "INTERCHANGE.md"),
     Rule("POLICY-missing", "no policy version for the region and year", "POLICY.md §1"),
+    Rule(
+        "EMP-lost", "resident status lost: the year's coverage ends the day before", "AK22 §八(五)"
+    ),
+    Rule("DUP-region", "contributions standing in two pooling regions (重复参保)", "AK25 §五(三)"),
+    Rule("PLACE-hukou", "参保地 must match 户籍地 or 居住证所在地", "AK25 §五(一)2"),
+    Rule("INC-discharge", "a cross-year stay counts for its discharge year", "AK25 §五(五)"),
+    Rule("OVER-paid", "standing amount above the individual due: flagged", "I-overpaid"),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
