@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -229,3 +229,8 @@ class Parameters(BaseModel):
 
 
 PARAMETER_KEYS: tuple[str, ...] = tuple(Parameters.model_fields)
+MAPPING_KEYS: frozenset[str] = frozenset(
+    name for name, info in Parameters.model_fields.items() if get_origin(info.annotation) is dict
+)
+"""Parameters that are mappings (``subsidies``, ``subsidy_modes``, ``county_subsidies``): a
+parameter file merges them key by key over the inherited value (a key set to null removes it)."""
