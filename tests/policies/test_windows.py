@@ -17,7 +17,7 @@ from tests.policies.support import History, coverage
 )
 def test_AK22_central_first_and_last_day(paid_on: str, expected: list[tuple[str, str]]) -> None:
     year = History().paid(paid_on, 2022, "320").year(2022)
-    assert year["policy"] == "ankang-2022" and year["policy_revision"] == 1
+    assert year["policy"] == "ankang-2022" and year["policy_revision"] == 2
     assert coverage(year) == expected
     assert year["basis"][0] == "AK22-central"
 
