@@ -61,6 +61,8 @@ def first_birthday(birth: date) -> date:
 def years_before(day: date, years: int) -> date:
     """The same date ``years`` years earlier; 29 February is read as 28 February
     (I-insured-2y)."""
+    if day.year - years < 1:
+        return date.min
     try:
         return day.replace(year=day.year - years)
     except ValueError:

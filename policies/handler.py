@@ -349,6 +349,11 @@ def _overpaid(outcome: YearOutcome, version: PolicyVersion, pool: PoolMoney) -> 
     the status lost forfeits it (EMP-lost), a spent payment do not count."""
     p = version.parameters
     enrolments = pool.enrolments
+    if len(pool.contributions) == 1 and len(enrolments) == 1:
+        only = pool.contributions[0]
+        if only.standing > enrolments[0].decision.individual_due:
+            _flag_overpaid(outcome, only.standing, enrolments[0].decision.individual_due)
+        return
     counted = [c for c in pool.contributions if c.stands]
     if p.status_lost_forfeits_payment:
         counted = [c for c in counted if not c.spent]
@@ -359,14 +364,18 @@ def _overpaid(outcome: YearOutcome, version: PolicyVersion, pool: PoolMoney) -> 
         due = enrolments[0].decision.individual_due
     standing = sum((c.standing for c in counted), ZERO)
     if standing > due:
-        outcome.flags.add("overpaid")
-        outcome.steps.append(
-            Step(
-                "OVER-paid",
-                f"{standing} stands for {outcome.year}, {due} was due: for review (the "
-                "notices do not say the excess is due back)",
-            )
+        _flag_overpaid(outcome, standing, due)
+
+
+def _flag_overpaid(outcome: YearOutcome, standing: Decimal, due: Decimal) -> None:
+    outcome.flags.add("overpaid")
+    outcome.steps.append(
+        Step(
+            "OVER-paid",
+            f"{standing} stands for {outcome.year}, {due} was due: for review (the notices do "
+            "not say the excess is due back)",
         )
+    )
 
 
 def attribute_claims(

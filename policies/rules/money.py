@@ -130,7 +130,10 @@ class PoolMoney:
         return sum((c.standing for c in self.contributions), ZERO)
 
     def first_standing(self) -> Contribution | None:
-        return next((c for c in self.contributions if c.stands), None)
+        for contribution in self.contributions:
+            if contribution.applied and not contribution.cancelled:
+                return contribution
+        return None
 
 
 def _refund_rule(version: PolicyVersion | None) -> str:
@@ -175,7 +178,7 @@ class YearMoney:
 
     def continuity_for(self, version: PolicyVersion) -> Continuity:
         count_from = version.parameters.continuity_count_from
-        found = self._continuity.get(count_from)
+        found = self._continuity.get(count_from) if self._continuity else None
         if found is None:
             found = continuity(self.year, self.ctx.enrolled_before, self.facts, count_from)
             self._continuity[count_from] = found
@@ -193,7 +196,8 @@ class YearMoney:
     def run(self) -> None:
         facts, year = self.facts, self.year
         items: list[Event] = [*facts.contributions.get(year, ()), *facts.refunds.get(year, ())]
-        items.extend(facts.losses_in(year))
+        if facts.status_losses or facts.employee:
+            items.extend(facts.losses_in(year))
         if len(items) > 1:
             items.sort(key=event_order)
         for item in items:
@@ -209,7 +213,12 @@ class YearMoney:
         version = self.version_for(region)
         contribution = Contribution(paid, region, pool_of(region), version)
         self.contributions.append(contribution)
-        if self.facts.is_after_death(paid) and not self._applies_after_death(paid, version):
+        died = self.facts.died
+        if (
+            died is not None
+            and paid.date > died.date
+            and not self._applies_after_death(paid, version)
+        ):
             contribution.applied = False
             self.flags.add("after_death")
             self.steps.append(
@@ -438,7 +447,14 @@ class YearMoney:
         return first
 
     def decide(self) -> None:
-        reached = self.reached_pools()
+        if len(self.pools) == 1:
+            only = next(iter(self.pools.values()))
+            single = only.reached is not None or (
+                not only.has_version and only.first_standing() is not None
+            )
+            reached = [only] if single else []
+        else:
+            reached = self.reached_pools()
         if not reached:
             self._unreached()
         else:

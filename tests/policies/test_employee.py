@@ -227,3 +227,8 @@ def test_EMP_priority_ak22_employment_from_before_the_year_pauses() -> None:
     year = ak22().employee("2021-06-01", "2022-02-28").year(2022)
     assert coverage(year) == [("2022-03-01", "2022-12-31")]
     assert year["flags"] == ["duplicate_enrolment"]
+
+
+def test_I_insured_2y_stop_in_year_one_does_not_fail() -> None:
+    facts = PersonFacts.from_events("P-TEST", History().employee(None, "0001-06-30").parsed())
+    assert insured_two_years(facts, date(1, 6, 30), frozenset(), 2) is False

@@ -293,7 +293,7 @@ def test_rebuild_after_a_fold_change_reports_what_changed(
         for year in view["years"]:
             if year["policy"] == "ankang-2025" and year["coverage"]:
                 year["coverage"][0]["start"] = f"{year['year']}-02-01"
-                year["policy_revision"] = 2
+                year["policy_revision"] += 1
         return view
 
     p = projector(store, target, fold=revised)
