@@ -5,7 +5,8 @@ An operator adding or revising a version as a parameter file sees here, before r
 every value the version will apply and where it comes from — built in (a module of
 :mod:`policies.versions`) or a file (and which version in it), with its citation — so a
 mapping that a file was meant to change in one key shows its other keys still in place.
-Pure functions of a :class:`~policies.registry.PolicyRegistry`; the CLI only prints them.
+Pure functions of a :class:`~policies.registry.PolicyRegistry`; the CLI prints their data
+(``--format json``) or their rows through the project's table renderer.
 """
 
 from __future__ import annotations
@@ -182,18 +183,12 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _columns(rows: Iterable[list[str]]) -> list[str]:
-    rows = list(rows)
-    if not rows:
-        return []
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
-    ]
+Rows = list[list[str]]
+"""Table rows as text cells, the header first, for the project's one table renderer."""
 
 
-def render_list(summaries: Iterable[VersionSummary]) -> list[str]:
-    """``ledger policies list`` as text lines."""
+def list_rows(summaries: Iterable[VersionSummary]) -> Rows:
+    """``ledger policies list``: one row per version."""
     rows = [["version", "year", "region", "revision", "extends", "origin", "source"]]
     for s in summaries:
         place = f"{s.region} {s.region_name}" if s.region_name else s.region
@@ -201,17 +196,23 @@ def render_list(summaries: Iterable[VersionSummary]) -> list[str]:
         rows.append(
             [s.id, str(s.coverage_year), place, str(s.revision), s.extends or "—", origin, s.source]
         )
-    return _columns(rows)
+    return rows
 
 
-def render_show(version: PolicyVersion) -> list[str]:
-    """``ledger policies show VERSION`` as text lines: a header, then one line per value."""
+def show_title(version: PolicyVersion) -> str:
+    """The line above ``ledger policies show VERSION``'s table."""
     name = region_name(version.region)
     place = f"{version.region} {name}" if name else version.region
-    lines = [
+    extends = f" (extends {version.extends})" if version.extends else ""
+    return (
         f"{version.id} r{version.revision}: coverage year {version.coverage_year}, {place}, "
-        f"{version.source}" + (f" (extends {version.extends})" if version.extends else "")
-    ]
+        f"{version.source}{extends}"
+    )
+
+
+def show_rows(version: PolicyVersion) -> Rows:
+    """``ledger policies show VERSION``: one row per effective value, with where it comes
+    from (``built-in`` or ``file PATH (VERSION)``) and its citation."""
     rows = [["parameter", "value", "from", "citation"]]
     for value in effective_parameters(version):
         origin = value.origin
@@ -219,16 +220,14 @@ def render_show(version: PolicyVersion) -> list[str]:
             "built-in" if origin.kind == "built-in" else f"file {origin.file} ({origin.version})"
         )
         rows.append([value.name, _text(value.value), where, origin.citation])
-    return lines + _columns(rows)
+    return rows
 
 
-def render_diff(a: PolicyVersion, b: PolicyVersion) -> list[str]:
-    """``ledger policies diff A B`` as text lines (no differences: one line saying so)."""
-    differences = diff_versions(a, b)
-    if not differences:
-        return [f"{a.id} and {b.id} have the same parameters"]
+def diff_rows(a: PolicyVersion, b: PolicyVersion) -> Rows:
+    """``ledger policies diff A B``: one row per differing value (only the header when the
+    parameters are the same), ``(absent)`` where a mapping lacks the key."""
     rows = [["parameter", a.id, b.id]]
-    for d in differences:
+    for d in diff_versions(a, b):
         rows.append(
             [
                 d.name,
@@ -236,19 +235,21 @@ def render_diff(a: PolicyVersion, b: PolicyVersion) -> list[str]:
                 _text(d.b) if d.present_in_b else "(absent)",
             ]
         )
-    return _columns(rows)
+    return rows
 
 
 __all__ = [
     "ParameterDifference",
+    "Rows",
     "ParameterValue",
     "VersionSummary",
     "describe_version",
     "diff_versions",
     "effective_parameters",
     "list_versions",
+    "diff_rows",
+    "list_rows",
     "region_name",
-    "render_diff",
-    "render_list",
-    "render_show",
+    "show_rows",
+    "show_title",
 ]

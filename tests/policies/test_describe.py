@@ -8,13 +8,14 @@ from pathlib import Path
 
 from policies.describe import (
     describe_version,
+    diff_rows,
     diff_versions,
     effective_parameters,
+    list_rows,
     list_versions,
     region_name,
-    render_diff,
-    render_list,
-    render_show,
+    show_rows,
+    show_title,
 )
 from policies.parameters import Parameters
 from tests.policies.support import BUILTIN, ankang_year
@@ -41,9 +42,9 @@ def test_list_versions_with_region_names(tmp_path: Path) -> None:
     added = list_versions(registry)[-1]  # type: ignore[arg-type]
     assert (added.id, added.built_in, added.extends) == ("ankang-2026", False, "ankang-2025")
     assert added.to_dict()["origin"] == "file"
-    lines = render_list(summaries)
-    assert lines[0].split()[:3] == ["version", "year", "region"]
-    assert any("340321 怀远县" in line for line in lines)
+    rows = list_rows(summaries)
+    assert rows[0][:3] == ["version", "year", "region"]
+    assert rows[-1][:3] == ["huaiyuan-2025", "2025", "340321 怀远县"]
 
 
 def test_region_name_unknown_code_is_none() -> None:
@@ -79,8 +80,10 @@ def test_show_file_version_names_the_file_for_what_it_changes(tmp_path: Path) ->
     assert (
         data["region_name"] == "安康市" and data["parameters"][0]["name"] == "individual_standard"
     )
-    text = "\n".join(render_show(added))
-    assert f"file {path} (ankang-2026)" in text and "ankang-2026 r1" in text
+    rows = {row[0]: row for row in show_rows(added)}
+    assert rows["subsidies.dibao"][1:3] == ["210.00", f"file {path} (ankang-2026)"]
+    assert rows["subsidies.orphan"][2] == "built-in"
+    assert show_title(added).startswith("ankang-2026 r1: coverage year 2026, 610900 安康市")
 
 
 def test_show_chained_file_versions_keep_the_first_files_origin(tmp_path: Path) -> None:
@@ -96,8 +99,8 @@ def test_diff_lists_only_what_differs() -> None:
     differences = diff_versions(BUILTIN.get("shaanxi-2024"), BUILTIN.get("xian-2024"))
     assert [d.name for d in differences] == ["new_student_start", "new_student_intake"]
     assert differences[0].a is None and differences[0].b == "2023-09-01"
-    assert render_diff(BUILTIN.get("xian-2024"), BUILTIN.get("xian-2024")) == [
-        "xian-2024 and xian-2024 have the same parameters"
+    assert diff_rows(BUILTIN.get("xian-2024"), BUILTIN.get("xian-2024")) == [
+        ["parameter", "xian-2024", "xian-2024"]
     ]
 
 
@@ -110,5 +113,7 @@ def test_diff_mapping_keys_one_by_one() -> None:
     assert differences["subsidies.priority_care"].present_in_a is False
     assert "subsidies.tekun" not in differences  # full in both
     assert "individual_standard" not in differences
-    text = render_diff(BUILTIN.get("ankang-2025"), BUILTIN.get("huaiyuan-2025"))
-    assert any(line.startswith("subsidies.priority_care") and "(absent)" in line for line in text)
+    rows = {
+        row[0]: row for row in diff_rows(BUILTIN.get("ankang-2025"), BUILTIN.get("huaiyuan-2025"))
+    }
+    assert rows["subsidies.priority_care"][1:] == ["(absent)", "full"]
