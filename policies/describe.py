@@ -23,16 +23,8 @@ from policies.version import Origin, PolicyVersion
 
 
 def region_name(code: str) -> str | None:
-    """The division's name (汉滨区) from :mod:`ledger.regions`, ``None`` when it has none."""
-    named = getattr(regions, "region_name", None)
-    if callable(named):
-        try:
-            return str(named(code))
-        except (KeyError, ValueError):
-            return None
-    table = getattr(regions, "KNOWN_REGIONS", {})
-    name = table.get(code) if isinstance(table, dict) else None
-    return str(name) if name else None
+    """The division's name (汉滨区), ``None`` for a code outside the national list."""
+    return regions.region_name(code) if regions.is_known_region(code) else None
 
 
 @dataclass(frozen=True)
