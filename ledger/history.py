@@ -1,13 +1,14 @@
 """``ledger history``: a person's stored events as a table, a JSON array or JSON Lines.
 
 Tables are for people, so ID numbers in them are masked (``610902********1234``), including
-guardians' ids and any unknown field holding one; both clocks are shown in China Standard
-Time (``recorded_at``, defaulting to ``stored_at``, and ``stored_at``). JSON is for programs:
-in arrival order, each event's contract record as the source gave it (``recorded_at`` only
-when the source gave one) plus ``stored_at`` (China Standard Time). Such a record imported
-again is the same record (the import drops ``stored_at``, the ledger's own clock), so
-``ledger history P --format jsonl | ledger import -`` copies a person into another store
-unchanged, and into the same store stores nothing.
+guardians' ids and any unknown field holding one, and region codes carry their names
+(``region=610902 汉滨区``); both clocks are shown in China Standard Time (``recorded_at``,
+defaulting to ``stored_at``, and ``stored_at``). JSON is for programs: in arrival order, each
+event's contract record as the source gave it (``recorded_at`` only when the source gave one)
+plus ``stored_at`` (China Standard Time). Such a record imported again is the same record (the
+import drops ``stored_at``, the ledger's own clock), so ``ledger history P --format jsonl |
+ledger import -`` copies a person into another store unchanged, and into the same store
+stores nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ledger.application import StoredFact
 from ledger.clock import in_china
 from ledger.events import event_to_record, source_record
 from ledger.person_id import mask, mask_ids_in
+from ledger.regions import region_label
 
 _COMMON = ("event_id", "person_id", "type", "date", "recorded_at")
 _HEADERS = ("#", "date", "type", "details", "event_id", "recorded_at (CST)", "stored_at (CST)")
@@ -78,8 +80,15 @@ def _details(record: dict[str, Any]) -> str:
     for key, value in record.items():
         if key in _COMMON:
             continue
+        if _is_region_field(key) and isinstance(value, str):
+            value = region_label(value)
         parts.append(f"{_mask_text(key)}={_masked(value)}")
     return ", ".join(parts)
+
+
+def _is_region_field(key: str) -> bool:
+    """``region``, ``hukou_region`` (户籍地) …: fields of the contract holding a division code."""
+    return key == "region" or key.endswith("_region")
 
 
 _mask_text = mask_ids_in

@@ -13,8 +13,9 @@ JSON Lines read as they come, CSV spooled to a temporary file first.
 Each good line is stored, in any order (POLICY.md ``I-order``: nothing is rejected for what the
 person's other events say), each bad one written to ``FILE.rejects.jsonl`` (next to the input,
 replaced on every run) as ``{"line", "event_id", "reason", "message", "raw"}``, or handed to
-``on_reject``. Blank lines are skipped. docs/import.md lists every reason. Lines are stored in batches, each in one transaction with its idempotency index
-(see :meth:`ledger.application.LedgerApp.append`): an interrupted import keeps every batch it
+``on_reject``. Blank lines are skipped. docs/import.md lists every reason. Lines are stored
+in batches, each in one transaction with its idempotency index (see
+:meth:`ledger.application.LedgerApp.append`): an interrupted import keeps every batch it
 reported, never half an event, and running it again stores only what is missing.
 
 Durability: on SQLite the ledger keeps the library's settings, WAL journal with

@@ -19,9 +19,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ledger.regions import KNOWN_REGIONS, ancestry
-from policies.parameters import Parameters
-from policies.version import PolicyVersion
+from ledger.regions import ancestry, is_known_region
+from policies.clauses import recite
+from policies.parameters import MAPPING_KEYS, Parameters
+from policies.version import Origin, PolicyVersion
 
 
 class PolicyFileError(ValueError):
@@ -120,7 +121,7 @@ class _VersionSpec(BaseModel):
     @field_validator("region")
     @classmethod
     def _known_region(cls, value: str) -> str:
-        if value not in KNOWN_REGIONS:
+        if not is_known_region(value):
             raise ValueError(f"unknown region code {value!r}")
         return value
 
@@ -181,8 +182,12 @@ def load_policy_file(path: str | Path, known: PolicyRegistry) -> list[PolicyVers
                 f"{path}: {where}.parameters.{unknown[0]}: unknown parameter "
                 f"(known: {', '.join(Parameters.model_fields)})"
             )
-        values = base.parameters.model_dump()
-        values.update(spec.parameters)
+        stray = sorted(c for c in spec.citations if c.partition(".")[0] not in spec.parameters)
+        if stray:
+            raise PolicyFileError(
+                f"{path}: {where}.citations.{stray[0]}: cites no parameter given in this version"
+            )
+        values, origins = _merge(base, spec, str(path))
         try:
             parameters = Parameters.model_validate(values)
         except ValidationError as exc:
@@ -192,24 +197,86 @@ def load_policy_file(path: str | Path, known: PolicyRegistry) -> list[PolicyVers
                 f"{path}: {_loc(where + '.parameters', loc).rstrip('.')}: {error['msg']}"
             ) from None
         _check_year(path, where, spec, parameters)
-        citations = dict(base.citations)
+        # The file's version is its own notice: what it inherits, it cites there (POLICY.md
+        # "Citations": never the notice of the version it extends).
+        citations = {key: recite(text, spec.source) for key, text in base.citations.items()}
         for key in spec.parameters:
             citations[key] = spec.citations.get(key, spec.source)
+        prefix = spec.rule_prefix or base.rule_prefix
         version = PolicyVersion(
             id=spec.id,
             region=spec.region,
             coverage_year=spec.coverage_year,
             revision=spec.revision,
             source=spec.source,
-            rule_prefix=spec.rule_prefix or base.rule_prefix,
+            rule_prefix=prefix,
             parameters=parameters,
             citations=citations,
-            rule_citations=dict(base.rule_citations),
+            rule_citations={
+                _own_rule(rule_id, base.rule_prefix, prefix): recite(text, spec.source)
+                for rule_id, text in base.rule_citations.items()
+            },
             extends=base.id,
+            sources=(spec.source,),
+            origins=origins,
         )
         available.add(version)
         loaded.append(version)
     return loaded
+
+
+def _own_rule(rule_id: str, base_prefix: str, prefix: str) -> str:
+    """``AK25-central`` of the base is ``AK26-central`` of a version with prefix ``AK26``."""
+    head, _, kind = rule_id.partition("-")
+    if head == base_prefix and kind in ("central", "late", "migrant"):
+        return f"{prefix}-{kind}"
+    return rule_id
+
+
+def _merge(
+    base: PolicyVersion, spec: _VersionSpec, file: str
+) -> tuple[dict[str, Any], dict[str, Origin]]:
+    """The parameter values of ``spec`` over those of ``base``, and the origin of each.
+
+    A mapping parameter (:data:`~policies.parameters.MAPPING_KEYS`) merges key by key over the
+    inherited mapping, a nested mapping likewise, and a key set to ``null`` removes it: a file
+    giving ``subsidies: {"dibao": "210.00"}`` changes 低保 and keeps every other identity. Any
+    other parameter given replaces the inherited value."""
+    values = base.parameters.model_dump()
+    origins = base.value_origins()
+
+    def origin(name: str) -> Origin:
+        citation = spec.citations.get(name) or spec.citations.get(name.partition(".")[0])
+        return Origin("file", spec.id, citation or spec.source, file)
+
+    for name, given in spec.parameters.items():
+        origins[name] = origin(name)
+        inherited = values.get(name)
+        if name not in MAPPING_KEYS or not isinstance(given, dict):
+            values[name] = given
+            if name in MAPPING_KEYS:
+                for key in [k for k in origins if k.startswith(f"{name}.")]:
+                    del origins[key]
+            continue
+        values[name] = _merge_mapping(inherited if isinstance(inherited, dict) else {}, given)
+        for key, item in given.items():
+            if item is None:
+                origins.pop(f"{name}.{key}", None)
+            else:
+                origins[f"{name}.{key}"] = origin(f"{name}.{key}")
+    return values, origins
+
+
+def _merge_mapping(inherited: dict[Any, Any], given: dict[Any, Any]) -> dict[Any, Any]:
+    merged = dict(inherited)
+    for key, item in given.items():
+        if item is None:
+            merged.pop(key, None)
+        elif isinstance(item, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge_mapping(merged[key], item)
+        else:
+            merged[key] = item
+    return merged
 
 
 def _check_year(path: Path, where: str, spec: _VersionSpec, parameters: Parameters) -> None:

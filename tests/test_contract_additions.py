@@ -143,7 +143,7 @@ def test_the_new_fields_reach_the_policies(
         ({**VALID["paid"], "late_reason": "forgot"}, "bad_value"),
         ({**VALID["paid"], "region": "999999"}, "unknown_region"),
         ({**VALID["refunded"], "region": "12"}, "unknown_region"),
-        ({**VALID["registered"], "hukou_region": "110000"}, "unknown_region"),
+        ({**VALID["registered"], "hukou_region": "999999"}, "unknown_region"),
         ({**VALID["born"], "hukou_region": "x"}, "unknown_region"),
         ({**VALID["residence_permit_granted"], "region": None}, "missing_field"),
         ({**VALID["resident_status_lost"], "reason": "retired"}, "bad_value"),

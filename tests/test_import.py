@@ -57,7 +57,7 @@ CASES: dict[str, tuple[list[Line], Line, list[Line]]] = {
     "id_birth_after_date": ([REG], {**paid("x-5c"), "date": "1970-03-04"}, [PAY]),
     "birth_date_mismatch": ([], registered(PERSON, "x-5d", birth_date="1980-03-05"), [REG, PAY]),
     "bad_amount": ([REG], paid("x-6", amount="-400"), [PAY]),
-    "unknown_region": ([], registered(PERSON, "x-7", region="110000"), [REG, PAY]),
+    "unknown_region": ([], registered(PERSON, "x-7", region="999999"), [REG, PAY]),
     "bad_date": ([REG], {**paid("x-8"), "date": "2024-02-30"}, [PAY]),
     "bad_value": ([REG], {**paid("x-9"), "purpose": "gift"}, [PAY]),
     "conflict": ([REG, PAY], paid("p-1", amount="380"), [LATER]),
