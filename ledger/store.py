@@ -9,8 +9,10 @@ transaction as the events they describe, so they can never disagree with the sto
     its content, and where it is stored (``originator_id``, ``originator_version``).
 ``ledger_residents``
     one row per person: the compact state of the :class:`~ledger.aggregate.Resident` at its
-    latest version (what the invariants need). The bulk import loads these instead of
-    replaying every person's events; they can always be rebuilt from the events.
+    latest version (person id and version: where the next event goes). The bulk import loads
+    these instead of replaying every person's events; they can always be rebuilt from the
+    events. Indexed by ``person_id``: the replay of everyone reads persons in person id order
+    by keyset pages (:meth:`LedgerRecorder.select_person_page`).
 
 Both recorders accept ``ledger_index=`` and ``ledger_states=`` keyword arguments on
 ``insert_events`` (the library passes ``Application.save`` keywords through), so both the
@@ -77,6 +79,16 @@ class LedgerRecorder(Protocol):
         """Every person id in the ledger, sorted."""
         ...
 
+    def select_person_page(self, after: str | None, limit: int) -> list[tuple[UUID, str]]:
+        """Up to ``limit`` persons ``(originator_id, person_id)`` whose person id sorts after
+        ``after`` (from the first when ``None``), in person id order (code point order on both
+        backends): keyset pages over the person index."""
+        ...
+
+    def select_stored_events(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of these aggregates, by aggregate then version."""
+        ...
+
     def count_events(self) -> int:
         """How many contract events are stored."""
         ...
@@ -110,6 +122,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "person_id TEXT NOT NULL, "
             "originator_version INTEGER NOT NULL, "
             "state TEXT NOT NULL)"
+        )
+        # Persons in person id order (the replay of everyone, INTERCHANGE.md) without sorting
+        # the whole table: keyset pages over this index. BINARY collation: code point order.
+        statements.append(
+            "CREATE INDEX IF NOT EXISTS ledger_residents_person_id ON ledger_residents (person_id)"
         )
         return statements
 
@@ -193,6 +210,36 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             count: int = c.fetchone()[0]
             return count
 
+    def select_person_page(self, after: str | None, limit: int) -> list[tuple[UUID, str]]:
+        with self.datastore.transaction(commit=False) as c:
+            if after is None:
+                c.execute(
+                    "SELECT originator_id, person_id FROM ledger_residents "
+                    "ORDER BY person_id LIMIT ?",
+                    (limit,),
+                )
+            else:
+                c.execute(
+                    "SELECT originator_id, person_id FROM ledger_residents "
+                    "WHERE person_id > ? ORDER BY person_id LIMIT ?",
+                    (after, limit),
+                )
+            return [(UUID(row[0]), row[1]) for row in c.fetchall()]
+
+    def select_stored_events(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        events: list[StoredEvent] = []
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks([o.hex for o in originator_ids]):
+                c.execute(
+                    "SELECT originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                events.extend(StoredEvent(UUID(r[0]), r[1], r[2], r[3]) for r in c.fetchall())
+        return events
+
 
 # ---------------------------------------------------------------- PostgreSQL
 
@@ -225,6 +272,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 "originator_version bigint NOT NULL, "
                 "state text NOT NULL)"
             ).format(self.residents_table)
+        )
+        # Persons in person id order without sorting the table (see the SQLite recorder):
+        # byte order ("C"), the order Python and SQLite sort in.
+        self.sql_create_statements.append(
+            SQL('CREATE INDEX IF NOT EXISTS {0} ON {1} (person_id COLLATE "C")').format(
+                Identifier("ledger_residents_person_id"), self.residents_table
+            )
         )
 
     def insert_events(
@@ -329,6 +383,40 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             assert row is not None
             count: int = row["n"]
             return count
+
+    def select_person_page(self, after: str | None, limit: int) -> list[tuple[UUID, str]]:
+        where = SQL("") if after is None else SQL('WHERE person_id COLLATE "C" > %s ')
+        params: tuple[Any, ...] = (limit,) if after is None else (after, limit)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    "SELECT originator_id, person_id FROM {0} {1}"
+                    'ORDER BY person_id COLLATE "C" LIMIT %s'
+                ).format(self.residents_table, where),
+                params,
+            )
+            return [(row["originator_id"], row["person_id"]) for row in curs.fetchall()]
+
+    def select_stored_events(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        if not originator_ids:
+            return []
+        table = SQL("{0}.{1}").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    "SELECT originator_id, originator_version, topic, state FROM {0} "
+                    "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+                ).format(table),
+                (list(originator_ids),),
+            )
+            return [
+                StoredEvent(
+                    r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])
+                )
+                for r in curs.fetchall()
+            ]
 
 
 # ---------------------------------------------------------------- settings

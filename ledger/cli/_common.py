@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,6 +13,7 @@ import click
 from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApp, open_ledger
+from ledger.clock import CHINA
 from ledger.store import InvalidDatabase, display_db
 from policies import PolicyFileError, PolicyRegistry, builtin_registry
 
@@ -71,3 +73,29 @@ def load_registry(policies: Path | None) -> PolicyRegistry:
         return registry.with_file(policies)
     except PolicyFileError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def parse_moment(value: str | None, option: str) -> datetime | None:
+    """A ``--known-on``/``--stored-on`` value: an ISO datetime with its UTC offset, or a date
+    meaning the start of that day in China Standard Time (``2025-05-01`` is
+    ``2025-05-01T00:00:00+08:00``). A usage error (exit 2) otherwise."""
+    if value is None:
+        return None
+    text = value.strip()
+    if len(text) == 10:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO date: {value!r}", param_hint=option) from None
+        return datetime(day.year, day.month, day.day, tzinfo=CHINA)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"not an ISO date or datetime: {value!r}", param_hint=option
+        ) from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(
+            "give a UTC offset, e.g. 2025-05-01T00:00:00+08:00, or a date", param_hint=option
+        )
+    return moment
