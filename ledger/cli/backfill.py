@@ -105,7 +105,7 @@ def backfill_command(
     if not paths:
         raise click.ClickException(f"{source}: no *.jsonl or *.csv file to load")
     database = db or "ledger.db"
-    with ledger_session(db) as app:
+    with ledger_session(db, create=True) as app:
         try:
             loaded = load_files(app, paths, progress=progress)
         except ImportInterrupted as exc:

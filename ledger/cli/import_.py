@@ -52,7 +52,7 @@ def import_command(
 
     Example: ledger import examples/events.jsonl
     """
-    with ledger_session(db) as app:
+    with ledger_session(db, create=True) as app:
         try:
             summaries = import_files(
                 app, files, batch_size=batch_size, encoding=encoding, progress=progress
