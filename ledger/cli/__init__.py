@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("ledger.cli.history:history_command", "Show a person's stored events."),
     "replay": ("ledger.cli.replay:replay_command", "Replay events through the policies."),
     "project": ("ledger.cli.project:project_command", "Keep a reporting database current."),
+    "status": ("ledger.cli.status:status_command", "Show the store and a reporting target."),
     "backfill": ("ledger.cli.backfill:backfill_command", "Bulk-load history and build reports."),
     "synth": ("ledger.cli.synth:synth_command", "Write a synthetic population."),
 }
