@@ -100,9 +100,33 @@ class PolicySet:
 
 
 def version_mark(version: PolicyVersion) -> VersionMark:
-    described = version.describe()
-    canonical = json.dumps(described, sort_keys=True, ensure_ascii=False, default=str)
+    """The version's revision and a digest of what the fold reads from it (parameters,
+    region, year, source), the same in every process."""
+    described = {
+        "id": version.id,
+        "region": version.region,
+        "coverage_year": version.coverage_year,
+        "revision": version.revision,
+        "source": version.source,
+        "parameters": _canonical(version.parameters.model_dump(mode="python")),
+    }
+    canonical = json.dumps(described, sort_keys=True, ensure_ascii=False)
     return VersionMark(version.revision, hashlib.sha256(canonical.encode()).hexdigest()[:16])
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as JSON-ready data in one order: sets sorted (their iteration order changes
+    with the process's hash seed), mappings by key, lists and tuples as they are."""
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, set | frozenset):
+        items = [_canonical(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)  # Decimal, date, enums: their text
 
 
 def policy_set_of(registry: Iterable[PolicyVersion], policies: Path | str | None) -> PolicySet:
