@@ -415,8 +415,6 @@ def persistence_env(db: str) -> dict[str, str]:
         "POSTGRES_PASSWORD": params.get("password", ""),
         "POSTGRES_SCHEMA": spec.schema or "",
         "POSTGRES_CONNECT_TIMEOUT": timeout.strip(),
-        # A connection the server dropped is replaced when next taken from the pool.
-        "POSTGRES_PRE_PING": "y",
         # Keep the table-lock insert path: with database functions on, a follower of the log
         # was seen to skip events under concurrent writers (notes/eventsourcing.md).
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",

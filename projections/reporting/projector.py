@@ -507,28 +507,30 @@ class Projector:
         """Keep catching up, polling every ``interval`` seconds, until ``stop`` is set.
 
         A lost connection to the ledger or the target, or a lost lock, does not end it: the
-        error is logged and the work retried after a back-off (0.5 s doubling to 30 s) with
+        error is logged and the work retried (at once, then after 0.5 s doubling to 30 s) with
         new connections, the lock taken again first (:class:`TargetBusy` ends the follow if
-        another projector took it meanwhile, unless the session waits). Other errors end it."""
+        another projector took it meanwhile, unless the session waits). Other errors end it.
+        The lock is also checked at every poll, so an idle follower notices a lost lock within
+        ``interval``."""
         start = self.position()
         total = CatchUpReport(start=start, end=start)
-        backoff = _BACKOFF_FIRST
+        failures = 0
         while not stop.is_set():
             try:
+                if failures:
+                    self._reconnect()
                 report = self.catch_up(stop, on_batch)
                 if not report.batches:
                     self.lock.verify()
                     stop.wait(interval)
-                backoff = _BACKOFF_FIRST
+                failures = 0
             except TRANSIENT as exc:
-                self._lost(exc, backoff)
-                if stop.wait(backoff):
+                # Try again at once, then after 0.5 s, 1 s, 2 s … 30 s.
+                delay = min(_BACKOFF_FIRST * 2 ** (failures - 1), _BACKOFF_MAX) if failures else 0
+                failures += 1
+                self._lost(exc, delay)
+                if delay and stop.wait(delay):
                     break
-                backoff = min(backoff * 2, _BACKOFF_MAX)
-                try:
-                    self._reconnect()
-                except TRANSIENT as again:
-                    self.log("reconnect_failed", {"reason": masked(reason(again))})
                 continue
             if report.batches:
                 total.end = report.end
@@ -551,9 +553,10 @@ class Projector:
         )
 
     def _reconnect(self) -> None:
-        """New connections to the target (the store's pool replaces its own); the lock taken
-        again if it was lost."""
+        """New connections to the target, the store's pooled connections tested (dropped ones
+        replaced); the lock taken again if it was lost."""
         self.engine.dispose()
+        self.source.reconnect()
         try:
             self.lock.verify()
             return
