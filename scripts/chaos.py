@@ -287,7 +287,7 @@ class Chaos:
         self.run("import", str(self.events_file("pw", 40)), "--db", store)
         target_schema = self.schema("ptarget")
         target = self.db(target_schema)
-        n = self.processes
+        n = max(2, self.processes // 2)
         results = self.together([["project", store, target] for _ in range(n)])
         ok = sum(r.returncode == 0 for r in results)
         end = _lines(self.workdir / "pw.jsonl")
