@@ -135,6 +135,11 @@ def check_target(target: Target, *, create: bool) -> bool:
         return True
     path = target.path
     assert path is not None
+    if create and path.parent.is_dir() and not os.access(path.parent, os.W_OK):
+        raise InvalidTarget(
+            f"the directory {path.parent} is not writable: the target {path.name}, its -wal "
+            "and -shm files and the projector's lock file go there"
+        )
     if not path.exists():
         if not create:
             raise InvalidTarget(f"no reporting database at {path} (no such file)")
@@ -297,7 +302,13 @@ class ProjectorLock:
 
     def _acquire_file(self, wait: bool, poll: float) -> None:
         lock_path = self.target.lock_path
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise InvalidTarget(
+                f"cannot open the lock file {lock_path}: {exc.strerror} (the projector keeps "
+                "it beside the target; its directory must be writable)"
+            ) from None
         try:
             while not _try_lock_file(fd):
                 if not wait:

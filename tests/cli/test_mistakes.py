@@ -198,9 +198,19 @@ def test_targets_that_are_not_reporting_databases(
 
 
 @pytest.mark.postgres
-def test_a_target_server_that_is_down(ledger: str) -> None:
+def test_a_target_server_that_is_down_or_a_database_that_does_not_exist(ledger: str) -> None:
     for command in to_commands(ledger, PG_DOWN):
         assert_one_line_error(run(*command), "Connection refused")
+    for command in to_commands(ledger, PG_NO_DATABASE):
+        assert_one_line_error(run(*command), 'database "ledger_no_such_database" does not exist')
+
+
+def test_a_target_in_a_read_only_directory(
+    ledger: str, read_only_ledger: str, tmp_path: Path
+) -> None:
+    target = str(Path(read_only_ledger).with_name("reports.db"))
+    for command in to_commands(ledger, target)[:2] + to_commands(ledger, target)[3:]:
+        assert_one_line_error(run(*command))
 
 
 def test_a_target_at_a_newer_schema_revision(ledger: str, tmp_path: Path) -> None:
