@@ -39,7 +39,11 @@ def cli(*args: str) -> Any:
     return CliRunner().invoke(main, list(args), env=KEY_ENV)
 
 
-def revision_file(tmp_path: Path, revision: int = 2) -> Path:
+BUILT_IN = builtin_registry().get("ankang-2025").revision
+REVISED = BUILT_IN + 1
+
+
+def revision_file(tmp_path: Path, revision: int = REVISED) -> Path:
     """A parameter file shipping ankang-2025 again as a new revision (docs/policies.md)."""
     base = builtin_registry().get("ankang-2025")
     version = {
@@ -75,36 +79,36 @@ def test_policy_revisions_never_mix_in_a_target(
     store: LedgerApp, make_db: Callable[[str], str], tmp_path: Path
 ) -> None:
     """Issue 13: after a rebuild under a parameter file, one new event and a plain
-    ``ledger project`` put that person back on revision 1 (r1 ×1 beside r2 ×8,624). Now the
-    target records the set that built it and refuses another one."""
+    ``ledger project`` put that person back on the built-in revision (r1 ×1 beside r2 ×8,624).
+    Now the target records the set that built it and refuses another one."""
     events = generated_events(1500, seed=31)
     store.append(events[:1200])
     db, target = _store_arg(store), make_db("policyset")
     file = revision_file(tmp_path)
     assert cli("project", "--db", db, "--to", target).exit_code == 0
-    assert set(revisions(target)) == {1}
+    assert set(revisions(target)) == {BUILT_IN}
     rebuilt = cli("project", "--db", db, "--to", target, "--rebuild", "--policies", str(file))
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert set(revisions(target)) == {2}
+    assert set(revisions(target)) == {REVISED}
     store.append(events[1200:])
     plain = cli("project", "--db", db, "--to", target)
     assert plain.exit_code == 2, plain.output
     assert "was built under policy set" in plain.stderr
     assert "they differ in ankang-2025" in plain.stderr and "--rebuild" in plain.stderr
-    assert set(revisions(target)) == {2}  # nothing written
+    assert set(revisions(target)) == {REVISED}  # nothing written
     same = cli("project", "--db", db, "--to", target, "--policies", str(file))
     assert same.exit_code == 0, same.output
     assert "applied 300 events" in same.stdout
-    assert set(revisions(target)) == {2}
+    assert set(revisions(target)) == {REVISED}
     # A rebuild of another version's persons cannot switch a set differing in ankang-2025 ...
     other = cli("project", "--db", db, "--to", target, "--rebuild", "--policy", "shaanxi-2024")
     assert other.exit_code == 2 and "they differ in ankang-2025" in other.stderr
     # ... one of ankang-2025's persons can: they are all the rows the difference touches.
     back = cli("project", "--db", db, "--to", target, "--rebuild", "--policy", "ankang-2025")
     assert back.exit_code == 0, back.output
-    assert set(revisions(target)) == {1}
+    assert set(revisions(target)) == {BUILT_IN}
     status = json.loads(cli("status", "--db", db, "--to", target, "--format", "json").stdout)
-    assert status["target"]["policy_set"]["versions"]["ankang-2025"]["revision"] == 1
+    assert status["target"]["policy_set"]["versions"]["ankang-2025"]["revision"] == BUILT_IN
     assert status["target"]["policy_set"]["file"] is None
 
 
