@@ -50,7 +50,7 @@ from ledger.events import (
     fingerprint_of,
     trusted_event,
 )
-from ledger.store import DEFAULT_DB, IndexRow, LedgerRecorder, StateRow, persistence_env
+from ledger.store import DEFAULT_DB, IndexRow, LedgerRecorder, StateRow, prepared_store
 
 Status = Literal["stored", "present", "rejected"]
 
@@ -390,13 +390,16 @@ class LedgerApp(Application[UUID]):
         return self.ledger_recorder.count_events()
 
 
-def open_ledger(db: str | None = None) -> LedgerApp:
-    """Open the ledger in ``db``: a SQLite file path or a ``postgresql://`` URL.
+def open_ledger(db: str | None = None, *, create: bool = True) -> LedgerApp:
+    """Open the ledger in ``db``: a SQLite file path or a PostgreSQL URL (:mod:`ledger.dburl`).
 
     Without ``db``, the environment variable ``LEDGER_DB`` is used, else ``ledger.db`` in the
-    working directory. Tables are created when missing."""
+    working directory. With ``create`` (writers) missing tables are created; without it
+    (readers) a missing store raises :class:`ledger.store.NoLedger` and nothing is written.
+    See :func:`ledger.store.prepared_store`."""
     spec = db or os.environ.get("LEDGER_DB") or DEFAULT_DB
-    return LedgerApp(env=persistence_env(spec))
+    with prepared_store(spec, create=create) as env:
+        return LedgerApp(env=env)
 
 
 def to_contract_event(domain_event: Any) -> Event:

@@ -84,7 +84,7 @@ def test_import_errors_are_one_line(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "event_id" in result.output
     result = runner.invoke(main, ["import", str(path), "--db", "mysql://x/y"])
-    assert result.exit_code == 1 and "unsupported database" in result.output
+    assert result.exit_code == 2 and "unsupported database" in result.output
     assert "Traceback" not in result.output
 
 
@@ -136,6 +136,7 @@ def test_history_json(runner: CliRunner, ledger_db: str, tmp_path: Path) -> None
 
 
 def test_history_of_unknown_or_invalid_person(runner: CliRunner, ledger_db: str) -> None:
+    open_ledger(ledger_db).close()  # an empty ledger (history never creates one)
     result = runner.invoke(main, ["history", PERSON, "--db", ledger_db])
     assert result.exit_code == 1
     assert MASKED in result.output and PERSON not in result.output

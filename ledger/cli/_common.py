@@ -1,5 +1,9 @@
 """Pieces shared by the ``ledger`` commands: the ``--db`` option and opening the ledger with
-one-line errors."""
+one-line errors.
+
+Mistakes of the operator (a database that is not there or not a ledger, a server that cannot
+be reached, a target built otherwise) are :class:`OperatorError`: one line, exit status 2.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApp, open_ledger
 from ledger.clock import CHINA
-from ledger.store import InvalidDatabase, display_db
+from ledger.store import InvalidDatabase, StoreError, display_db
 from policies import PolicyFileError, PolicyRegistry, builtin_registry
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,16 +46,25 @@ def db_option(f: F) -> F:
     )(f)
 
 
+class OperatorError(click.ClickException):
+    """A mistake in what the command was pointed at: one line, exit status 2."""
+
+    exit_code = 2
+
+
 @contextmanager
-def ledger_session(db: str | None) -> Iterator[LedgerApp]:
-    """Open the ledger for a command; database problems become one-line errors."""
+def ledger_session(db: str | None, *, create: bool = False) -> Iterator[LedgerApp]:
+    """Open the ledger for a command; database problems become one-line errors (exit 2).
+
+    Readers (the default) never create a store: a path that holds no ledger is an error.
+    Writers (``create=True``: import, backfill) create it when missing."""
     shown = display_db(db) if db else "ledger.db"
     try:
-        app = open_ledger(db)
-    except InvalidDatabase as exc:
-        raise click.ClickException(str(exc)) from None
+        app = open_ledger(db, create=create)
+    except (InvalidDatabase, StoreError) as exc:
+        raise OperatorError(str(exc)) from None
     except (PersistenceError, OSError) as exc:
-        raise click.ClickException(f"cannot open the ledger {shown}: {one_line(exc)}") from None
+        raise OperatorError(f"cannot open the ledger {shown}: {one_line(exc)}") from None
     try:
         yield app
     except PersistenceError as exc:

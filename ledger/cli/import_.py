@@ -72,7 +72,7 @@ def import_command(
         raise click.UsageError("standard input (-) can be read once")
     if rejects_to is not None and not any(is_stdin(path) for path in files):
         raise click.UsageError("--rejects is for standard input (-); files have FILE.rejects.jsonl")
-    with ledger_session(db) as app:
+    with ledger_session(db, create=True) as app:
         try:
             summaries: list[ImportSummary] = []
             for path in files:
