@@ -109,11 +109,13 @@ REJECT_REASONS = (
     "bad_date",
     "bad_value",
     "too_long",
+    "bad_encoding",
     "conflict",
 )
 """Every reason an input line can be rejected for; each has a test and is described in
 docs/import.md. ``invalid_json`` is a JSON Lines line that is not a JSON object (or not UTF-8);
 ``bad_row`` a CSV row that the csv module cannot read or whose cells do not match the header;
+``bad_encoding`` a line that is not text in its file's encoding (UTF-8 for JSON Lines);
 ``too_long`` a line, a text field, a number or a whole record beyond the contract's limits
 (:data:`MAX_LINE_BYTES`, :data:`MAX_TEXT_LENGTH`, :data:`MAX_NUMBER_LENGTH`,
 :data:`MAX_RECORD_BYTES`).

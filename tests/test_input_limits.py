@@ -3,8 +3,12 @@ reject reasons, on SQLite and on the real PostgreSQL server."""
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import stat
 import string
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,9 +16,11 @@ from click.testing import CliRunner
 
 from ledger.application import LedgerApp, open_ledger
 from ledger.cli import main
-from ledger.events import MAX_TEXT_LENGTH
-from ledger.importer import import_file
+from ledger.events import MAX_LINE_BYTES, MAX_TEXT_LENGTH
+from ledger.importer import import_file, rejects_path_for
 from tests.support import PERSON, paid, read_rejects, registered, write_jsonl
+
+MASKED = "610902********1215"
 
 
 def incompressible(length: int, seed: int = 12) -> str:
@@ -103,3 +109,143 @@ def test_weak_points_of_issue_12_are_rejects(
     assert message in reject["message"]
     assert "set_int_max_str_digits" not in reject["message"]
     assert len(reject["message"]) < 300
+
+
+# ---------------------------------------------------------------- lines and numbers
+
+
+def test_a_line_longer_than_the_limit_is_rejected_unread(app: LedgerApp, tmp_path: Path) -> None:
+    """A JSON Lines line over MAX_LINE_BYTES is rejected (too_long) and skipped in pieces,
+    never read whole: the lines after it are stored. At the limit it is read."""
+    # (In canonical form, as the record limit counts, shorter: no spaces, nothing added.)
+    full = {**paid("p-at", amount="400.00"), "purpose": "contribution"}
+    pad = MAX_LINE_BYTES - len(json.dumps({**full, "note": ""}))
+    at_limit = json.dumps({**full, "note": "n" * pad})
+    assert len(at_limit.encode()) == MAX_LINE_BYTES
+    over = json.dumps({**full, "event_id": "p-over", "note": "n" * (pad - 1)})
+    assert len(over.encode()) == MAX_LINE_BYTES + 1
+    huge = json.dumps({**paid("p-huge"), "note": "h" * 5_000_000})
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(
+        "\r\n".join(
+            [
+                json.dumps(registered(PERSON, "r-1")),
+                at_limit,
+                over,
+                huge,
+                json.dumps(paid("p-ok", year=2026)),
+            ]
+        ).encode()
+        + b"\r\n"
+    )
+    summary = import_file(app, path)
+    assert (summary.stored, summary.rejected) == (3, 2)
+    rejects = read_rejects(path)
+    assert [(r["line"], r["reason"]) for r in rejects] == [(3, "too_long"), (4, "too_long")]
+    assert "the line is 16,385 bytes, more than 16,384" in rejects[0]["message"]
+    assert "the line is 5,000," in rejects[1]["message"]
+    assert all(len(r["raw"]) <= 201 and r["raw"].endswith("…") for r in rejects)
+    assert [e.event_id for e in app.events_of(PERSON)] == ["r-1", "p-at", "p-ok"]
+
+
+def test_a_long_first_line_on_stdin(ledger_db: str) -> None:
+    lines = [json.dumps({**paid("p-long"), "note": "x" * 100_000}), json.dumps(registered())]
+    result = CliRunner().invoke(
+        main, ["import", "-", "--db", ledger_db], input="\n".join(lines) + "\n"
+    )
+    assert result.exit_code == 1
+    assert "rejected -:1: too_long: the line is 100,1" in result.stderr
+    assert "-: 1 stored" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason", "message"),
+    [
+        ('"n": ' + "1" * 5000, "too_long", "a JSON number of 5,000 characters, more than 100"),
+        ('"coverage_year": ' + "2" * 5000, "too_long", "a JSON number of 5,000 characters"),
+        ('"n": 0.' + "5" * 200, "too_long", "a JSON number of 202 characters"),
+        ('"n": NaN', "invalid_json", "not JSON: NaN is no JSON value"),
+        ('"n": [1, -Infinity]', "invalid_json", "not JSON: -Infinity is no JSON value"),
+        ('"n": 1e400', "bad_value", "n: an infinite or NaN number is no JSON value"),
+        ('"n": {"m": [1e999]}', "bad_value", "n: an infinite or NaN number is no JSON value"),
+    ],
+)
+def test_what_json_loads_reads_and_the_contract_does_not(
+    app: LedgerApp, tmp_path: Path, extra: str, reason: str, message: str
+) -> None:
+    """Python's json reads NaN, Infinity and numbers of any length; the contract does not.
+    A 5,000-digit number was rejected with Python's own hint about
+    sys.set_int_max_str_digits; 1e400 and NaN were stored as null."""
+    line = json.dumps(paid("p-n"))[:-1] + ", " + extra + "}"
+    path = tmp_path / "numbers.jsonl"
+    path.write_text(json.dumps(registered()) + "\n" + line + "\n", encoding="utf-8")
+    summary = import_file(app, path)
+    assert (summary.stored, summary.rejected) == (1, 1)
+    [reject] = read_rejects(path)
+    assert (reject["line"], reject["reason"]) == (2, reason)
+    assert message in reject["message"]
+    assert "set_int_max_str_digits" not in reject["message"]
+
+
+# ---------------------------------------------------------------- rejects files
+
+
+def test_rejects_files_are_masked_and_private(
+    ledger_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rejects files kept the raw line with the ID number in clear and were created
+    world-readable. Now every ID number in them is masked (raw, message, event id) and they
+    are created with mode 0600 whatever the umask, replacing an earlier, readable one."""
+    old = os.umask(0)
+    try:
+        path = write_jsonl(
+            tmp_path / "events.jsonl",
+            [
+                registered(PERSON, "r-1"),
+                {**paid(f"pay-{PERSON}"), "amount": "-1", "note": f"for {PERSON}"},
+                {**paid("p-2"), "person_id": f" {PERSON.lower()} ", "date": "2101-01-01"},
+            ],
+        )
+        rejects_file = rejects_path_for(path)
+        rejects_file.write_text("old\n")
+        rejects_file.chmod(0o644)
+        result = CliRunner().invoke(main, ["import", str(path), "--db", ledger_db])
+        assert result.exit_code == 1
+        assert stat.S_IMODE(rejects_file.stat().st_mode) == 0o600
+        text = rejects_file.read_text(encoding="utf-8")
+        assert PERSON not in text and PERSON[6:14] not in text
+        first, second = read_rejects(path)
+        assert first["event_id"] == "pay-610902********1215"
+        assert f"for {MASKED}" in first["raw"] and first["line"] == 2
+        assert second["event_id"] == "p-2" and MASKED in second["raw"]
+
+        # Standard input with --rejects FILE: the same.
+        stdin_rejects = tmp_path / "stdin.rejects.jsonl"
+        result = CliRunner().invoke(
+            main,
+            ["import", "-", "--db", ledger_db, "--rejects", str(stdin_rejects)],
+            input=path.read_text(encoding="utf-8"),
+        )
+        assert result.exit_code == 1
+        assert stat.S_IMODE(stdin_rejects.stat().st_mode) == 0o600
+        assert PERSON not in stdin_rejects.read_text(encoding="utf-8")
+    finally:
+        os.umask(old)
+
+
+def test_rejects_to_a_pipe_are_written_not_replaced(ledger_db: str, tmp_path: Path) -> None:
+    """--rejects to a pipe (or a device) writes to it; only a regular file is replaced."""
+    fifo = tmp_path / "rejects.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    data = json.dumps(registered()) + "\n" + json.dumps(paid("p-bad", amount="x")) + "\n"
+    result = CliRunner().invoke(
+        main, ["import", "-", "--db", ledger_db, "--rejects", str(fifo)], input=data
+    )
+    reader.join(timeout=30)
+    assert result.exit_code == 1, result.output
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    [reject] = [json.loads(line) for line in received[0].splitlines()]
+    assert (reject["line"], reject["reason"]) == (2, "bad_amount")
