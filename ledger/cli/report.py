@@ -1,0 +1,281 @@
+"""``ledger report``: the auditor's report of one person as an HTML page or a PDF (a thin shell
+over :mod:`projections.report`)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from datetime import date, datetime, time
+from pathlib import Path
+
+import click
+
+from ledger.cli._common import db_option, ledger_session, load_registry, policies_option
+from ledger.events import Event
+from ledger.person_id import InvalidPersonId, mask, validate_person_id
+from policies import PolicyRegistry
+from projections.person import CHINA
+from projections.replay import LineError, events_by_person
+from projections.report import labels as L
+from projections.report.compare import Side, compare_reports
+from projections.report.html import render_comparison, render_report
+from projections.report.model import Cut, Report, build_report
+from projections.report.pdf import PdfError, print_pdf
+
+BUILTIN = "builtin"
+"""``--compare-policies builtin FILE``: one side with the built-in versions only."""
+
+
+def parse_moment(value: str, hint: str) -> datetime:
+    """An ISO datetime with its UTC offset, or a date: the end of that day in China."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"not an ISO date or datetime: {value!r}", param_hint=hint
+        ) from None
+    if len(value.strip()) == 10:  # a date: everything recorded on that day counts
+        return datetime.combine(moment.date(), time.max, CHINA)
+    if moment.tzinfo is None:
+        raise click.BadParameter(
+            "give a UTC offset, e.g. 2025-05-01T00:00:00+08:00, or a date", param_hint=hint
+        )
+    return moment
+
+
+def _day(value: str, hint: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO date: {value!r}", param_hint=hint) from None
+
+
+def _read(
+    person_id: str, events_files: tuple[Path, ...], db: str | None
+) -> tuple[list[Event], dict[str, datetime], list[LineError]]:
+    """The person's events, their storage times, and the bad lines of ``--events`` files."""
+    errors: list[LineError] = []
+    if events_files:
+        grouped = events_by_person(events_files, errors)
+        # replay --events stamps the replay's start time as every event's storage time.
+        started = datetime.now(CHINA)
+        events = grouped.get(person_id, [])
+        return events, {e.event_id: started for e in events}, errors
+    with ledger_session(db) as app:
+        facts = app.history(person_id)
+    return [f.event for f in facts], {f.event.event_id: f.stored_at for f in facts}, errors
+
+
+@click.command("report")
+@click.argument("person_id")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the page here (default: standard output, unless --pdf is given).",
+)
+@click.option(
+    "--pdf",
+    "pdf_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Print the same page to this PDF (needs Chromium).",
+)
+@click.option(
+    "--events",
+    "events_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the person's events from a file (JSON Lines or CSV), not the store. Repeatable.",
+)
+@db_option
+@click.option("--as-of", "as_of", default=None, help="Only events dated on or before this day.")
+@click.option(
+    "--known-on",
+    "known_on",
+    default=None,
+    help="Only events recorded by the source on or before this moment (datetime with offset, "
+    "or a date: its end in China time).",
+)
+@click.option(
+    "--stored-on",
+    "stored_on",
+    default=None,
+    help="Only events this ledger had stored on or before this moment (as --known-on).",
+)
+@policies_option
+@click.option(
+    "--compare-as-of", nargs=2, default=None, metavar="D1 D2", help="Compare two as-of days."
+)
+@click.option(
+    "--compare-known-on", nargs=2, default=None, metavar="T1 T2", help="Compare two known-on cuts."
+)
+@click.option(
+    "--compare-stored-on",
+    nargs=2,
+    default=None,
+    metavar="T1 T2",
+    help="Compare two stored-on cuts.",
+)
+@click.option(
+    "--compare-policies",
+    nargs=2,
+    default=None,
+    metavar="A B",
+    help="Compare two parameter files (either may be 'builtin': the built-in versions only).",
+)
+def report_command(
+    person_id: str,
+    html_file: Path | None,
+    pdf_file: Path | None,
+    events_files: tuple[Path, ...],
+    db: str | None,
+    as_of: str | None,
+    known_on: str | None,
+    stored_on: str | None,
+    policies: Path | None,
+    compare_as_of: tuple[str, str] | None,
+    compare_known_on: tuple[str, str] | None,
+    compare_stored_on: tuple[str, str] | None,
+    compare_policies: tuple[str, str] | None,
+) -> None:
+    """The auditor's report of one person: a self-contained HTML page in Chinese (timeline,
+    every year, every decision with its rule, notice, section and clause text), or a PDF.
+
+    With one --compare-* option, two cuts (or two parameter files) side by side: what changed
+    in each year, and the events or parameters that caused it.
+
+    \b
+    Examples:
+      ledger report 610926198003150016 --html report.html
+      ledger report 610926198003150016 --pdf report.pdf --as-of 2025-06-30
+      ledger report 610926198003150016 --compare-known-on 2025-01-01 2025-06-01 --html cmp.html
+      ledger report P-1 --events events.jsonl --compare-policies builtin revised.toml
+    """
+    comparisons = [
+        name
+        for name, value in (
+            ("--compare-as-of", compare_as_of),
+            ("--compare-known-on", compare_known_on),
+            ("--compare-stored-on", compare_stored_on),
+            ("--compare-policies", compare_policies),
+        )
+        if value
+    ]
+    if len(comparisons) > 1:
+        raise click.UsageError(f"give one comparison at a time, not {' and '.join(comparisons)}")
+    try:
+        wanted = validate_person_id(person_id)
+    except InvalidPersonId as exc:
+        raise click.ClickException(str(exc)) from None
+    base = Cut(
+        as_of=_day(as_of, "--as-of") if as_of else None,
+        known_on=parse_moment(known_on, "--known-on") if known_on else None,
+        stored_on=parse_moment(stored_on, "--stored-on") if stored_on else None,
+    )
+    events, stored_at, errors = _read(wanted, events_files, db)
+    if not events:
+        raise click.ClickException(f"no events for person {mask(wanted)}")
+    made_at = datetime.now(CHINA)
+
+    def one(cut: Cut, registry: PolicyRegistry, policies_file: str | None) -> Report:
+        return build_report(
+            wanted,
+            events,
+            registry,
+            cut=cut,
+            stored_at=stored_at,
+            made_at=made_at,
+            policies_file=policies_file,
+        )
+
+    if comparisons:
+        sides = _sides(
+            base, policies, compare_as_of, compare_known_on, compare_stored_on, compare_policies
+        )
+        (cut_a, reg_a, file_a, text_a), (cut_b, reg_b, file_b, text_b) = sides
+        comparison = compare_reports(
+            Side(L.UI["side_a"], text_a, one(cut_a, reg_a, file_a)),
+            Side(L.UI["side_b"], text_b, one(cut_b, reg_b, file_b)),
+        )
+        html = render_comparison(comparison)
+    else:
+        registry = load_registry(policies)
+        html = render_report(one(base, registry, policies.name if policies else None))
+    _write(html, html_file, pdf_file)
+    for error in errors:
+        click.echo(f"skipped {error}", err=True)
+    if errors:
+        click.echo(f"{len(errors)} bad line(s) left out; the report uses every good line", err=True)
+        sys.exit(1)
+
+
+_Side = tuple[Cut, PolicyRegistry, str | None, str]
+
+
+def _sides(
+    base: Cut,
+    policies: Path | None,
+    compare_as_of: tuple[str, str] | None,
+    compare_known_on: tuple[str, str] | None,
+    compare_stored_on: tuple[str, str] | None,
+    compare_policies: tuple[str, str] | None,
+) -> tuple[_Side, _Side]:
+    """The two sides of a comparison: each a cut, a registry, its file and its description."""
+    if compare_policies:
+        built: list[_Side] = []
+        for value in compare_policies:
+            if value == BUILTIN:
+                built.append((base, load_registry(None), None, L.UI["builtin"].zh))
+                continue
+            path = Path(value)
+            if not path.is_file():
+                raise click.BadParameter(
+                    f"no such parameter file: {value}", param_hint="--compare-policies"
+                )
+            built.append(
+                (
+                    base,
+                    load_registry(path),
+                    path.name,
+                    f"{L.FIELDS['policies_file'].zh} {path.name}",
+                )
+            )
+        return built[0], built[1]
+    registry = load_registry(policies)
+    file_name = policies.name if policies else None
+    cuts: list[Cut] = []
+    if compare_as_of:
+        cuts = [replace(base, as_of=_day(v, "--compare-as-of")) for v in compare_as_of]
+        key = "as_of"
+    elif compare_known_on:
+        cuts = [
+            replace(base, known_on=parse_moment(v, "--compare-known-on")) for v in compare_known_on
+        ]
+        key = "known_on"
+    else:
+        assert compare_stored_on
+        cuts = [
+            replace(base, stored_on=parse_moment(v, "--compare-stored-on"))
+            for v in compare_stored_on
+        ]
+        key = "stored_on"
+    label = L.FIELDS[key].zh
+    a, b = ((cut, registry, file_name, f"{label} {getattr(cut, key).isoformat()}") for cut in cuts)
+    return a, b
+
+
+def _write(html: str, html_file: Path | None, pdf_file: Path | None) -> None:
+    if html_file is not None:
+        try:
+            html_file.write_text(html, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {html_file}: {exc.strerror}") from None
+    if pdf_file is not None:
+        try:
+            print_pdf(html, pdf_file)
+        except PdfError as exc:
+            raise click.ClickException(str(exc)) from None
+    if html_file is None and pdf_file is None:
+        click.echo(html)
