@@ -1,7 +1,8 @@
 """``ledger history``: a person's stored events as a table or as JSON.
 
 Tables are for people, so ID numbers in them are masked (``610902********1234``), including
-guardians' ids and any unknown field holding one. JSON is for programs: the contract records,
+guardians' ids and any unknown field holding one, and region codes carry their names
+(``region=610902 汉滨区``). JSON is for programs: the contract records,
 in arrival order, each with ``recorded_at`` filled in.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from ledger.application import StoredFact
 from ledger.events import event_to_record
 from ledger.person_id import mask
+from ledger.regions import region_label
 
 _ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 """An ID-number-shaped run of characters inside a longer text (a note, a composite id)."""
@@ -59,8 +61,15 @@ def _details(record: dict[str, Any]) -> str:
     for key, value in record.items():
         if key in _COMMON:
             continue
+        if _is_region_field(key) and isinstance(value, str):
+            value = region_label(value)
         parts.append(f"{_mask_text(key)}={_masked(value)}")
     return ", ".join(parts)
+
+
+def _is_region_field(key: str) -> bool:
+    """``region``, ``hukou_region`` (户籍地) …: fields of the contract holding a division code."""
+    return key == "region" or key.endswith("_region")
 
 
 def _mask_text(text: str) -> str:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ledger.events import IDENTITY_CODES, Money
-from ledger.regions import KNOWN_REGIONS
+from ledger.regions import is_known_region
 
 StartRule = Literal["next_month", "next_day", "waiting"]
 """How coverage starts after a payment outside the central window: ``next_month``
@@ -40,7 +40,7 @@ def _identity(value: Any) -> str:
 
 
 def _region(value: Any) -> str:
-    if value not in KNOWN_REGIONS:
+    if not isinstance(value, str) or not is_known_region(value):
         raise ValueError(f"unknown region code {value!r}")
     return str(value)
 

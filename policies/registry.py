@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ledger.regions import KNOWN_REGIONS, ancestry
+from ledger.regions import ancestry, is_known_region
 from policies.parameters import Parameters
 from policies.version import PolicyVersion
 
@@ -120,7 +120,7 @@ class _VersionSpec(BaseModel):
     @field_validator("region")
     @classmethod
     def _known_region(cls, value: str) -> str:
-        if value not in KNOWN_REGIONS:
+        if not is_known_region(value):
             raise ValueError(f"unknown region code {value!r}")
         return value
 

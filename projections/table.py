@@ -1,18 +1,21 @@
 """The auditor's table: one row per coverage year of a person view.
 
-Version and revision, coverage dates, due/paid, waiting, consecutive years, cap adjustment and
-flags; ID numbers masked.
+Version and revision, the region with its name (``610902 汉滨区``), coverage dates, due/paid,
+waiting, consecutive years, cap adjustment and flags; ID numbers masked.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from ledger.person_id import mask
+from ledger.regions import region_label
 
 COLUMNS = (
     "year",
     "policy",
+    "region",
     "enrolled",
     "coverage",
     "due",
@@ -41,6 +44,7 @@ def _row(year: dict[str, Any]) -> list[str]:
     return [
         str(year["year"]),
         policy,
+        region_label(year["region"]) if year.get("region") else "—",
         "yes" if year["enrolled"] else "no",
         coverage,
         c["individual_due"] or "—",
@@ -57,10 +61,11 @@ def _row(year: dict[str, Any]) -> list[str]:
 def render_table(view: dict[str, Any]) -> str:
     """A person view (``PersonView.to_dict()``) as a fixed-width text table."""
     rows = [list(COLUMNS)] + [_row(y) for y in view["years"]]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(COLUMNS))]
     lines = [f"person {mask(view['person_id'])} as of {view['as_of']}"]
     for index, row in enumerate(rows):
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        cells = (cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True))
+        lines.append("  ".join(cells).rstrip())
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     for year in view["years"]:
@@ -75,3 +80,8 @@ def render_table(view: dict[str, Any]) -> str:
                 + (f"  [{step['citation']}]" if step["citation"] else "")
             )
     return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters (region names) take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -53,7 +53,7 @@ CASES: dict[str, tuple[list[Line], Line, list[Line]]] = {
     ),
     "bad_check_digit": ([REG], paid("x-5", person_id=BAD_CHECK), [PAY]),
     "bad_amount": ([REG], paid("x-6", amount="-400"), [PAY]),
-    "unknown_region": ([], registered(PERSON, "x-7", region="110000"), [REG, PAY]),
+    "unknown_region": ([], registered(PERSON, "x-7", region="999999"), [REG, PAY]),
     "bad_date": ([REG], {**paid("x-8"), "date": "2024-02-30"}, [PAY]),
     "bad_value": ([REG], {**paid("x-9"), "purpose": "gift"}, [PAY]),
     "not_registered": ([REG], paid("x-10", person_id=OTHER), [PAY]),

@@ -36,7 +36,7 @@ from ledger.events import (
 )
 from ledger.importer import import_file
 from ledger.person_id import check_digit, is_id_number
-from ledger.regions import KNOWN_REGIONS
+from ledger.regions import all_regions
 from tests.conftest import clear_ledger
 from tests.support import VALID, read_rejects
 
@@ -81,7 +81,7 @@ offsets = st.integers(-(23 * 60 + 59), 23 * 60 + 59).map(lambda m: timezone(time
 recorded_ats = st.none() | st.datetimes(timezones=offsets).map(lambda d: d.isoformat())
 days = st.dates().map(date.isoformat)
 years = st.integers(1990, 2100)
-regions = st.sampled_from(sorted(KNOWN_REGIONS))
+regions = st.sampled_from([region.code for region in all_regions()])
 
 
 def money(max_cents: int = 10**11) -> st.SearchStrategy[str]:
