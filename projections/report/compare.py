@@ -170,20 +170,25 @@ def _event_cause(line: EventLine, side: str) -> Cause:
     )
 
 
+def _side_word(side: str) -> str:
+    return (L.UI["only_in_a"] if side == "a" else L.UI["only_in_b"]).zh
+
+
 def _version_causes(a: YearReport | None, b: YearReport | None) -> list[Cause]:
+    """The version used, when it differs, and every parameter whose value differs (a
+    corrected reading shipped as a new revision changes the parameters, not the id)."""
     va = a.version if a else None
     vb = b.version if b else None
-    if va is None and vb is None:
-        return []
-    if va is None or vb is None or (va.id, va.revision) != (vb.id, vb.revision):
-        return [
-            Cause(
-                "version",
-                L.FIELDS["policy"],
-                f"{_version_name(va)} → {_version_name(vb)}",
-            )
-        ]
-    return _parameter_causes(va, vb)
+    causes = []
+    key_a = (va.id, va.revision) if va else None
+    key_b = (vb.id, vb.revision) if vb else None
+    if key_a != key_b:
+        causes.append(
+            Cause("version", L.FIELDS["policy"], f"{_version_name(va)} → {_version_name(vb)}")
+        )
+    if va is not None and vb is not None:
+        causes.extend(_parameter_causes(va, vb))
+    return causes
 
 
 def _version_name(version: PolicyVersion | None) -> str:
@@ -242,6 +247,16 @@ def compare_reports(a: Side, b: Side) -> Comparison:
                 _event_cause(line, "b") for line in only_b if _bears_on(line, year, decided)
             )
             for earlier in sorted((enrolled_a ^ enrolled_b) & set(range(0, year))):
+                # The events behind the earlier year's change, so the chain is traced whole.
+                behind = _decision_events(years_a.get(earlier)) | _decision_events(
+                    years_b.get(earlier)
+                )
+                events = [
+                    f"{_side_word(side)} #{line.number} {line.date} {line.summary}"
+                    for side, lines in (("a", only_a), ("b", only_b))
+                    for line in lines
+                    if _bears_on(line, earlier, behind)
+                ]
                 causes.append(
                     Cause(
                         "earlier_year",
@@ -249,6 +264,7 @@ def compare_reports(a: Side, b: Side) -> Comparison:
                         f"{earlier}年度 {L.FIELDS['enrolled'].zh}："
                         f"{L.YES_NO[earlier in enrolled_a].zh} → "
                         f"{L.YES_NO[earlier in enrolled_b].zh}",
+                        "；".join(events) or None,
                     )
                 )
             causes.extend(_version_causes(ya, yb))

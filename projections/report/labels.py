@@ -313,6 +313,27 @@ RULES: dict[str, Label] = _labels(
 )
 """Rule ids of the rule book (规则), with what each says."""
 
+READINGS: dict[str, Label] = _labels(
+    {
+        "I-days": ("按日计算的期限，起算当日不计入", "days: the start day not counted"),
+        "I-next-month": ("“缴费后次月起”：缴费日的下一个月1日", "next month"),
+        "I-next-day": ("“缴费次日”：缴费日的第二天", "next day"),
+        "I-paid-on": ("“自缴费完成之日起”：缴费日，年度开始前缴费的为1月1日", "paid on"),
+        "I-enrolled": ("参保：该年度有效缴费不少于个人应缴", "enrolled"),
+        "I-break": ("断保：与上一个参保年度之间相隔的整年度数", "break"),
+        "I-window-days": ("缴费期按缴费日期判断，起止两天都在期内", "window days"),
+        "I-order": ("事件按业务日期排序，与到达顺序无关", "order"),
+        "I-pool": ("区划代码前四位相同即同一统筹区", "pooling region"),
+        "I-year-region": ("参保年度按达到应缴时缴费所在统筹区确定", "year's region"),
+        "I-insured-2y": ("连续参保2年以上的认定", "insured two years"),
+        "I-this-month": ("缴费当月即可享受待遇", "this month"),
+        "I-months": ("等待期按月计算：起算日加N个月的同一日", "months"),
+        "I-dup": ("重复参保时按最早的有效缴费确定", "duplicate: the earliest"),
+        "I-overpaid": ("多缴标记所依据的解释", "overpaid reading"),
+    }
+)
+"""The rule book's readings (解释): where POLICY.md fixes what an unclear phrase means."""
+
 WINDOW_RULES: dict[str, Label] = _labels(
     {
         "central": ("集中缴费期缴费，享受整个参保年度待遇", "central window"),
@@ -327,6 +348,8 @@ def rule_label(rule_id: str) -> Label:
     """The label of a rule id, a version's window rules (``AK25-central``) included."""
     if rule_id in RULES:
         return RULES[rule_id]
+    if rule_id in READINGS:
+        return READINGS[rule_id]
     prefix, _, kind = rule_id.partition("-")
     if prefix.isalnum() and prefix.isupper() and kind in WINDOW_RULES:
         return WINDOW_RULES[kind]
@@ -391,6 +414,7 @@ __all__ = [
     "IDENTITIES",
     "LATE_REASONS",
     "PURPOSES",
+    "READINGS",
     "REFUND_REASONS",
     "RULES",
     "STATUS_LOSS_REASONS",

@@ -20,7 +20,7 @@ from typing import Any
 
 from ledger.events import Event, event_to_record
 from ledger.person_id import mask, mask_text
-from ledger.regions import KNOWN_REGIONS
+from ledger.regions import region_label
 from policies import clauses
 from policies.handler import YearOutcome
 from policies.person import PersonFacts
@@ -312,14 +312,7 @@ def money(value: Decimal | str | None) -> str:
 
 def region_text(code: str | None) -> str:
     """``610902 汉滨区``: the code with its name (the code alone when it has none)."""
-    if not code:
-        return "—"
-    name = region_name(code)
-    return f"{code} {name}" if name else code
-
-
-def region_name(code: str) -> str | None:
-    return KNOWN_REGIONS.get(code)
+    return region_label(code) if code else "—"
 
 
 def _months(n: int) -> str:
@@ -499,7 +492,7 @@ class Report:
     policies_file: str | None
     versions: tuple[VersionUsed, ...]
     events: tuple[EventLine, ...]
-    """The events in the cut, numbered in business order."""
+    """The events in the cut, numbered in business order among all the person's events."""
     left_out: int
     """How many of the person's events the cut leaves out."""
     years: tuple[YearReport, ...]
@@ -562,12 +555,14 @@ def build_report(
         explain=True,
         person_id=person_id,
     )
-    ordered = sorted(
-        chosen, key=lambda e: (e.date, e.recorded_at or _EARLIEST, e.event_id)
-    )  # business order, ties by id: the numbers are stable
+    # Numbered in business order among all the person's events (ties by id), so an event has
+    # the same number in every cut of a comparison; a cut's gaps show what it left out.
+    ordered = sorted(events, key=lambda e: (e.date, e.recorded_at or _EARLIEST, e.event_id))
+    number_of = {e.event_id: n for n, e in enumerate(ordered, start=1)}
     moments = stored_at or {}
-    lines = [event_line(n, e, moments.get(e.event_id)) for n, e in enumerate(ordered, start=1)]
-    numbers = {line_event.event_id: line for line_event, line in zip(ordered, lines, strict=True)}
+    kept = sorted(chosen, key=lambda e: number_of[e.event_id])
+    lines = [event_line(number_of[e.event_id], e, moments.get(e.event_id)) for e in kept]
+    numbers = {line.key: line for line in lines}
     extra: dict[int, EventLine] = {}
     years = tuple(_year_report(outcome, numbers, extra) for outcome in view.years)
     versions: dict[tuple[str, int], VersionUsed] = {}
