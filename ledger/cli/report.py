@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,12 +16,15 @@ from ledger.events import Event
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
 from policies import PolicyRegistry
 from projections.person import CHINA
-from projections.replay import LineError, events_by_person
 from projections.report import labels as L
-from projections.report.compare import Side, compare_reports
-from projections.report.html import render_comparison, render_report
+from projections.report.html import render_report
 from projections.report.model import Cut, Report, build_report
-from projections.report.pdf import PdfError, print_pdf
+
+if TYPE_CHECKING:
+    from projections.replay import LineError
+
+# Imported where used: the comparison, the PDF and the file reader (the import's stack) are
+# not paid for by a plain report from the store (a report's wall time is mostly imports).
 
 BUILTIN = "builtin"
 """``--compare-policies builtin FILE``: one side with the built-in versions only."""
@@ -56,6 +60,8 @@ def _read(
     """The person's events, their storage times, and the bad lines of ``--events`` files."""
     errors: list[LineError] = []
     if events_files:
+        from projections.replay import events_by_person
+
         grouped = events_by_person(events_files, errors)
         # replay --events stamps the replay's start time as every event's storage time.
         started = datetime.now(CHINA)
@@ -191,6 +197,9 @@ def report_command(
         )
 
     if comparisons:
+        from projections.report.compare import Side, compare_reports
+        from projections.report.html import render_comparison
+
         sides = _sides(
             base, policies, compare_as_of, compare_known_on, compare_stored_on, compare_policies
         )
@@ -273,6 +282,8 @@ def _write(html: str, html_file: Path | None, pdf_file: Path | None) -> None:
         except OSError as exc:
             raise click.ClickException(f"cannot write {html_file}: {exc.strerror}") from None
     if pdf_file is not None:
+        from projections.report.pdf import PdfError, print_pdf
+
         try:
             print_pdf(html, pdf_file)
         except PdfError as exc:
