@@ -1,10 +1,11 @@
 """Parameters of a policy version: amounts, windows, cutoffs and tables, as validated data.
 
-Every built-in value carries its citation (notice and section), like an OpenFisca parameter's
-``reference``; a version added from a parameter file cites its own ``source`` for the values it
-overrides and inherits the rest, citations included. The readings of unclear phrases are
-parameters too (``late_start``, ``newborn_after_days`` …), so a different reading is a one-line
-change with its own revision (POLICY.md, INTERPRETATIONS).
+Every built-in value carries its citation (notice and section, :mod:`policies.clauses`), like
+an OpenFisca parameter's ``reference``; a version added from a parameter file cites its own
+``source`` (or the file's ``citations``) for the values it sets, and its ``source`` too for the
+values and rules it inherits (a new notice restates them; its sections are not known here).
+The readings of unclear phrases are parameters too (``late_start``, ``newborn_after_days`` …),
+so a different reading is a one-line change with its own revision (POLICY.md, INTERPRETATIONS).
 
 The full list of keys a parameter file may set is the set of fields of :class:`Parameters`
 (docs: ``docs/policies.md``).

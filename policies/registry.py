@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ledger.regions import ancestry, is_known_region
+from policies.clauses import recite
 from policies.parameters import Parameters
 from policies.version import PolicyVersion
 
@@ -192,24 +193,39 @@ def load_policy_file(path: str | Path, known: PolicyRegistry) -> list[PolicyVers
                 f"{path}: {_loc(where + '.parameters', loc).rstrip('.')}: {error['msg']}"
             ) from None
         _check_year(path, where, spec, parameters)
-        citations = dict(base.citations)
+        # The file's version is its own notice: what it inherits, it cites there (POLICY.md
+        # "Citations": never the notice of the version it extends).
+        citations = {key: recite(text, spec.source) for key, text in base.citations.items()}
         for key in spec.parameters:
             citations[key] = spec.citations.get(key, spec.source)
+        prefix = spec.rule_prefix or base.rule_prefix
         version = PolicyVersion(
             id=spec.id,
             region=spec.region,
             coverage_year=spec.coverage_year,
             revision=spec.revision,
             source=spec.source,
-            rule_prefix=spec.rule_prefix or base.rule_prefix,
+            rule_prefix=prefix,
             parameters=parameters,
             citations=citations,
-            rule_citations=dict(base.rule_citations),
+            rule_citations={
+                _own_rule(rule_id, base.rule_prefix, prefix): recite(text, spec.source)
+                for rule_id, text in base.rule_citations.items()
+            },
             extends=base.id,
+            sources=(spec.source,),
         )
         available.add(version)
         loaded.append(version)
     return loaded
+
+
+def _own_rule(rule_id: str, base_prefix: str, prefix: str) -> str:
+    """``AK25-central`` of the base is ``AK26-central`` of a version with prefix ``AK26``."""
+    head, _, kind = rule_id.partition("-")
+    if head == base_prefix and kind in ("central", "late", "migrant"):
+        return f"{prefix}-{kind}"
+    return rule_id
 
 
 def _check_year(path: Path, where: str, spec: _VersionSpec, parameters: Parameters) -> None:

@@ -24,31 +24,37 @@ class PolicyVersion:
     coverage_year: int
     revision: int
     source: str
-    """The notice (文号) the version implements."""
+    """The notice (文号, or Huaiyuan's title) the version implements."""
     rule_prefix: str
     """Prefix of the version's window rule ids in ``basis``: ``AK25`` → ``AK25-central``."""
     parameters: Parameters
     citations: Mapping[str, str]
     """Parameter name → notice and section."""
     rule_citations: Mapping[str, str] = field(default_factory=dict)
-    """Rule id → where this version's notice states it (overrides the rule book's citation)."""
+    """Rule id → where one of the version's ``sources`` states it (:mod:`policies.clauses`)."""
     extends: str | None = None
+    sources: tuple[str, ...] = ()
+    """The documents the version's citations may name: its notice and those POLICY.md names
+    for it ("Citations"); default ``(source,)``."""
 
     def __post_init__(self) -> None:
         missing = [key for key in Parameters.model_fields if key not in self.citations]
         if missing:
             raise ValueError(f"version {self.id}: parameters without a citation: {missing}")
+        if not self.sources:
+            object.__setattr__(self, "sources", (self.source,))
 
     def rule(self, rule_id: str) -> Rule:
-        """The rule with this version's citation for it."""
+        """The rule with this version's citation for it: ``citation`` is ``None`` when the
+        version has none (a bug the citation tests catch). A reading id (``I-…``) cites itself.
+        Raises ``KeyError`` for an id neither the rule book nor the version knows."""
+        if rule_id.startswith("I-"):
+            return Rule(rule_id, "reading fixed by the rule book (POLICY.md)", rule_id)
         prefix, _, kind = rule_id.partition("-")
         if prefix == self.rule_prefix and kind in ("central", "late", "migrant"):
-            return version_rule(prefix, kind, self.rule_citations.get(rule_id, self.source))
+            return version_rule(prefix, kind, self.rule_citations.get(rule_id))
         base = RULES[rule_id]
-        citation = self.rule_citations.get(rule_id)
-        if citation is None:
-            return base
-        return Rule(base.id, base.title, citation)
+        return Rule(base.id, base.title, self.rule_citations.get(rule_id))
 
     def cite(self, parameter: str) -> str:
         return self.citations[parameter]
@@ -62,6 +68,8 @@ class PolicyVersion:
             "coverage_year": self.coverage_year,
             "revision": self.revision,
             "source": self.source,
+            "sources": list(self.sources),
+            "rules": dict(self.rule_citations),
             "parameters": {
                 key: {"value": value, "citation": self.citations[key]}
                 for key, value in self.parameters.model_dump(mode="json").items()

@@ -12,23 +12,26 @@ from policies.versions import build
 from policies.versions.shaanxi_2024 import VERSION as SHAANXI_2024
 
 N = "市医保发〔2023〕57号"
+S = "陕医保发〔2023〕24号"
 
 VERSION = build(
     id="xian-2024",
     region="610100",
     coverage_year=2024,
     revision=1,
-    source=f"陕医保发〔2023〕24号, {N}",
+    source=N,
+    sources=(N, S),
     rule_prefix="XA24",
     base=SHAANXI_2024,
     parameters={
-        "individual_standard": ("380.00", f"{N} §一"),
-        "new_student_start": ("2023-09-01", f"{N} §三"),
-        "new_student_intake": (("2023-09-01", "2023-09-30"), f"{N} §三 (2023年9月入学新生)"),
+        "individual_standard": ("380.00", f"{N} §一 每人每年380元"),
+        "new_student_start": ("2023-09-01", f"{N} §三 待遇享受期自2023年9月1日起至2024年12月31日"),
+        "new_student_intake": (("2023-09-01", "2023-09-30"), f"{N} §三 2023年9月入学的新生"),
     },
     rule_citations={
-        "XA24-central": f"{N} §一; 陕医保发〔2023〕24号 §五(一)",
-        "XA24-late": f"{N} §一; 陕医保发〔2023〕24号 §五(二)",
-        "XA24-stu": f"{N} §三",
+        # 57号 forwards 24号 (preamble: 转发你们…请一并贯彻执行); the windows are the province's.
+        "XA24-central": f"{S} §五(一) 缴费后居民医保待遇享受期为2024年1月1日至2024年12月31日",
+        "XA24-late": f"{S} §五(一) 待遇享受期为缴费后次月起至2024年12月31日",
+        "XA24-stu": f"{N} §三 未缴纳上一学年大学生医保的在校学生",
     },
 )

@@ -87,7 +87,13 @@ subsidies = { dibao = "210.00", monitored = "210.00", tekun = "full" }
     version = BUILTIN.with_file(path).get("ankang-2026")
     assert version.parameters.individual_standard == 420
     assert version.cite("individual_standard") == "安医保发〔2025〕NN号"
-    assert version.cite("bonus_ceiling") == BUILTIN.get("ankang-2025").cite("bonus_ceiling")
+    # Inherited values and rules are cited in the file's own notice, not in ankang-2025's.
+    assert version.cite("bonus_ceiling") == "安医保发〔2025〕NN号"
+    assert version.cite("recognised_after_payment") == "安医保发〔2025〕NN号 (no such rule)"
+    assert version.sources == ("安医保发〔2025〕NN号",)
+    assert version.rule("WAIT-fixed").citation == "安医保发〔2025〕NN号"
+    assert version.rule("WAIT-start").citation == "安医保发〔2025〕NN号; I-months"
+    assert version.rule("AK25-central").citation == "安医保发〔2025〕NN号"
 
 
 @pytest.mark.parametrize(
