@@ -381,6 +381,7 @@ UI: dict[str, Label] = _labels(
         "text_not_in_sources": ("该文件原文不在资料中，无法引用", "text not in the sources"),
         "no_such_rule": ("该文件没有此项规定", "no such rule"),
         "no_source": ("资料中没有出处", "no source"),
+        "file_source": ("参数文件给出的依据，原文不在资料中", "the parameter file's source"),
         "reading": ("本账本规则书的解释", "reading"),
         "unknown_citation": ("出处无法核对", "citation not found"),
         "no_citation": ("无出处", "no citation"),

@@ -90,7 +90,8 @@ class CitedClause:
     citation: str
     status: str
     """``text``, ``reading``, ``not_in_sources``, ``no_such_rule``, ``no_source`` (from
-    :mod:`policies.clauses`), or ``unknown`` for a citation that leads nowhere."""
+    :mod:`policies.clauses`), ``file_source`` (the source a parameter file names for its
+    version: not in the sources), or ``unknown`` for a citation that leads nowhere."""
     document: str | None
     """The document's number and title, e.g. ``安医保发〔2024〕76号《关于做好…的通知》``."""
     section: str | None
@@ -99,6 +100,17 @@ class CitedClause:
     excerpt: str | None
     """At most :data:`EXCERPT_CHARS` of the text around the cited phrase."""
     problem: str | None = None
+    phrase: str | None = None
+    """The words the citation quotes from its section, when it quotes some."""
+
+    @property
+    def excerpt_parts(self) -> tuple[str, str, str] | None:
+        """The excerpt split around the quoted phrase (before, phrase, after), to mark it;
+        ``None`` when the phrase is not in the excerpt word for word."""
+        if not self.excerpt or not self.phrase or self.phrase not in self.excerpt:
+            return None
+        before, _, after = self.excerpt.partition(self.phrase)
+        return before, self.phrase, after
 
     @property
     def anchor(self) -> str:
@@ -113,6 +125,7 @@ class CitedClause:
             "not_in_sources": L.UI["text_not_in_sources"],
             "no_such_rule": L.UI["no_such_rule"],
             "no_source": L.UI["no_source"],
+            "file_source": L.UI["file_source"],
         }.get(self.status, L.UI["unknown_citation"])
 
 
@@ -120,9 +133,11 @@ EXCERPT_CHARS = 240
 
 
 @cache
-def cite(citation: str) -> tuple[CitedClause, ...]:
+def cite(citation: str, own_sources: tuple[str, ...] = ()) -> tuple[CitedClause, ...]:
     """Every part of a ``"; "``-joined citation with its clause text (cached: few distinct
-    citations, many decisions)."""
+    citations, many decisions). ``own_sources`` are the citing version's documents: a
+    version added from a parameter file cites its own source (``recite``), a document the
+    sources do not hold (``file_source``)."""
     found = []
     for part in citation.split(clauses.SEPARATOR):
         part = part.strip()
@@ -131,7 +146,12 @@ def cite(citation: str) -> tuple[CitedClause, ...]:
         try:
             clause = clauses.lookup(part)
         except clauses.ClauseError as exc:
-            found.append(CitedClause(part, "unknown", None, None, None, None, str(exc)))
+            document = part.removesuffix(clauses.NO_SUCH_RULE).strip()
+            if document in own_sources:
+                status = "no_such_rule" if part != document else "file_source"
+                found.append(CitedClause(part, status, document, None, None, None))
+            else:
+                found.append(CitedClause(part, "unknown", None, None, None, None, str(exc)))
             continue
         cited = clause.citation
         found.append(
@@ -142,18 +162,20 @@ def cite(citation: str) -> tuple[CitedClause, ...]:
                 section=cited.section,
                 text=clause.text,
                 excerpt=clause.excerpt(EXCERPT_CHARS),
+                phrase=cited.phrase,
             )
         )
     return tuple(found)
 
 
 def _document_name(name: str | None) -> str | None:
+    """The cited document as a reader knows it: 《title》 and its date (the citation itself
+    already names its number)."""
     if name is None:
         return None
     doc = clauses.document(name)
-    if doc.number and doc.title:
-        return f"{doc.number}《{doc.title}》"
-    return doc.number or doc.title or doc.id
+    title = f"《{doc.title}》" if doc.title else doc.id
+    return f"{title}（{doc.date}）" if doc.date else title
 
 
 # ------------------------------------------------------------------ events
@@ -432,7 +454,9 @@ def _year_report(
                 event=line,
                 note=mask_text(step.note),
                 citation=citation,
-                clauses=cite(citation) if citation else (),
+                clauses=cite(citation, outcome.version.sources if outcome.version else ())
+                if citation
+                else (),
             )
         )
     reasons = view.get("reasons", {})
