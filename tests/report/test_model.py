@@ -124,3 +124,39 @@ def test_guardian_ids_are_masked() -> None:
     line = report.events[0]
     assert guardian not in repr(line.details) and guardian not in line.event_id
     assert ("监护人", "610902********1215") in [(k.zh, v) for k, v in line.details]
+
+
+def test_a_person_with_no_coverage_year_and_open_spans() -> None:
+    from ledger.events import parse_event
+    from projections.report.html import render_report
+    from projections.report.timeline import build_timeline
+
+    person = "P-EDGE"
+    records = [
+        {
+            "type": "registered",
+            "date": "2019-04-01",
+            "region": "610902",
+            "birth_date": "1990-01-01",
+        },
+        {"type": "employee_insurance_stopped", "date": "2020-06-30"},
+        {"type": "employee_insurance_started", "date": "2023-02-01"},
+        {"type": "identity_granted", "date": "2021-01-01", "identity": "dibao"},
+    ]
+    events = [
+        parse_event({"event_id": f"e-{n}", "person_id": person, **record})
+        for n, record in enumerate(records)
+    ]
+    report = build_report(person, events, builtin_registry(), made_at=MADE_AT)
+    assert report.years == ()
+    assert [(s.kind, s.start, s.end) for s in report.spans] == [
+        ("identity", date(2021, 1, 1), None),
+        ("employee", None, date(2020, 6, 30)),  # a stop with no recorded start
+        ("employee", date(2023, 2, 1), None),
+    ]
+    timeline = build_timeline(report)
+    assert (timeline.start, timeline.end) == (date(2019, 1, 1), date(2023, 12, 31))
+    employee = [b for b in timeline.bars if b.lane == "employee"]
+    assert employee[0].x == timeline.left  # from the start of the axis
+    html = render_report(report)
+    assert "P-EDGE" in html and 'data-year="' not in html
