@@ -11,6 +11,7 @@ clock unless ``made_at`` is left out. ID numbers are masked here, once, for ever
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from ledger.events import Event, event_to_record
-from ledger.person_id import mask, mask_text
+from ledger.person_id import mask
 from ledger.regions import region_label
 from policies import clauses
 from policies.handler import YearOutcome
@@ -29,6 +30,15 @@ from policies.version import PolicyVersion
 from projections.person import CHINA, project_person, select_events, year_to_dict
 from projections.report import labels as L
 from projections.report.labels import Label
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_text(text: str) -> str:
+    """Every ID number in ``text`` masked, whole or embedded (``b-610902197003051215`` →
+    ``b-610902********1215``)."""
+    return _ID_IN_TEXT.sub(lambda m: mask(m.group()), text)
+
 
 # ------------------------------------------------------------------ the cut
 
@@ -659,6 +669,7 @@ __all__ = [
     "cite",
     "event_line",
     "events_in_cut",
+    "mask_text",
     "money",
     "region_text",
 ]
