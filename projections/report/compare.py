@@ -207,11 +207,16 @@ def _parameter_causes(va: PolicyVersion, vb: PolicyVersion) -> list[Cause]:
                 Cause(
                     "parameter",
                     L.UI["parameters"],
-                    f"{key}: {_value(pa[key])} → {_value(pb.get(key))}",
-                    vb.citations.get(key),
+                    f"{_parameter_name(key)}：{_value(pa[key])} → {_value(pb.get(key))}",
+                    f"{key}; {vb.citations.get(key, '')}".rstrip("; "),
                 )
             )
     return causes
+
+
+def _parameter_name(key: str) -> str:
+    label = L.PARAMETERS.get(key)
+    return label.zh if label else key
 
 
 def _value(value: Any) -> str:

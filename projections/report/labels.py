@@ -191,6 +191,49 @@ SUBSIDY_MODES: dict[str, Label] = _labels(
 )
 """INTERCHANGE.md ``subsidy_mode``."""
 
+PARAMETERS: dict[str, Label] = _labels(
+    {
+        "individual_standard": ("个人缴费标准", "individual standard"),
+        "subsidy_cutoff": ("资助身份认定截止日", "subsidy cutoff"),
+        "subsidies": ("资助标准", "subsidies"),
+        "subsidy_modes": ("资助方式", "subsidy modes"),
+        "recognised_after_payment": ("缴费后认定身份的资助", "recognised after payment"),
+        "county_subsidies": ("县级资助标准", "county subsidies"),
+        "refund_deadline": ("退费截止", "refund deadline"),
+        "wrong_region_first_date": ("误缴他地重缴按首次缴费日", "wrong region: first date"),
+        "central_window": ("集中缴费期", "central window"),
+        "late_window": ("补缴期", "late window"),
+        "late_window_identities": ("可在补缴期缴费的身份", "late window identities"),
+        "late_start": ("补缴期缴费的待遇起始", "late start"),
+        "outside_window_start": ("窗口期外缴费的待遇起始", "outside window start"),
+        "employee_stop": ("职工医保断保人员参保", "employee stop"),
+        "employee_bridge": ("职工医保与居民医保转换免等待期", "employee bridge"),
+        "bridge_max_gap_months": ("转换中断最长月数", "bridge max gap months"),
+        "bridge_min_insured_years": ("转换前连续参保最少年数", "bridge min insured years"),
+        "newborn_days": ("新生儿参保天数", "newborn days"),
+        "newborn_eligibility": ("新生儿范围", "newborn eligibility"),
+        "newborn_late_start": ("新生儿逾期参保的待遇起始", "newborn late start"),
+        "newborn_after_days": ("新生儿超过期限参保", "newborn after days"),
+        "student_start": ("大学生待遇起始", "student start"),
+        "new_student_start": ("新入学大学生待遇起始", "new student start"),
+        "new_student_intake": ("新入学时段", "new student intake"),
+        "special_identities": ("年度中可参保的特殊人员", "special identities"),
+        "special_start": ("特殊人员待遇起始", "special start"),
+        "waiting_periods": ("设置待遇等待期", "waiting periods"),
+        "fixed_waiting_months": ("固定待遇等待期（月）", "fixed waiting months"),
+        "variable_months_per_break_year": ("每断保1年增加等待期（月）", "months per break year"),
+        "waiting_floor_break_years": ("等待期下限适用的断保年数", "waiting floor break years"),
+        "waiting_floor_months": ("修复后等待期下限（月）", "waiting floor months"),
+        "incentives": ("大病保险激励", "incentives"),
+        "continuity_count_from": ("连续参保起算年度", "continuity counted from"),
+        "incentive_step": ("每年激励金额", "incentive step"),
+        "continuity_bonus_from_year": ("连续参保激励起始年数", "continuity bonus from year"),
+        "break_penalty": ("断保再参保扣减金额", "break penalty"),
+        "bonus_ceiling": ("激励上限", "bonus ceiling"),
+    }
+)
+"""Parameters of a policy version (政策参数), for comparisons of two parameter files."""
+
 YES_NO: dict[bool, Label] = {True: Label("是", "yes"), False: Label("否", "no")}
 
 FLAGS: dict[str, FlagLabel] = {
@@ -414,6 +457,7 @@ __all__ = [
     "FLAGS",
     "IDENTITIES",
     "LATE_REASONS",
+    "PARAMETERS",
     "PURPOSES",
     "READINGS",
     "REFUND_REASONS",

@@ -89,7 +89,7 @@ def test_compare_policies_builtin_against_a_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert 'data-kind="parameter"' in result.output
-    assert "fixed_waiting_months: 3 → 2" in result.output
+    assert "固定待遇等待期（月）：3 → 2" in result.output
 
 
 @pytest.mark.parametrize(

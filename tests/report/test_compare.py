@@ -92,5 +92,5 @@ def test_a_revised_reading_is_traced_to_its_parameters(tmp_path: Path) -> None:
     assert changed["policy"] == ("ankang-2025 第1版", "ankang-2025 第2版")
     texts = [c.text for c in year.causes]
     assert "ankang-2025 第1版 → ankang-2025 第2版" in texts
-    assert "fixed_waiting_months: 3 → 2" in texts
+    assert "固定待遇等待期（月）：3 → 2" in texts
     assert not [c for c in year.causes if c.kind.startswith("event")]

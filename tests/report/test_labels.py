@@ -17,6 +17,7 @@ from ledger.events import (
 )
 from policies import builtin_registry
 from policies.catalogue import RULES
+from policies.parameters import Parameters
 from projections.report import labels as L
 from tests.report.support import shared_dir
 
@@ -51,6 +52,7 @@ def test_every_code_of_the_contract_has_its_label() -> None:
     assert set(L.LATE_REASONS) == set(LATE_REASONS)
     assert set(L.PURPOSES) == set(PAYMENT_PURPOSES)
     assert set(L.SUBSIDY_MODES) == {"none", "deducted", "reimbursed"}
+    assert set(L.PARAMETERS) == set(Parameters.model_fields)
 
 
 def test_every_flag_of_interchange_is_explained() -> None:
