@@ -56,3 +56,19 @@ def first_birthday(birth: date) -> date:
         return birth.replace(year=birth.year + 1)
     except ValueError:
         return date(birth.year + 1, 3, 1)
+
+
+def years_before(day: date, years: int) -> date:
+    """The same date ``years`` years earlier; 29 February is read as 28 February
+    (I-insured-2y)."""
+    if day.year - years < 1:
+        return date.min
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return date(day.year - years, 2, 28)
+
+
+def month_start(day: date) -> date:
+    """I-this-month (缴费当月): the first day of the month of ``day``."""
+    return day.replace(day=1)

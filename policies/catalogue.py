@@ -58,6 +58,11 @@ _RULES = [
     Rule("AUDIT-as-of", "only events dated on or before the audit date"),
     Rule("AUDIT-known-on", "only events recorded on or before the audit time"),
     Rule("POLICY-missing", "no policy version for the region and year"),
+    Rule("EMP-lost", "resident status lost: the year's coverage ends the day before"),
+    Rule("DUP-region", "contributions standing in two pooling regions (重复参保)"),
+    Rule("PLACE-hukou", "参保地 must match 户籍地 or 居住证所在地"),
+    Rule("INC-discharge", "a cross-year stay counts for its discharge year"),
+    Rule("OVER-paid", "standing amount above the individual due: flagged"),
 ]
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}

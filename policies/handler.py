@@ -1,35 +1,31 @@
-"""The handler: one coverage year of one person under one policy version.
+"""The handler: one coverage year of one person.
 
-A pure function of the person's facts (:class:`~policies.person.PersonFacts`), the version, and
-the years already known to be enrolled: it finds the payment that enrols the person (SUB-due),
-the rule that starts the coverage (the earliest of those that fit, §4), the waiting period
-(§5), applies refunds (§7), death (§8) and employee insurance (EMP-priority) to the coverage,
-and the cap incentives (§6). Every decision leaves a :class:`~policies.rules.Step`.
+A pure function of the person's facts (:class:`~policies.person.PersonFacts`), the versions of
+the registry, and the years already known to be enrolled. The year's money is walked first
+(:mod:`policies.rules.money`: which region the year is judged under, I-year-region and
+DUP-region; what stands after refunds, §7; the enrolling payment, SUB-due, and its start, §3-5;
+EMP-lost; §8); the chosen region's version then gives the coverage (death, EMP-priority), the
+checks that only flag (PLACE-hukou, OVER-paid), and later the cap incentives (§6). Every
+decision leaves a :class:`~policies.rules.Step`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from ledger.events import Event, Paid, Refunded, sort_key
-from policies.calendar import next_day, next_month_start, year_end
-from policies.person import PersonFacts
+from ledger.events import Event, Paid, Refunded, Reimbursed
+from policies.calendar import next_month_start, year_end
+from policies.person import PersonFacts, pool_of
+from policies.registry import PolicyRegistry
 from policies.rules import Step
 from policies.rules.continuity import Continuity, continuity
-from policies.rules.incentives import CapAdjustment, cap_adjustment
-from policies.rules.starts import (
-    Candidate,
-    employee_stop_candidates,
-    newborn_candidates,
-    special_candidates,
-    student_candidates,
-    window_candidates,
-)
+from policies.rules.incentives import NO_CAP, CapAdjustment, cap_adjustment
+from policies.rules.money import NOT_REGISTERED, Enrolment, PoolMoney, YearMoney, year_money
 from policies.rules.subsidies import SubsidyDecision, decide_subsidy
-from policies.rules.waiting import NO_WAITING, WaitingPeriod, waiting_period
+from policies.rules.waiting import NO_WAITING, WaitingPeriod
 from policies.version import PolicyVersion
 
 ZERO = Decimal("0.00")
@@ -50,7 +46,7 @@ class YearOutcome:
     coverage: list[Segment] = field(default_factory=list)
     waiting: WaitingPeriod = NO_WAITING
     continuity: Continuity | None = None
-    cap: CapAdjustment = field(default_factory=CapAdjustment)
+    cap: CapAdjustment = NO_CAP
     flags: set[str] = field(default_factory=set)
     steps: list[Step] = field(default_factory=list)
     reasons: dict[str, str] = field(default_factory=dict)
@@ -69,51 +65,77 @@ def _sum(items: Collection[Paid] | Collection[Refunded]) -> Decimal:
     return sum((item.amount for item in items), ZERO)
 
 
-def unsupported_year(facts: PersonFacts, year: int, region: str | None) -> YearOutcome:
-    """No version for (region, year): payments recorded and counted for continuity, nothing
-    computed (POLICY.md §1)."""
-    outcome = YearOutcome(year, None, region)
-    outcome.paid = _sum(facts.contributions.get(year, []))
-    outcome.refunded = _sum(facts.refunds.get(year, []))
-    outcome.enrolled = outcome.paid - outcome.refunded > 0
-    outcome.flags.add("policy_missing")
-    outcome.reasons["policy_missing"] = (
-        f"no policy version for region {region} in coverage year {year}"
-        if region
-        else f"no region known for the person in coverage year {year}"
-    )
-    if facts.repairs.get(year):
-        outcome.flags.add("repair_paid")
+def _event_year(event: Event) -> int:
+    """§8: the year an event belongs to: its coverage year, else the year of its date."""
+    year = getattr(event, "coverage_year", None)
+    return year if isinstance(year, int) else event.date.year
+
+
+def judge_year(
+    registry: PolicyRegistry, facts: PersonFacts, year: int, enrolled_before: Collection[int]
+) -> YearOutcome:
+    """The outcome of coverage ``year``; ``enrolled_before`` are the enrolled years before it
+    (for breaks, EMP-bridge and incentives)."""
+    money = year_money(registry, facts, year, frozenset(enrolled_before))
+    if money.version is None:
+        outcome = unsupported_year(facts, year, money)
+    else:
+        outcome = evaluate_year(money.version, facts, year, money, enrolled_before)
+    if facts.after_death:
+        late = [event for event in facts.after_death if _event_year(event) == year]
+        if late:
+            outcome.flags.add("after_death")
+            outcome.steps.append(
+                Step(
+                    "DEATH",
+                    f"{late[0].type} on {late[0].date}, after the death: not applied",
+                    late[0],
+                )
+            )
+    if facts.status_losses and any(loss.date.year == year for loss in facts.status_losses):
+        outcome.flags.add("status_lost")
     return outcome
 
 
-def _candidates(
-    version: PolicyVersion, facts: PersonFacts, paid: Paid, enrolled_year_before: bool
-) -> list[Candidate]:
-    return [
-        *window_candidates(version, facts, paid),
-        *newborn_candidates(version, facts, paid),
-        *employee_stop_candidates(version, facts, paid),
-        *student_candidates(version, facts, paid, enrolled_year_before),
-        *special_candidates(version, facts, paid),
-    ]
+def unsupported_year(facts: PersonFacts, year: int, money: YearMoney) -> YearOutcome:
+    """No version for the year's region: payments recorded and counted for continuity (a
+    payment stands there, I-enrolled), nothing computed (POLICY.md §1)."""
+    region = money.region
+    outcome = YearOutcome(year, None, region)
+    outcome.paid = _sum(facts.contributions.get(year, []))
+    outcome.refunded = _sum(facts.refunds.get(year, []))
+    outcome.enrolled = money.enrolled_no_version
+    outcome.flags.update(money.flags)
+    # No version, no sources to cite: the year keeps the money walk's flags, not its rule steps
+    # (POLICY.md "Citations"; the reasons say why nothing was computed).
+    outcome.steps.extend(step for step in money.steps if step.rule.startswith("I-"))
+    outcome.flags.add("policy_missing")
+    if money.missing_reason == NOT_REGISTERED or region is None:
+        outcome.reasons["policy_missing"] = NOT_REGISTERED
+    else:
+        outcome.reasons["policy_missing"] = (
+            f"no policy version for region {region} in coverage year {year}"
+        )
+    if facts.repairs.get(year):
+        outcome.flags.add("repair_paid")
+    return outcome
 
 
 def evaluate_year(
     version: PolicyVersion,
     facts: PersonFacts,
     year: int,
-    region: str,
+    money: YearMoney,
     enrolled_before: Collection[int],
 ) -> YearOutcome:
-    """The outcome of ``year`` for a person insured in ``region`` under ``version``;
-    ``enrolled_before`` are the enrolled years before it (for breaks and incentives)."""
+    """The outcome of ``year`` judged under ``version``, from the year's money walk."""
     p = version.parameters
-    outcome = YearOutcome(year, version, region)
+    region = money.region or ""
+    outcome = YearOutcome(year, version, money.region)
     contributions = facts.contributions.get(year, [])
-    refunds = facts.refunds.get(year, [])
     outcome.paid = _sum(contributions)
-    outcome.refunded = _sum(refunds)
+    outcome.refunded = _sum(facts.refunds.get(year, []))
+    outcome.flags.update(money.flags)
     if facts.repairs.get(year):
         outcome.flags.add("repair_paid")
         outcome.steps.append(
@@ -123,155 +145,83 @@ def evaluate_year(
                 facts.repairs[year][0],
             )
         )
-    count_from = p.continuity_count_from
-    cont = continuity(year, enrolled_before, facts, count_from)
-
-    enrolment, outside, last_decision, money_steps = _walk_money(
-        version, facts, year, region, cont, (year - 1) in enrolled_before, outcome
-    )
-    if enrolment is None:
-        outcome.subsidy = last_decision or decide_subsidy(
-            version, facts, region, contributions[0].date if contributions else date(year, 1, 1)
-        )
-        outcome.steps.extend(outcome.subsidy.steps)
-        outcome.flags.update(outcome.subsidy.flags)
-        outcome.reasons.update(outcome.subsidy.reasons)
-        outcome.steps.extend(money_steps)
-        if outside is not None:
-            outcome.flags.add("paid_outside_window")
-            outcome.steps.append(
-                Step(
-                    "GEN-outside",
-                    f"paid {outside.date} outside every window: no coverage "
-                    f"for {year}; the money can be refunded",
-                    outside,
-                )
-            )
-        elif contributions and _short(outcome.paid, outcome.refunded, outcome.subsidy):
-            outcome.flags.add("partial_payment")
-            outcome.steps.append(
-                Step(
-                    "SUB-due",
-                    f"paid {outcome.paid - outcome.refunded} of "
-                    f"{outcome.subsidy.individual_due} due: not enrolled",
-                    contributions[-1],
-                )
-            )
-        outcome.continuity = Continuity(0, 0, (), False)
+    cont = money.continuity or continuity(year, enrolled_before, facts, p.continuity_count_from)
+    pool = money.pool
+    enrolments = pool.enrolments if pool is not None else []
+    if not enrolments:
+        _not_enrolled(outcome, version, facts, year, region, money)
         return outcome
 
-    paid, decision, candidate, waiting, start = enrolment
+    first = enrolments[0]
+    decision = first.decision
     outcome.subsidy = decision
     outcome.flags.update(decision.flags)
     outcome.steps.extend(decision.steps)
-    outcome.steps.extend(Step(rule, candidate.note, paid) for rule in candidate.rules)
-    outcome.steps.extend(waiting.steps)
-    outcome.steps.extend(money_steps)
-    outcome.waiting = waiting
+    outcome.reasons.update(decision.reasons)
+    for enrolment in enrolments:
+        outcome.steps.extend(
+            Step(rule, enrolment.candidate.note, enrolment.event)
+            for rule in enrolment.candidate.rules
+        )
+        outcome.steps.extend(enrolment.waiting.steps)
+    outcome.steps.extend(money.steps)
+    outcome.waiting = first.waiting
     outcome.enrolled = True
     outcome.continuity = cont
-    outcome.reasons.update(decision.reasons)
-    outcome.coverage = _coverage(outcome, facts, start, year_end(year))
-    outcome.steps.extend(_identity_changes(facts, year, paid))
+    outcome.coverage = _coverage(outcome, version, facts, enrolments, year_end(year))
+    outcome.steps.extend(_identity_changes(facts, year, first.paid))
+    assert pool is not None
+    _place(outcome, version, facts, pool, first)
+    _overpaid(outcome, version, pool)
+    if p.employee_start_ends_status and any(
+        span.started_by is not None and span.start.year == year for span in facts.employee
+    ):
+        outcome.flags.add("status_lost")
     return outcome
 
 
-def _short(paid: Decimal, refunded: Decimal, subsidy: SubsidyDecision) -> bool:
-    """SUB-due: a partial payment stands (a year refunded in full is not one)."""
-    net = paid - refunded
-    return net < subsidy.individual_due and (net > 0 or not refunded)
-
-
-_Enrolment = tuple[Paid, SubsidyDecision, Candidate, WaitingPeriod, date]
-
-
-def _walk_money(
+def _not_enrolled(
+    outcome: YearOutcome,
     version: PolicyVersion,
     facts: PersonFacts,
     year: int,
     region: str,
-    cont: Continuity,
-    enrolled_year_before: bool,
-    outcome: YearOutcome,
-) -> tuple[_Enrolment | None, Paid | None, SubsidyDecision | None, list[Step]]:
-    """SUB-due and §7: walk the year's payments and refunds in business order.
-
-    The payment that brings the net paid up to the individual due (decided at that payment,
-    SUB-frozen) enrols the person. A refund before coverage starts that leaves less than the due
-    undoes the enrolment (REF-before; a later payment may enrol again, from its own date — or,
-    REF-wrong-region, from the first payment's date); a refund after the start (or, REF-ak22,
-    after the central window) is not allowed: the coverage stays, flagged."""
-    p = version.parameters
-    money: list[Paid | Refunded] = sorted(
-        [*facts.contributions.get(year, []), *facts.refunds.get(year, [])], key=sort_key
-    )
-    running = ZERO
-    enrolment: _Enrolment | None = None
-    outside: Paid | None = None
-    last_decision: SubsidyDecision | None = None
-    first_paid_on: date | None = None
-    steps: list[Step] = []
-    refund_rule = "REF-ak22" if p.refund_deadline == "central_window_end" else "REF-before"
-    for item in money:
-        if isinstance(item, Refunded):
-            running -= item.amount
-            if enrolment is None:
-                steps.append(Step(refund_rule, f"refund of {item.amount} ({item.reason})", item))
-                continue
-            deadline = enrolment[4]
-            if p.refund_deadline == "central_window_end":
-                deadline = min(deadline, next_day(p.central_window[1]))
-            if item.date >= deadline:
-                outcome.flags.add("refund_after_start")
-                steps.append(
-                    Step(
-                        refund_rule,
-                        f"refund of {item.amount} on {item.date}, after {deadline}: not allowed "
-                        "by policy; coverage kept",
-                        item,
-                    )
-                )
-                continue
-            steps.append(
-                Step(
-                    refund_rule,
-                    f"refund of {item.amount} ({item.reason}) on {item.date}, before coverage "
-                    f"starts {enrolment[4]}",
-                    item,
-                )
+    money: YearMoney,
+) -> None:
+    pool = money.pool
+    applied = [c for c in money.contributions if c.applied]
+    decision = pool.last_decision if pool is not None else None
+    if decision is None:
+        day = applied[0].paid.date if applied else date(year, 1, 1)
+        decision = decide_subsidy(version, facts, region, day)
+    outcome.subsidy = decision
+    outcome.steps.extend(decision.steps)
+    outcome.flags.update(decision.flags)
+    outcome.reasons.update(decision.reasons)
+    outcome.steps.extend(money.steps)
+    outcome.continuity = Continuity(0, 0, (), False)
+    if pool is not None and pool.outside is not None:
+        outcome.flags.add("paid_outside_window")
+        outcome.steps.append(
+            Step(
+                "GEN-outside",
+                f"paid {pool.outside.date} outside every window: no coverage for {year}; the "
+                "money can be refunded",
+                pool.outside,
             )
-            if running < enrolment[1].individual_due:
-                if item.reason == "wrong_region" and p.wrong_region_first_date:
-                    first_paid_on = first_paid_on or enrolment[0].date
-                enrolment = None
-            continue
-        running += item.amount
-        if enrolment is not None:
-            continue
-        paid = item
-        if first_paid_on is not None:
-            paid = item.model_copy(update={"date": first_paid_on})
-            steps.append(
-                Step(
-                    "REF-wrong-region",
-                    f"repaid {item.date} after a wrong-region refund: counts from the first "
-                    f"payment's date {first_paid_on}",
-                    item,
-                )
+        )
+        return
+    standing = pool.standing if pool is not None else ZERO
+    refunded = pool is not None and pool.refunded
+    if applied and standing < decision.individual_due and (standing > 0 or not refunded):
+        outcome.flags.add("partial_payment")
+        outcome.steps.append(
+            Step(
+                "SUB-due",
+                f"{standing} stands of {decision.individual_due} due: not enrolled",
+                applied[-1].paid,
             )
-        decision = decide_subsidy(version, facts, region, paid.date)
-        last_decision = decision
-        if running < decision.individual_due:
-            continue
-        best = _choose(version, facts, paid, cont, enrolled_year_before)
-        if best is None:
-            outside = outside or item
-            continue
-        candidate, waiting = best
-        start = waiting.coverage_start or candidate.start
-        assert start is not None
-        enrolment = (paid, decision, candidate, waiting, start)
-    return enrolment, outside, last_decision, steps
+        )
 
 
 def _identity_changes(facts: PersonFacts, year: int, paid: Paid) -> list[Step]:
@@ -296,68 +246,185 @@ def _identity_changes(facts: PersonFacts, year: int, paid: Paid) -> list[Step]:
     return steps
 
 
-def _choose(
+def _coverage(
+    outcome: YearOutcome,
     version: PolicyVersion,
     facts: PersonFacts,
-    paid: Paid,
-    cont: Continuity,
-    enrolled_year_before: bool,
-) -> tuple[Candidate, WaitingPeriod] | None:
-    """The candidate giving the earliest coverage start (有利于参保人员), with its waiting."""
-    options: list[tuple[date, int, Candidate, WaitingPeriod]] = []
-    for index, candidate in enumerate(_candidates(version, facts, paid, enrolled_year_before)):
-        waiting = NO_WAITING
-        if candidate.waiting != "none":
-            late = candidate.waiting == "always"
-            waiting = waiting_period(
-                version, facts, paid.coverage_year, paid.date, cont.break_year_list, late
-            )
-        start = waiting.coverage_start or candidate.start
-        if start is None:
-            continue
-        options.append((start, index, candidate, waiting))
-    if not options:
-        return None
-    _, _, candidate, waiting = min(options, key=lambda o: (o[0], o[1]))
-    return candidate, waiting
-
-
-def _coverage(outcome: YearOutcome, facts: PersonFacts, start: date, end: date) -> list[Segment]:
-    """待遇享受期: ``start``..``end`` cut at death (DEATH) and paused while employee insurance
-    is active (EMP-priority)."""
-    if facts.died_on is not None and facts.died_on < end:
-        end = facts.died_on
-        outcome.steps.append(Step("DEATH", f"coverage ends on the date of death {end}", facts.died))
-    if start > end:
+    enrolments: Sequence[Enrolment],
+    end: date,
+) -> list[Segment]:
+    """待遇享受期: each enrolment from its start to 31 December, or to the day before its
+    status was lost (EMP-lost); cut at death (DEATH); while employee insurance is active
+    resident coverage does not run (EMP-priority)."""
+    segments: list[Segment] = []
+    for enrolment in enrolments:
+        last = end if enrolment.ends_on is None else min(end, enrolment.ends_on)
+        if enrolment.start <= last:
+            segments.append((enrolment.start, last))
+    died_on = facts.died_on
+    if died_on is not None and segments and died_on < segments[-1][1]:
+        outcome.steps.append(
+            Step("DEATH", f"coverage ends on the date of death {died_on}", facts.died)
+        )
+        segments = [(first, min(last, died_on)) for first, last in segments if first <= died_on]
+    if not segments:
         return []
-    segments = [(start, end)]
+    mode = version.parameters.employee_priority
     for span in facts.employee:
-        if not span.overlaps(start, end):
+        overlapping = [(a, b) for a, b in segments if span.overlaps(a, b)]
+        if not overlapping:
             continue
         outcome.flags.add("duplicate_enrolment")
-        outcome.steps.append(
-            Step(
-                "EMP-priority",
-                f"employee insurance active {span.start}.."
-                f"{span.stop or 'open'}: resident coverage pauses",
-                span.started_by,
+        if mode == "end":
+            # HY25 §一: coverage ends the day before; resumption has no source.
+            stop_at = max(span.start, overlapping[0][0])
+            segments = [
+                (a, min(b, stop_at - timedelta(days=1))) for a, b in segments if a < stop_at
+            ]
+            note = f"employee insurance from {span.start}: resident coverage ends, no resumption"
+        else:
+            cut: list[Segment] = []
+            for first, last in segments:
+                if not span.overlaps(first, last):
+                    cut.append((first, last))
+                    continue
+                if span.start > first:
+                    cut.append((first, span.start - timedelta(days=1)))
+                if span.stop is not None and span.stop < last:
+                    cut.append((span.stop + timedelta(days=1), last))
+            segments = cut
+            note = (
+                f"employee insurance active {span.start}..{span.stop or 'open'}: resident "
+                "coverage does not run"
             )
-        )
-        cut: list[Segment] = []
-        for first, last in segments:
-            if span.stop is not None and span.stop < first or span.start > last:
-                cut.append((first, last))
-                continue
-            if span.start > first:
-                cut.append((first, date.fromordinal(span.start.toordinal() - 1)))
-            if span.stop is not None and span.stop < last:
-                cut.append((date.fromordinal(span.stop.toordinal() + 1), last))
-        segments = cut
+        outcome.steps.append(Step("EMP-priority", note, span.started_by or span.stopped_by))
     return segments
 
 
-def incentives_for(outcome: YearOutcome, facts: PersonFacts, enrolled: Collection[int]) -> None:
-    """Fill in the cap adjustment of an enrolled year once the enrolled years are known."""
+def _place(
+    outcome: YearOutcome,
+    version: PolicyVersion,
+    facts: PersonFacts,
+    pool: PoolMoney,
+    enrolment: Enrolment,
+) -> None:
+    """PLACE-hukou: the year's pooling region must be that of the person's 户籍地 or of a
+    residence permit (居住证) held on the enrolling payment's date."""
+    p = version.parameters
+    if not p.place_check or not facts.hukou:
+        return  # no 户籍地 on record: nothing to compare
+    day = enrolment.event.date
+    if facts.holds("college_student", day):
+        return
+    age = facts.age_on(day)
+    if p.place_exempt_under_age is not None and age is not None and age < p.place_exempt_under_age:
+        return
+    if (
+        age is not None
+        and age <= p.place_guardian_age
+        and facts.born is not None
+        and facts.born.guardian_id
+    ):
+        # The child may use its guardian's 户籍 or 居住证: another person's events, which a
+        # per-person fold does not see. Unknown: not flagged.
+        return
+    hukou = facts.hukou_on(day)
+    if hukou is None:
+        return
+    places = {pool_of(hukou), *(pool_of(region) for region in facts.permits_on(day))}
+    if pool.pool in places:
+        return
+    outcome.flags.add("place_not_eligible")
+    outcome.steps.append(
+        Step(
+            "PLACE-hukou",
+            f"enrolled in {pool.region} on {day}: neither the 户籍地 {hukou} nor a residence "
+            "permit is in that pooling region",
+            enrolment.event,
+        )
+    )
+
+
+def _overpaid(outcome: YearOutcome, version: PolicyVersion, pool: PoolMoney) -> None:
+    """OVER-paid (I-overpaid): the year's standing amount above the enrolling payment's
+    individual due is flagged for review; repairs, other pools' payments (DUP-region) and, where
+    the status lost forfeits it (EMP-lost), a spent payment do not count."""
+    p = version.parameters
+    enrolments = pool.enrolments
+    if len(pool.contributions) == 1 and len(enrolments) == 1:
+        only = pool.contributions[0]
+        if only.standing > enrolments[0].decision.individual_due:
+            _flag_overpaid(outcome, only.standing, enrolments[0].decision.individual_due)
+        return
+    counted = [c for c in pool.contributions if c.stands]
+    if p.status_lost_forfeits_payment:
+        counted = [c for c in counted if not c.spent]
+        if pool.current is None:
+            return
+        due = pool.current.decision.individual_due
+    else:
+        due = enrolments[0].decision.individual_due
+    standing = sum((c.standing for c in counted), ZERO)
+    if standing > due:
+        _flag_overpaid(outcome, standing, due)
+
+
+def _flag_overpaid(outcome: YearOutcome, standing: Decimal, due: Decimal) -> None:
+    outcome.flags.add("overpaid")
+    outcome.steps.append(
+        Step(
+            "OVER-paid",
+            f"{standing} stands for {outcome.year}, {due} was due: for review (the notices do "
+            "not say the excess is due back)",
+        )
+    )
+
+
+def attribute_claims(
+    outcomes: Mapping[int, YearOutcome], facts: PersonFacts
+) -> dict[int, list[Reimbursed]]:
+    """INC-discharge: the claims each year counts (INC-zero, INC-reset): a claim counts for
+    its ``year``, except when ``discharged_on`` falls in another year, both years are enrolled,
+    both regions are in one pooling region and the discharge year's version settles by
+    discharge year (出院时间当年度结算政策): then for the discharge year."""
+    claims: dict[int, list[Reimbursed]] = {}
+    for year, items in facts.claims.items():
+        for claim in items:
+            target = year
+            discharged = claim.discharged_on
+            if discharged is not None and discharged.year != year:
+                other = outcomes.get(discharged.year)
+                here = outcomes.get(year)
+                if (
+                    other is not None
+                    and here is not None
+                    and other.enrolled
+                    and here.enrolled
+                    and other.version is not None
+                    and other.version.parameters.claims_by_discharge_year
+                    and pool_of(other.region) == pool_of(here.region)
+                ):
+                    target = discharged.year
+                    other.steps.append(
+                        Step(
+                            "INC-discharge",
+                            f"claim for {year} discharged {discharged}: counts for "
+                            f"{discharged.year}",
+                            claim,
+                        )
+                    )
+            claims.setdefault(target, []).append(claim)
+    return claims
+
+
+def incentives_for(
+    outcome: YearOutcome,
+    facts: PersonFacts,
+    enrolled: Collection[int],
+    claims: Mapping[int, Sequence[Reimbursed]] | None = None,
+) -> None:
+    """Fill in the cap adjustment of an enrolled year once the enrolled years are known;
+    ``claims`` by the year they count for (:func:`attribute_claims`)."""
     version = outcome.version
     if version is None or not outcome.enrolled or outcome.continuity is None:
         return
@@ -367,7 +434,13 @@ def incentives_for(outcome: YearOutcome, facts: PersonFacts, enrolled: Collectio
         return continuity(y, enrolled, facts, p.continuity_count_from).consecutive_years
 
     outcome.cap = cap_adjustment(
-        version, outcome.year, facts, enrolled, consecutive, outcome.continuity.break_years
+        version,
+        outcome.year,
+        facts,
+        enrolled,
+        consecutive,
+        outcome.continuity.break_years,
+        facts.claims if claims is None else claims,
     )
     outcome.steps.extend(outcome.cap.steps)
     if p.incentives and p.bonus_ceiling is None and outcome.year >= p.continuity_count_from:
@@ -378,4 +451,11 @@ def incentives_for(outcome: YearOutcome, facts: PersonFacts, enrolled: Collectio
         )
 
 
-__all__ = ["YearOutcome", "evaluate_year", "incentives_for", "unsupported_year"]
+__all__ = [
+    "YearOutcome",
+    "attribute_claims",
+    "evaluate_year",
+    "incentives_for",
+    "judge_year",
+    "unsupported_year",
+]

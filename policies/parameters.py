@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -32,6 +32,12 @@ FULL = "full"
 UNKNOWN = "unknown"
 """An identity that is subsidised under rules whose amounts are not in the sources (POLICY.md
 §2 note 4): recorded, no subsidy computed, flagged ``subsidy_amount_unknown``."""
+OTHER = "other"
+"""An identity subsidised as the person's other subsidy identity (HY25 §二(二): 事实无人抚养
+儿童 are funded as 低保/监测 or, as orphans and 特困, in full); with no other identity the amount
+is not in the sources: flagged ``subsidy_amount_unknown``."""
+StatusLossReason = Literal["enlisted", "imprisoned", "other_scheme"]
+DuplicatePriority = Literal["college_student", "residence"]
 
 
 def _identity(value: Any) -> str:
@@ -47,7 +53,7 @@ def _region(value: Any) -> str:
 
 
 def _subsidy(value: Any) -> Decimal | str:
-    if value in (FULL, UNKNOWN):
+    if value in (FULL, UNKNOWN, OTHER):
         return str(value)
     if isinstance(value, float):
         raise ValueError("amounts are decimal strings, not floats")
@@ -55,7 +61,7 @@ def _subsidy(value: Any) -> Decimal | str:
         amount = Decimal(str(value))
     except Exception:
         raise ValueError(
-            f"subsidy must be a decimal amount, 'full' or 'unknown', got {value!r}"
+            f"subsidy must be a decimal amount, 'full', 'unknown' or 'other', got {value!r}"
         ) from None
     if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"subsidy must be a non-negative amount in yuan and fen, got {value!r}")
@@ -78,8 +84,13 @@ class Parameters(BaseModel):
     subsidy_cutoff: date
     """SUB-cutoff: identities recognised (认定) on or before this day count for the year."""
     subsidies: dict[Identity, SubsidyAmount]
-    """Identity → amount of the individual standard it covers (``full``, an amount, or
-    ``unknown``); identities not listed get no subsidy in this version."""
+    """Identity → amount of the individual standard it covers (``full``, an amount,
+    ``unknown``, or ``other``: as the person's other subsidy identity); identities not listed
+    get no subsidy in this version."""
+    subsidy_central_window_only: bool = True
+    """SUB-window: a subsidy applies only to a payment in the central window, and a subsidised
+    person paying later is covered from the next month (AK22 §五(三)2, SX24 §五(二)4(2), AK25
+    §四(二)4(2)); ``False``: the notice has no such rule (HY25)."""
     subsidy_modes: dict[Identity, SubsidyMode] = Field(default_factory=dict)
     """SUB-mode: identity → ``deducted`` (资助) or ``reimbursed`` (先缴后补); default deducted."""
     recognised_after_payment: Literal["none", "reimbursed"] = "none"
@@ -96,6 +107,11 @@ class Parameters(BaseModel):
     wrong_region_first_date: bool = False
     """REF-wrong-region: a payment refunded from the wrong region and repaid here counts from
     the first payment's date."""
+    duplicate_priority: tuple[DuplicatePriority, ...] = ()
+    """DUP-region: with contributions standing in two pooling regions, the year goes to (1)
+    ``college_student``: the earliest payment made while a college student; (2) ``residence``:
+    the payment where the person lives (常住地); else (3) the earliest standing payment (I-dup).
+    A rule applies when either region's version lists it."""
 
     # §3 windows — 集中缴费期, 补缴期
     central_window: Window
@@ -110,6 +126,20 @@ class Parameters(BaseModel):
     # §4 special groups — 部分特殊人员
     employee_stop: bool = True
     """EMP-stop: a stopped employee insurance lets the person pay in the year (next month)."""
+    employee_priority: Literal["resume", "end", "lost"] = "resume"
+    """EMP-priority (重复参保): while employee insurance is active resident coverage does not
+    run; ``resume``: from the day after the next stop in the coverage year (SX24 §六(三), AK25
+    §五(三)(六)); ``end``: it ends the day before and does not resume (HY25 §一); ``lost``: a
+    start within the year ends resident status (EMP-lost, AK22 §八(五))."""
+    status_lost_reasons: frozenset[StatusLossReason] = frozenset()
+    """EMP-lost: ``resident_status_lost`` reasons that end the coverage of the year containing
+    the loss on the day before it."""
+    employee_start_ends_status: bool = False
+    """EMP-lost (AK22 §八(五) 参加职工医保…居民医保参保身份自动丧失): an
+    ``employee_insurance_started`` ends the year's resident status like a status loss."""
+    status_lost_forfeits_payment: bool = False
+    """EMP-lost (AK22 §八(五) 原参保缴费不予退还): the payment of a status that ended is spent;
+    it no longer counts as standing for OVER-paid."""
     employee_bridge: bool = False
     """EMP-bridge (AK25 §五(六)): a switch from employee insurance has no waiting period when
     the person was insured ``bridge_min_insured_years`` consecutive years and pays within
@@ -121,14 +151,34 @@ class Parameters(BaseModel):
     newborn_late_start: Literal["next_month", "next_day"] = "next_month"
     newborn_after_days: Literal["nothing", "general"] = "general"
     """NB-90 for a next-year payment after the 90 days: AK22 gives nothing, others fall back."""
-    student_start: Literal["paid_on"] = "paid_on"
+    student_start: Literal["paid_on"] | None = "paid_on"
+    """STU: a college student is covered from the payment date (I-paid-on); ``None``: the
+    notice has no student start rule, students are general residents (HY25)."""
     new_student_start: date | None = None
     """XA24-stu: a new student of the intake (or one who did not pay last school year) paying
     for the year is covered from this day."""
     new_student_intake: Window | None = None
     special_identities: frozenset[Identity] = frozenset()
     """LATE-special identities that may join after the year started."""
+    special_in_year_identities: frozenset[Identity] = frozenset()
+    """LATE-special identities that count only when recognised in the coverage year (军人退出
+    现役当年; 参保年度应届毕业)."""
+    special_late_reason_identities: frozenset[Identity] = frozenset()
+    """LATE-special identities that count only for a payment with ``late_reason:
+    not_own_fault`` (HY25 §三(二)1 非因个人原因停保断保)."""
+    special_new_identities: frozenset[Identity] | None = None
+    """LATE-special identities that count when recognised after ``subsidy_cutoff`` (相关部门
+    新认定); ``None``: the version's subsidy identities."""
     special_start: Literal["next_month", "next_day"] = "next_month"
+
+    # §4 place of enrolment — 参保地
+    place_check: bool = False
+    """PLACE-hukou: the year's pooling region must be that of the person's 户籍地 or of a
+    residence permit (居住证) held on the enrolling payment's date."""
+    place_guardian_age: int = Field(12, ge=0)
+    """PLACE-hukou: a child of this age or younger (12周岁以下) may use its guardian's."""
+    place_exempt_under_age: int | None = Field(None, ge=0)
+    """PLACE-hukou: not checked for a person younger than this (AK25 §一(一): 18)."""
 
     # §5 waiting periods — 待遇等待期
     waiting_periods: bool = False
@@ -146,6 +196,9 @@ class Parameters(BaseModel):
     """INC-break: amount taken off the maximum in a re-enrolment year (0 = no penalty)."""
     bonus_ceiling: Money | None = None
     """INC-cap: continuity + zero-claim bonus ≤ this; ``None`` = not in the sources."""
+    claims_by_discharge_year: bool = False
+    """INC-discharge: a stay discharged in another enrolled year of the same pooling region
+    counts for the discharge year (出院时间当年度结算政策); ``False``: ``year`` stands."""
 
     @model_validator(mode="after")
     def _windows_ordered(self) -> Parameters:
@@ -177,3 +230,8 @@ class Parameters(BaseModel):
 
 
 PARAMETER_KEYS: tuple[str, ...] = tuple(Parameters.model_fields)
+MAPPING_KEYS: frozenset[str] = frozenset(
+    name for name, info in Parameters.model_fields.items() if get_origin(info.annotation) is dict
+)
+"""Parameters that are mappings (``subsidies``, ``subsidy_modes``, ``county_subsidies``): a
+parameter file merges them key by key over the inherited value (a key set to null removes it)."""

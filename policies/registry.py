@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ledger.regions import ancestry, is_known_region
 from policies.clauses import recite
-from policies.parameters import Parameters
-from policies.version import PolicyVersion
+from policies.parameters import MAPPING_KEYS, Parameters
+from policies.version import Origin, PolicyVersion
 
 
 class PolicyFileError(ValueError):
@@ -182,8 +182,12 @@ def load_policy_file(path: str | Path, known: PolicyRegistry) -> list[PolicyVers
                 f"{path}: {where}.parameters.{unknown[0]}: unknown parameter "
                 f"(known: {', '.join(Parameters.model_fields)})"
             )
-        values = base.parameters.model_dump()
-        values.update(spec.parameters)
+        stray = sorted(c for c in spec.citations if c.partition(".")[0] not in spec.parameters)
+        if stray:
+            raise PolicyFileError(
+                f"{path}: {where}.citations.{stray[0]}: cites no parameter given in this version"
+            )
+        values, origins = _merge(base, spec, str(path))
         try:
             parameters = Parameters.model_validate(values)
         except ValidationError as exc:
@@ -214,6 +218,7 @@ def load_policy_file(path: str | Path, known: PolicyRegistry) -> list[PolicyVers
             },
             extends=base.id,
             sources=(spec.source,),
+            origins=origins,
         )
         available.add(version)
         loaded.append(version)
@@ -226,6 +231,52 @@ def _own_rule(rule_id: str, base_prefix: str, prefix: str) -> str:
     if head == base_prefix and kind in ("central", "late", "migrant"):
         return f"{prefix}-{kind}"
     return rule_id
+
+
+def _merge(
+    base: PolicyVersion, spec: _VersionSpec, file: str
+) -> tuple[dict[str, Any], dict[str, Origin]]:
+    """The parameter values of ``spec`` over those of ``base``, and the origin of each.
+
+    A mapping parameter (:data:`~policies.parameters.MAPPING_KEYS`) merges key by key over the
+    inherited mapping, a nested mapping likewise, and a key set to ``null`` removes it: a file
+    giving ``subsidies: {"dibao": "210.00"}`` changes 低保 and keeps every other identity. Any
+    other parameter given replaces the inherited value."""
+    values = base.parameters.model_dump()
+    origins = base.value_origins()
+
+    def origin(name: str) -> Origin:
+        citation = spec.citations.get(name) or spec.citations.get(name.partition(".")[0])
+        return Origin("file", spec.id, citation or spec.source, file)
+
+    for name, given in spec.parameters.items():
+        origins[name] = origin(name)
+        inherited = values.get(name)
+        if name not in MAPPING_KEYS or not isinstance(given, dict):
+            values[name] = given
+            if name in MAPPING_KEYS:
+                for key in [k for k in origins if k.startswith(f"{name}.")]:
+                    del origins[key]
+            continue
+        values[name] = _merge_mapping(inherited if isinstance(inherited, dict) else {}, given)
+        for key, item in given.items():
+            if item is None:
+                origins.pop(f"{name}.{key}", None)
+            else:
+                origins[f"{name}.{key}"] = origin(f"{name}.{key}")
+    return values, origins
+
+
+def _merge_mapping(inherited: dict[Any, Any], given: dict[Any, Any]) -> dict[Any, Any]:
+    merged = dict(inherited)
+    for key, item in given.items():
+        if item is None:
+            merged.pop(key, None)
+        elif isinstance(item, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge_mapping(merged[key], item)
+        else:
+            merged[key] = item
+    return merged
 
 
 def _check_year(path: Path, where: str, spec: _VersionSpec, parameters: Parameters) -> None:

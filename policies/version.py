@@ -11,10 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from policies.catalogue import RULES, Rule, version_rule
-from policies.parameters import Parameters
+from policies.parameters import MAPPING_KEYS, Parameters
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The source of one parameter value: ``built-in`` (a module of :mod:`policies.versions`)
+    or ``file`` (a parameter file), the version that set it, and its citation."""
+
+    kind: Literal["built-in", "file"]
+    version: str
+    citation: str
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,10 @@ class PolicyVersion:
     sources: tuple[str, ...] = ()
     """The documents the version's citations may name: its notice and those POLICY.md names
     for it ("Citations"); default ``(source,)``."""
+    origins: Mapping[str, Origin] = field(default_factory=dict)
+    """Where each value of a version added from a parameter file comes from: parameter name,
+    or ``name.key`` for a key of a mapping parameter → :class:`Origin`. Empty for a built-in
+    version (every value built in, cited in ``citations``)."""
 
     def __post_init__(self) -> None:
         missing = [key for key in Parameters.model_fields if key not in self.citations]
@@ -58,6 +73,21 @@ class PolicyVersion:
 
     def cite(self, parameter: str) -> str:
         return self.citations[parameter]
+
+    def value_origins(self) -> dict[str, Origin]:
+        """The :class:`Origin` of every value: each parameter by name, and each key of a
+        mapping parameter as ``name.key`` (a built-in version: all ``built-in``)."""
+        if self.origins:
+            return dict(self.origins)
+        found: dict[str, Origin] = {}
+        values = self.parameters.model_dump()
+        for name in Parameters.model_fields:
+            origin = Origin("built-in", self.id, self.citations[name])
+            found[name] = origin
+            if name in MAPPING_KEYS:
+                for key in values[name]:
+                    found[f"{name}.{key}"] = origin
+        return found
 
     def describe(self) -> dict[str, Any]:
         """The version as data: what ``ledger policies show`` prints."""

@@ -1,9 +1,9 @@
 """The fold: one person's events → the person view of INTERCHANGE.md ("Projections out").
 
 Pure: no I/O, no clock except the default ``as_of`` date. Events are filtered for audits
-(``as_of``: business date; ``known_on``: recording time), ordered by business date then
-recording time, and folded year by year through the policy version of each coverage year
-(:mod:`policies.handler`). Years are evaluated in ascending order because continuity, waiting
+(``as_of``: business date; ``known_on``: recording time) and folded year by year
+(:func:`policies.handler.judge_year`, which orders them as I-order says and decides each year's
+region and version). Years are evaluated in ascending order because continuity, waiting
 periods and incentives of a year depend on which earlier years were enrolled.
 """
 
@@ -15,8 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ledger.events import Event
-from policies.calendar import year_start
-from policies.handler import YearOutcome, evaluate_year, incentives_for, unsupported_year
+from policies.handler import YearOutcome, attribute_claims, incentives_for, judge_year
 from policies.person import PersonFacts
 from policies.registry import PolicyRegistry
 
@@ -146,23 +145,11 @@ def project_person(
     view = PersonView(person_id, as_of or today_in_china(), explain=explain)
     enrolled: set[int] = set()
     for year in facts.coverage_years():
-        region = _region_for(facts, year)
-        version = registry.find(region, year) if region else None
-        if version is None:
-            outcome = unsupported_year(facts, year, region)
-        else:
-            outcome = evaluate_year(version, facts, year, region or "", enrolled)
+        outcome = judge_year(registry, facts, year, enrolled)
         if outcome.enrolled:
             enrolled.add(year)
         view.years.append(outcome)
+    claims = attribute_claims({outcome.year: outcome for outcome in view.years}, facts)
     for outcome in view.years:
-        incentives_for(outcome, facts, enrolled)
+        incentives_for(outcome, facts, enrolled, claims)
     return view
-
-
-def _region_for(facts: PersonFacts, year: int) -> str | None:
-    """The region the year's money went to: in effect on the first contribution for the year,
-    else on 1 January of the year."""
-    payments = facts.contributions.get(year) or facts.repairs.get(year)
-    day = payments[0].date if payments else year_start(year)
-    return facts.region_on(day)

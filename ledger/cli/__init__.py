@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "project": ("ledger.cli.project:project_command", "Keep a reporting database current."),
     "backfill": ("ledger.cli.backfill:backfill_command", "Bulk-load history and build reports."),
     "synth": ("ledger.cli.synth:synth_command", "Write a synthetic population."),
+    "policies": (
+        "ledger.cli.policies:policies_command",
+        "List policy versions, show one's parameters, diff two.",
+    ),
 }
 """Command name → (``module:attribute`` of its click command, one-line help for the list)."""
 

@@ -7,10 +7,11 @@ INC-zero +3000 per zero-claim year from the next enrolled year, cleared by INC-r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ledger.events import Reimbursed
 from policies.person import PersonFacts
 from policies.rules import Step
 from policies.version import PolicyVersion
@@ -40,9 +41,17 @@ class CapAdjustment:
         }
 
 
-def zero_claim_year(facts: PersonFacts, year: int) -> bool:
+Claims = Mapping[int, Sequence[Reimbursed]]
+"""The claims each coverage year counts (INC-discharge moves a cross-year stay)."""
+
+
+NO_CAP = CapAdjustment()
+"""No adjustment (a year without incentives)."""
+
+
+def zero_claim_year(claims: Claims, year: int) -> bool:
     """No fund reimbursement for ``year`` (no claim, or only zero ``fund_amount``)."""
-    return all(claim.fund_amount == 0 for claim in facts.claims.get(year, []))
+    return all(claim.fund_amount == 0 for claim in claims.get(year, ()))
 
 
 def cap_adjustment(
@@ -52,8 +61,11 @@ def cap_adjustment(
     enrolled: Collection[int],
     consecutive: Callable[[int], int],
     break_years: int,
+    claims: Claims | None = None,
 ) -> CapAdjustment:
-    """The adjustment of ``year``'s critical-illness maximum for an enrolled person."""
+    """The adjustment of ``year``'s critical-illness maximum for an enrolled person;
+    ``claims`` by the year they count for (default: their ``year``)."""
+    counted: Claims = facts.claims if claims is None else claims
     p = version.parameters
     if not p.incentives or year < p.continuity_count_from:
         return CapAdjustment(bonus_ceiling=p.bonus_ceiling if p.incentives else None)
@@ -68,13 +80,13 @@ def cap_adjustment(
     zero_claim_bonus = ZERO
     for y in range(p.continuity_count_from, year + 1):
         if y > p.continuity_count_from:
-            used = [c for c in facts.claims.get(y - 1, []) if c.reward_used]
+            used = [c for c in counted.get(y - 1, ()) if c.reward_used]
             if used and zero_claim_bonus:
                 zero_claim_bonus = ZERO
                 steps.append(
                     Step("INC-reset", f"reward used in {y - 1}: cleared from {y}", used[0])
                 )
-            if (y - 1) in enrolled and y in enrolled and zero_claim_year(facts, y - 1):
+            if (y - 1) in enrolled and y in enrolled and zero_claim_year(counted, y - 1):
                 zero_claim_bonus += step
                 steps.append(Step("INC-zero", f"no fund claim in {y - 1}: +{step} from {y}"))
         if y in enrolled and consecutive(y) >= p.continuity_bonus_from_year:

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from ledger.events import IDENTITY_CODES
-from policies.parameters import UNKNOWN
+from policies.parameters import OTHER, UNKNOWN
 from policies.person import IdentitySpan, PersonFacts
 from policies.rules import Step
 from policies.version import PolicyVersion
@@ -97,7 +97,7 @@ def decide_subsidy(
                     standard, amount, span.identity, "reimbursed", steps=tuple(steps)
                 )
         return SubsidyDecision(standard, ZERO, None, "none", steps=tuple(steps))
-    if not in_window(paid_on, p.central_window):
+    if p.subsidy_central_window_only and not in_window(paid_on, p.central_window):
         steps.append(
             Step(
                 "SUB-window",
@@ -109,12 +109,19 @@ def decide_subsidy(
 
     known: list[tuple[Decimal, int, IdentitySpan]] = []
     unknown: list[IdentitySpan] = []
+    as_other: list[IdentitySpan] = []
     for span in eligible:
         listed = p.subsidy_for(span.identity, region)
         if listed == UNKNOWN:
             unknown.append(span)
+        elif listed == OTHER:
+            as_other.append(span)
         elif isinstance(listed, Decimal):
             known.append((listed, IDENTITY_CODES.index(span.identity), span))
+    if as_other and not known:
+        # Subsidised as the person's other identity (HY25 §二(二) 困难儿童分类资助): with none,
+        # the amount is not in the sources.
+        unknown.extend(as_other)
     flags: tuple[str, ...] = ()
     reasons: tuple[tuple[str, str], ...] = ()
     if unknown and not any(amount >= standard for amount, _, _ in known):

@@ -30,7 +30,7 @@ VERSION = build(
     id="ankang-2025",
     region="610900",
     coverage_year=2025,
-    revision=1,
+    revision=2,
     source=N,
     sources=(N, NAT, CAP),
     rule_prefix="AK25",
@@ -51,6 +51,7 @@ VERSION = build(
             f"{N} §二(一); {N} §二(二) 定额资助标准为每人每年200元; {N} §二(三); {N} §二(四)",
         ),
         "subsidy_modes": ({}, f"{N} §三(二) 税务部门依此组织征收"),
+        "subsidy_central_window_only": (True, f"{N} §四(二)4(2)"),
         "recognised_after_payment": ("none", NO_SUCH_RULE),
         "county_subsidies": (
             {},
@@ -59,6 +60,7 @@ VERSION = build(
         ),
         "refund_deadline": ("coverage_start", f"{N} §五(四) 进入待遇享受期后，个人缴费不再退回"),
         "wrong_region_first_date": (False, NO_SUCH_RULE),
+        "duplicate_priority": (("college_student", "residence"), f"{N} §五(三)"),
         "central_window": (
             ("2024-09-01", "2024-12-20"),
             f"{N} §四 集中缴费期为2024年9月至2024年12月20日",
@@ -71,6 +73,10 @@ VERSION = build(
         "late_start": ("waiting", f"{N} §四(一) {LATE}"),
         "outside_window_start": (None, f"{N} §四(一) {OUTSIDE}"),
         "employee_stop": (True, f"{N} §四(二)1 待遇享受期为参加居民医保缴费后的次月起"),
+        "employee_priority": ("resume", f"{N} §五(三); {N} §五(六)"),
+        "status_lost_reasons": (frozenset({"enlisted", "other_scheme"}), f"{N} §一(一)"),
+        "employee_start_ends_status": (False, f"{N} §五(三)"),
+        "status_lost_forfeits_payment": (False, NO_SUCH_RULE),
         "employee_bridge": (True, f"{N} §五(六) 补缴后不设待遇等待期"),
         "bridge_max_gap_months": (3, f"{N} §五(六) 中断缴费3个月（含）以内"),
         "bridge_min_insured_years": (2, f"{N} §五(六) 已连续两年（含两年）以上参加基本医疗保险"),
@@ -85,10 +91,29 @@ VERSION = build(
         "new_student_start": (None, NO_SUCH_RULE),
         "new_student_intake": (None, NO_SUCH_RULE),
         "special_identities": (
-            frozenset({"veteran", "released_prisoner", "lost_contact"}),
+            frozenset(
+                {
+                    "veteran",
+                    "veteran_spouse",
+                    "returning_graduate",
+                    "college_student",
+                    "released_prisoner",
+                    "lost_contact",
+                }
+            ),
             f"{N} §一(四) 军人退出现役当年; {N} §四(二)4(1)",
         ),
+        "special_in_year_identities": (
+            frozenset({"veteran", "returning_graduate"}),
+            f"{N} §一(四)",
+        ),
+        "special_late_reason_identities": (frozenset(), NO_SUCH_RULE),
+        "special_new_identities": (None, f"{N} §一(四)"),
         "special_start": ("next_month", f"{N} §四(二)4(1) 待遇享受期从居民医保缴费后的次月起"),
+        "place_check": (True, f"{N} §五(一)2"),
+        "place_guardian_age": (12, f"{N} §一(一)"),
+        "place_exempt_under_age": (18, f"{N} §一(一)"),
+        "claims_by_discharge_year": (True, f"{N} §五(五)"),
         "waiting_periods": (True, f"{N} §四(二)4(7) 设置参保后固定待遇等待期3个月; {NAT}"),
         "fixed_waiting_months": (3, f"{N} §四(二)4(7) 固定待遇等待期3个月"),
         "variable_months_per_break_year": (1, f"{N} §四(二)4(7) {VARIABLE}"),
@@ -103,6 +128,7 @@ VERSION = build(
         "bonus_ceiling": ("60000.00", f"{N} §四(二)4(6) {CEILING}; {CAP}"),
     },
     rule_citations={
+        "OVER-paid": "I-overpaid",
         "AK25-central": f"{N} §四(一) 缴费后居民医保待遇享受期为2025年1月1日至2025年12月31日",
         "AK25-late": f"{N} §四(一) {LATE}",
         "GEN-outside": f"{N} §四(一) {OUTSIDE}",
@@ -119,7 +145,7 @@ VERSION = build(
         "NB-90": f"{N} §四(二)2",
         "NB-died": f"{N} §四(二)2(3)",
         "STU": f"{N} §四(二)3(1) 自缴费完成之日起享受医保待遇",
-        "LATE-special": f"{N} §四(二)4(1)",
+        "LATE-special": f"{N} §一(四); {N} §四(二)4(1)",
         "REF-before": f"{N} §五(四)",
         "DEATH": f"{NO_SOURCE} {N} ends coverage at death nowhere (§五(四): refund if death "
         "comes before the coverage start)",
@@ -134,5 +160,9 @@ VERSION = build(
         "INC-reset": f"{N} §四(二)4(6) 前期积累的零报销激励额度清零",
         "INC-break": f"{N} §四(二)4(6) {PENALTY}",
         "INC-cap": f"{N} §四(二)4(6) {CEILING}; {CAP}",
+        "EMP-lost": f"{N} §一(一)",
+        "DUP-region": f"{N} §五(三)",
+        "PLACE-hukou": f"{N} §五(一)2; {N} §一(一)",
+        "INC-discharge": f"{N} §五(五)",
     },
 )

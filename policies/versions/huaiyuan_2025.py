@@ -24,7 +24,7 @@ VERSION = build(
     id="huaiyuan-2025",
     region="340321",
     coverage_year=2025,
-    revision=1,
+    revision=2,
     source=N,
     sources=(N, NAT),
     rule_prefix="HY25",
@@ -41,6 +41,7 @@ VERSION = build(
                 "priority_care": "full",
                 "single_daughter_family": "full",
                 "single_son_family": "200.00",
+                "unsupported_child": "other",
             },
             f"{N} §二(二) 个人缴纳60元; {N} §二(三) 县财政补贴一半",
         ),
@@ -52,6 +53,7 @@ VERSION = build(
             },
             f"{N} §二(三) 先缴后补",
         ),
+        "subsidy_central_window_only": (False, NO_SUCH_RULE),
         "recognised_after_payment": ("none", NO_SUCH_RULE),
         "county_subsidies": ({}, NO_SUCH_RULE),
         "refund_deadline": (
@@ -59,6 +61,7 @@ VERSION = build(
             f"{N} §四(二) 待遇享受期开始后，暂停或终止参保关系，个人缴费不再退回",
         ),
         "wrong_region_first_date": (False, NO_SUCH_RULE),
+        "duplicate_priority": ((), f"{N} §一; I-dup"),
         "central_window": (("2024-09-01", "2024-12-31"), f"{N} §三 {WINDOW}"),
         "late_window": (
             ("2025-01-01", "2025-02-28"),
@@ -68,6 +71,10 @@ VERSION = build(
         "late_start": ("next_day", f"{N} §三 {MIGRANT}"),
         "outside_window_start": ("waiting", NAT),
         "employee_stop": (False, NO_SUCH_RULE),
+        "employee_priority": ("end", f"{N} §一"),
+        "status_lost_reasons": (frozenset({"enlisted"}), f"{N} §一"),
+        "employee_start_ends_status": (False, f"{N} §一"),
+        "status_lost_forfeits_payment": (False, NO_SUCH_RULE),
         "employee_bridge": (False, NO_SUCH_RULE),
         "bridge_max_gap_months": (3, NO_SUCH_RULE),
         "bridge_min_insured_years": (2, NO_SUCH_RULE),
@@ -75,30 +82,29 @@ VERSION = build(
         "newborn_eligibility": ("under_one", f"{N} §三(一) 一周岁以内新生儿"),
         "newborn_late_start": ("next_day", f"{N} §三(一) 自缴费到账次日起享受居民医保待遇"),
         "newborn_after_days": ("general", f"{N} §三(一) 超过90日参保缴费的一周岁内新生儿"),
-        "student_start": (
-            "paid_on",
-            f"{NO_SOURCE} the 方案 has no start rule for college students (§三(三) only lets "
-            "subsidised students enrol in the county)",
-        ),
+        "student_start": (None, NO_SUCH_RULE),  # §三(三) only lets subsidised students enrol
         "new_student_start": (None, NO_SUCH_RULE),
         "new_student_intake": (None, NO_SUCH_RULE),
         "special_identities": (
-            frozenset(
-                {
-                    "tekun",
-                    "dibao",
-                    "returned_poverty",
-                    "monitored",
-                    "dibao_edge",
-                    "veteran",
-                    "retired_fisher",
-                    "severe_mental_illness",
-                    "released_prisoner",
-                }
-            ),
+            frozenset({"veteran", "veteran_spouse", "severe_mental_illness", "released_prisoner"}),
             f"{N} §三(二)",
         ),
+        "special_in_year_identities": (frozenset({"veteran"}), f"{N} §三(二)2"),
+        "special_late_reason_identities": (
+            frozenset({"tekun", "dibao", "returned_poverty", "monitored", "dibao_edge"}),
+            f"{N} §三(二)1",
+        ),
+        "special_new_identities": (
+            frozenset(
+                {"tekun", "dibao", "returned_poverty", "monitored", "dibao_edge", "retired_fisher"}
+            ),
+            f"{N} §三(二)2",
+        ),
         "special_start": ("next_day", f"{N} §三(二) 自参保缴费次日起享受居民医保待遇"),
+        "place_check": (False, NO_SUCH_RULE),
+        "place_guardian_age": (12, NO_SUCH_RULE),
+        "place_exempt_under_age": (None, NO_SUCH_RULE),
+        "claims_by_discharge_year": (False, NO_SUCH_RULE),
         "waiting_periods": (True, f"{N} §preamble 国办发〔2024〕38号; {NAT}"),
         "fixed_waiting_months": (3, NAT),
         "variable_months_per_break_year": (1, NAT),
@@ -118,20 +124,18 @@ VERSION = build(
         "bonus_ceiling": (None, NAT),
     },
     rule_citations={
+        "OVER-paid": "I-overpaid",
         "HY25-central": f"{N} §三 {WINDOW}，待遇保障周期为2025年1月1日至2025年12月31日",
         "HY25-migrant": f"{N} §三 {MIGRANT}",
         "GEN-outside": f"{NO_SOURCE} the 方案 sets no rule for payments outside its windows "
         "(POLICY.md §4: GEN-outside does not apply to huaiyuan-2025)",
         "SUB-one": f"{N} §五(二) 核实并剔除双重身份的信息",
         "SUB-cutoff": f"{N} §五(二) 参保阶段（9月1日至12月31日）",
-        "SUB-window": f"{NO_SOURCE} the 方案 has no such rule (POLICY.md §4: SUB-window does "
-        "not apply to huaiyuan-2025)",
         "SUB-mode": f"{N} §二(二) 个人缴纳60元; {N} §二(三) 先缴后补",
         "SUB-due": f"{N} §二(一) 居民个人缴费标准为每人400元; {N} §二(二) 个人缴纳60元",
         "EMP-priority": f"{N} §一 除国家政策允许的情形外，不得跨制度重复参加职工医保",
         "NB-90": f"{N} §三(一)",
         "NB-died": f"{NO_SOURCE} the 方案 says nothing of a newborn who dies (§三(一))",
-        "STU": f"{NO_SOURCE} the 方案 has no start rule for college students (§三(三))",
         "LATE-special": f"{N} §三(二)",
         "ID-change": f"{NO_SOURCE} the 方案 has no rule for identity changes in the year",
         "REF-before": f"{N} §四(二)",
@@ -146,5 +150,7 @@ VERSION = build(
         "INC-cont": f"{N} §三 {INCENTIVES}; {NAT}",
         "INC-zero": f"{N} §三 {INCENTIVES}; {NAT}",
         "INC-reset": f"{N} §三 {INCENTIVES}; {NAT}",
+        "EMP-lost": f"{N} §一 因就业、入学、入伍、婚嫁、死亡等工作或生活状况变化的",
+        "DUP-region": f"{N} §一; I-dup",
     },
 )

@@ -15,7 +15,7 @@ VERSION = build(
     id="shaanxi-2024",
     region="610000",
     coverage_year=2024,
-    revision=1,
+    revision=2,
     source=N,
     rule_prefix="SX24",
     parameters={
@@ -35,6 +35,7 @@ VERSION = build(
             f"{N} §三(一) 各级财政补助之和不低于个人缴费标准的50%; {N} §三(二); {N} §三(三)",
         ),
         "subsidy_modes": ({}, f"{N} §三(一) 享受资助后个人承担部分由参保人员自行缴纳"),
+        "subsidy_central_window_only": (True, f"{N} §五(二)4(2)"),
         "recognised_after_payment": (
             "reimbursed",
             f"{N} §四(一) 系统内未标识但已全额参保缴费的人员，由各统筹区落实资助政策",
@@ -42,6 +43,7 @@ VERSION = build(
         "county_subsidies": ({}, f"{N} §三(一) 市县财政资助标准由各市自行确定"),
         "refund_deadline": ("coverage_start", f"{N} §六(四) 进入待遇享受期后，个人缴费不再退回"),
         "wrong_region_first_date": (False, NO_SUCH_RULE),
+        "duplicate_priority": (("college_student", "residence"), f"{N} §六(三)"),
         "central_window": (
             ("2023-09-01", "2023-12-20"),
             f"{N} §五 集中缴费期为2023年9月至2023年12月20日",
@@ -54,6 +56,10 @@ VERSION = build(
         "late_start": ("next_month", f"{N} §五(一) 待遇享受期为缴费后次月起"),
         "outside_window_start": (None, f"{N} §五(一) {OUTSIDE}"),
         "employee_stop": (True, f"{N} §五(二)1 待遇享受期为参加居民医保缴费后的次月起"),
+        "employee_priority": ("resume", f"{N} §六(三)"),
+        "status_lost_reasons": (frozenset({"enlisted", "other_scheme"}), f"{N} §二(一)"),
+        "employee_start_ends_status": (False, f"{N} §六(三)"),
+        "status_lost_forfeits_payment": (False, NO_SUCH_RULE),
         "employee_bridge": (False, NO_SUCH_RULE),
         "bridge_max_gap_months": (3, NO_SUCH_RULE),
         "bridge_min_insured_years": (2, NO_SUCH_RULE),
@@ -68,13 +74,34 @@ VERSION = build(
         "new_student_start": (None, NO_SUCH_RULE),
         "new_student_intake": (None, NO_SUCH_RULE),
         "special_identities": (
-            frozenset({"veteran", "released_prisoner", "lost_contact"}),
-            f"{N} §二(四) 军人退出现役当年; {N} §五(二)4(1)",
+            frozenset(
+                {
+                    "veteran",
+                    "veteran_spouse",
+                    "returning_graduate",
+                    "college_student",
+                    "released_prisoner",
+                    "lost_contact",
+                }
+            ),
+            f"{N} §二(四) 军人退出现役当年及其随军未就业配偶; "
+            f"{N} §二(四) 参保年度应届外省毕业回陕大学生及其他未参保大学生; {N} §五(二)4(1)",
         ),
+        "special_in_year_identities": (
+            frozenset({"veteran", "returning_graduate"}),
+            f"{N} §二(四)",
+        ),
+        "special_late_reason_identities": (frozenset(), NO_SUCH_RULE),
+        "special_new_identities": (None, f"{N} §二(四)"),
         "special_start": ("next_month", f"{N} §五(二)4(1) 待遇享受期从居民医保缴费后的次月起"),
+        "place_check": (True, f"{N} §六(一)2"),
+        "place_guardian_age": (12, f"{N} §二(一)"),
+        "place_exempt_under_age": (None, f"{N} §六(一)2"),
+        "claims_by_discharge_year": (True, f"{N} §六(五)"),
         **BEFORE_2025,
     },
     rule_citations={
+        "OVER-paid": "I-overpaid",
         "SX24-central": f"{N} §五(一) 缴费后居民医保待遇享受期为2024年1月1日至2024年12月31日",
         "SX24-late": f"{N} §五(一) 待遇享受期为缴费后次月起至2024年12月31日",
         "GEN-outside": f"{N} §五(一) {OUTSIDE}",
@@ -92,10 +119,14 @@ VERSION = build(
         "NB-90": f"{N} §五(二)2",
         "NB-died": f"{N} §五(二)2(3)",
         "STU": f"{N} §五(二)3(1) 自学生缴费完成之日起享受医保待遇",
-        "LATE-special": f"{N} §五(二)4(1)",
+        "LATE-special": f"{N} §二(四); {N} §五(二)4(1)",
         "REF-before": f"{N} §六(四)",
         "DEATH": f"{NO_SOURCE} {N} ends coverage at death nowhere (§六(四): refund if death "
         "comes before the coverage start)",
         "WAIT-repair": f"{NO_SOURCE} {N} has no repair of break years (缴费修复), a 2025 rule",
+        "EMP-lost": f"{N} §二(一)",
+        "DUP-region": f"{N} §六(三)",
+        "PLACE-hukou": f"{N} §六(一)2",
+        "INC-discharge": f"{N} §六(五)",
     },
 )

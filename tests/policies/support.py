@@ -23,12 +23,14 @@ class History:
         person_id: str = "P-TEST",
         registered: str | None = "2018-01-01",
         birth: str = "1980-01-01",
+        hukou: str | None = None,
     ) -> None:
         self.person_id = person_id
         self.region = region
         self.events: list[dict[str, Any]] = []
         if registered:
-            self.add("registered", registered, region=region, birth_date=birth)
+            extra = {"hukou_region": hukou} if hukou else {}
+            self.add("registered", registered, region=region, birth_date=birth, **extra)
 
     def add(self, type_: str, day: str, **fields: Any) -> History:
         n = len(self.events) + 1
@@ -37,8 +39,17 @@ class History:
         )
         return self
 
-    def born(self, day: str) -> History:
-        return self.add("born", day, region=self.region)
+    def born(self, day: str, **fields: Any) -> History:
+        return self.add("born", day, region=self.region, **fields)
+
+    def moved(self, day: str, region: str) -> History:
+        return self.add("region_changed", day, region=region)
+
+    def permit(self, day: str, region: str) -> History:
+        return self.add("residence_permit_granted", day, region=region)
+
+    def status_lost(self, day: str, reason: str) -> History:
+        return self.add("resident_status_lost", day, reason=reason)
 
     def paid(self, day: str, year: int, amount: str, **fields: Any) -> History:
         return self.add("paid", day, coverage_year=year, amount=amount, **fields)
@@ -46,8 +57,10 @@ class History:
     def repair(self, day: str, year: int, amount: str) -> History:
         return self.paid(day, year, amount, purpose="repair")
 
-    def refund(self, day: str, year: int, amount: str, reason: str = "duplicate") -> History:
-        return self.add("refunded", day, coverage_year=year, amount=amount, reason=reason)
+    def refund(
+        self, day: str, year: int, amount: str, reason: str = "duplicate", **fields: Any
+    ) -> History:
+        return self.add("refunded", day, coverage_year=year, amount=amount, reason=reason, **fields)
 
     def grant(self, day: str, identity: str, **fields: Any) -> History:
         return self.add("identity_granted", day, identity=identity, **fields)
@@ -65,8 +78,12 @@ class History:
     def died(self, day: str) -> History:
         return self.add("died", day)
 
-    def claim(self, day: str, year: int, fund: str, reward_used: bool = False) -> History:
-        return self.add("reimbursed", day, year=year, fund_amount=fund, reward_used=reward_used)
+    def claim(
+        self, day: str, year: int, fund: str, reward_used: bool = False, **fields: Any
+    ) -> History:
+        return self.add(
+            "reimbursed", day, year=year, fund_amount=fund, reward_used=reward_used, **fields
+        )
 
     def parsed(self) -> list[Event]:
         return [parse_event(e) for e in self.events]  # type: ignore[misc]

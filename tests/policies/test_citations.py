@@ -56,10 +56,7 @@ KNOWN_GAPS = {
     ("xian-2024", "WAIT-repair"),
     ("ankang-2025", "DEATH"),
     ("huaiyuan-2025", "GEN-outside"),
-    ("huaiyuan-2025", "SUB-window"),
     ("huaiyuan-2025", "NB-died"),
-    ("huaiyuan-2025", "STU"),
-    ("huaiyuan-2025", "student_start"),
     ("huaiyuan-2025", "ID-change"),
     ("huaiyuan-2025", "incentive_step"),
 }
@@ -75,7 +72,6 @@ def applied_rules(version: PolicyVersion) -> set[str]:
         "GEN-outside",
         "SUB-one",
         "SUB-cutoff",
-        "SUB-window",
         "SUB-mode",
         "SUB-due",
         "ID-change",
@@ -83,8 +79,9 @@ def applied_rules(version: PolicyVersion) -> set[str]:
         "EMP-priority",
         "NB-90",
         "NB-died",
-        "STU",
         "LATE-special",
+        "DUP-region",
+        "OVER-paid",
         "WAIT-repair",  # a repair payment's own year shows it whatever the version
         "REF-ak22" if p.refund_deadline == "central_window_end" else "REF-before",
     }
@@ -94,6 +91,16 @@ def applied_rules(version: PolicyVersion) -> set[str]:
             rules.add(f"{prefix}-late")
         if allowed is not None and "migrant_worker" in allowed:
             rules.add(f"{prefix}-migrant")
+    if p.subsidy_central_window_only:
+        rules.add("SUB-window")
+    if p.student_start is not None:
+        rules.add("STU")
+    if p.status_lost_reasons or p.employee_start_ends_status:
+        rules.add("EMP-lost")
+    if p.place_check:
+        rules.add("PLACE-hukou")
+    if p.claims_by_discharge_year:
+        rules.add("INC-discharge")
     if p.outside_window_start == "waiting":
         rules.add("WAIT-hy25")
     if p.employee_stop:

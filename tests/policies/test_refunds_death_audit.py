@@ -6,8 +6,9 @@ from tests.policies.support import History, coverage
 
 
 def test_REF_before_start_undoes_enrolment() -> None:
-    h = History().paid("2024-10-01", 2025, "400").refund("2024-12-31", 2025, "400", "other_region")
-    year = h.year(2025)
+    # other_region: the person has moved to another pooling region by the refund date
+    h = History().paid("2024-10-01", 2025, "400").moved("2024-12-01", "340321")
+    year = h.refund("2024-12-31", 2025, "400", "other_region").year(2025)
     assert (year["enrolled"], year["coverage"]) == (False, [])
     assert year["contribution"]["refunded"] == "400.00"
     assert "REF-before" in year["basis"]

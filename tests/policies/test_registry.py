@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +146,63 @@ def test_I_days_I_next_month_I_next_day_readings() -> None:
     assert next_month_start(date(2024, 2, 1)) == date(2024, 3, 1)
     # I-next-day: 缴费次日
     assert next_day(date(2024, 12, 31)) == date(2025, 1, 1)
+
+
+# ---------------------------------------------------------------- mapping parameters merge
+
+
+def test_mapping_parameter_merges_key_by_key(tmp_path: Path) -> None:
+    version = ankang_year(
+        2026, subsidies={"dibao": "210.00", "monitored": "210.00", "tekun": "full"}
+    )
+    added = BUILTIN.with_file(write(tmp_path, {"versions": [version]})).get("ankang-2026")
+    inherited = BUILTIN.get("ankang-2025").parameters.subsidies
+    subsidies = added.parameters.subsidies
+    assert set(subsidies) == set(inherited)  # orphan, unsupported_child, … kept
+    assert subsidies["dibao"] == Decimal("210.00") and subsidies["orphan"] == "full"
+
+
+def test_mapping_key_set_to_null_is_removed(tmp_path: Path) -> None:
+    version = ankang_year(2026, subsidies={"single_daughter_family": None})
+    added = BUILTIN.with_file(write(tmp_path, {"versions": [version]})).get("ankang-2026")
+    assert "single_daughter_family" not in added.parameters.subsidies
+    assert "dibao" in added.parameters.subsidies
+    year = History().grant("2024-01-01", "single_daughter_family").paid("2025-10-10", 2026, "400")
+    assert year.year(2026, BUILTIN.with_file(tmp_path / "p.json"))["flags"] == []
+
+
+def test_nested_mapping_merges_and_other_parameters_replace(tmp_path: Path) -> None:
+    first = {
+        "id": "ankang-2025-a",
+        "extends": "ankang-2025",
+        "region": "610900",
+        "coverage_year": 2025,
+        "revision": 2,
+        "source": "紫阳县 table",
+        "parameters": {"county_subsidies": {"610924": {"dibao": "260.00", "monitored": "250.00"}}},
+    }
+    second = {
+        **first,
+        "id": "ankang-2025-b",
+        "extends": "ankang-2025-a",
+        "revision": 3,
+        "source": "白河县 table",
+        "parameters": {
+            "county_subsidies": {"610924": {"monitored": None}, "610929": {"dibao": "240.00"}},
+            "special_identities": ["veteran"],
+        },
+    }
+    registry = BUILTIN.with_file(write(tmp_path, {"versions": [first, second]}))
+    counties = registry.get("ankang-2025-b").parameters.county_subsidies
+    assert counties == {
+        "610924": {"dibao": Decimal("260.00")},
+        "610929": {"dibao": Decimal("240.00")},
+    }
+    assert registry.get("ankang-2025-b").parameters.special_identities == frozenset({"veteran"})
+
+
+def test_citation_for_a_parameter_not_given_is_refused(tmp_path: Path) -> None:
+    version = ankang_year(2026)
+    version["citations"] = {"bonus_ceiling": "somewhere"}
+    with pytest.raises(PolicyFileError, match=r"versions\[0\]\.citations\.bonus_ceiling"):
+        BUILTIN.with_file(write(tmp_path, {"versions": [version]}))

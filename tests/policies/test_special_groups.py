@@ -175,3 +175,113 @@ def test_NB_90_year_end_birth_year_paid_after_31_december_within_90_days() -> No
 def test_I_paid_on_student_paying_on_1_january_of_the_late_window() -> None:
     h = History().grant("2023-09-01", "college_student").paid("2024-01-01", 2024, "380")
     assert coverage(h.year(2024)) == [("2024-01-01", "2024-12-31")]
+
+
+# ---------------------------------------------------------------- LATE-special (2026-11-30)
+
+
+@pytest.mark.parametrize(
+    ("region", "year", "paid_on", "start"),
+    [("610902", 2024, "2024-08-10", "2024-09-01"), ("610902", 2025, "2025-08-10", "2025-09-01")],
+)
+def test_LATE_special_veteran_spouse(region: str, year: int, paid_on: str, start: str) -> None:
+    h = History(region).grant("2019-05-01", "veteran_spouse").paid(paid_on, year, "400")
+    assert coverage(h.year(year)) == [(start, f"{year}-12-31")]
+
+
+def test_LATE_special_ak22_names_only_veterans_not_spouses() -> None:
+    h = History("610902").grant("2022-03-01", "veteran_spouse").paid("2022-05-10", 2022, "320")
+    assert h.year(2022)["flags"] == ["paid_outside_window"]
+
+
+@pytest.mark.parametrize(("recognised", "special"), [("2024-01-01", True), ("2023-12-31", False)])
+def test_LATE_special_veteran_and_graduate_of_the_coverage_year(
+    recognised: str, special: bool
+) -> None:
+    for identity in ("veteran", "returning_graduate"):
+        h = History().grant(recognised, identity).paid("2024-08-10", 2024, "380")
+        year = h.year(2024)
+        assert (coverage(year) == [("2024-09-01", "2024-12-31")]) is special, identity
+        assert (year["flags"] == ["paid_outside_window"]) is not special, identity
+
+
+def test_LATE_special_ak22_veteran_from_any_year() -> None:
+    # AK22 §四(三) 军人退出现役后: no discharge-year limit in the Ankang 2022 notice
+    h = History().grant("2020-05-01", "veteran").paid("2022-05-10", 2022, "320")
+    assert coverage(h.year(2022)) == [("2022-06-01", "2022-12-31")]
+
+
+def test_LATE_special_other_uninsured_college_student_sx24() -> None:
+    # SX24 §二(四) 其他未参保大学生: a student's own start (STU) is earlier and wins
+    h = History().grant("2023-09-01", "college_student").paid("2024-08-10", 2024, "380")
+    assert coverage(h.year(2024)) == [("2024-08-10", "2024-12-31")]
+
+
+HY = "340321"
+
+
+@pytest.mark.parametrize(
+    ("recognised", "start"), [("2025-01-01", "2025-03-11"), ("2024-12-31", "2025-06-10")]
+)
+def test_LATE_special_huaiyuan_veteran_discharged_in_the_year(recognised: str, start: str) -> None:
+    h = History(HY).grant(recognised, "veteran").paid("2025-03-10", 2025, "400")
+    assert coverage(h.year(2025)) == [(start, "2025-12-31")]
+
+
+def test_LATE_special_huaiyuan_veteran_spouse() -> None:
+    h = History(HY).grant("2020-01-01", "veteran_spouse").paid("2025-03-10", 2025, "400")
+    assert coverage(h.year(2025)) == [("2025-03-11", "2025-12-31")]
+
+
+@pytest.mark.parametrize(
+    ("late_reason", "start"), [("not_own_fault", "2025-03-11"), (None, "2025-06-10")]
+)
+def test_LATE_special_huaiyuan_late_reason(late_reason: str | None, start: str) -> None:
+    h = History(HY).grant("2024-01-01", "dibao")
+    fields = {"late_reason": late_reason} if late_reason else {}
+    year = h.paid("2025-03-10", 2025, "60", **fields).year(2025)
+    assert coverage(year) == [(start, "2025-12-31")]
+    # SUB-window has no source in HY25: the 低保 subsidy stands outside the central window
+    assert (year["contribution"]["subsidy"], year["contribution"]["individual_due"]) == (
+        "340.00",
+        "60.00",
+    )
+
+
+@pytest.mark.parametrize(
+    ("recognised", "start"), [("2025-01-01", "2025-03-11"), ("2024-12-31", "2025-06-10")]
+)
+def test_LATE_special_huaiyuan_newly_recognised(recognised: str, start: str) -> None:
+    for identity in ("retired_fisher", "dibao_edge", "dibao"):
+        h = History(HY).grant(recognised, identity).paid("2025-03-10", 2025, "400")
+        assert coverage(h.year(2025)) == [(start, "2025-12-31")], identity
+
+
+def test_LATE_special_huaiyuan_priority_care_is_a_general_resident() -> None:
+    h = History(HY).grant("2025-02-01", "priority_care").paid("2025-03-10", 2025, "400")
+    assert coverage(h.year(2025)) == [("2025-06-10", "2025-12-31")]
+
+
+# ---------------------------------------------------------------- STU, I-paid-on
+
+
+def test_STU_huaiyuan_students_are_general_residents() -> None:
+    h = History(HY).grant("2023-09-01", "college_student").paid("2025-03-15", 2025, "400")
+    year = h.year(2025)
+    assert coverage(year) == [("2025-06-15", "2025-12-31")]
+    assert "STU" not in year["basis"]
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "start"),
+    [("2023-12-20", "2024-01-01"), ("2024-01-01", "2024-01-01"), ("2024-01-02", "2024-01-02")],
+)
+def test_I_paid_on_before_and_in_the_year(paid_on: str, start: str) -> None:
+    h = History().grant("2023-09-01", "college_student").paid(paid_on, 2024, "380")
+    assert coverage(h.year(2024)) == [(start, "2024-12-31")]
+
+
+@pytest.mark.parametrize(("paid_on", "enrolled"), [("2024-09-01", True), ("2024-08-31", False)])
+def test_STU_payment_from_the_start_of_the_central_window(paid_on: str, enrolled: bool) -> None:
+    h = History().grant("2023-09-01", "college_student").paid(paid_on, 2025, "400")
+    assert h.year(2025)["enrolled"] is enrolled

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.policies.support import History, coverage, registry_with
 
 
@@ -167,3 +169,59 @@ def test_SUB_cutoff_sx24_recognised_after_full_payment_is_paid_back() -> None:
 def test_SUB_cutoff_ak25_recognised_after_payment_gets_nothing_that_year() -> None:
     h = History().paid("2024-10-10", 2025, "400").grant("2024-11-15", "dibao")
     assert h.year(2025)["contribution"]["subsidy"] == "0.00"
+
+
+def test_SUB_one_huaiyuan_unsupported_child_alone_is_unknown() -> None:
+    h = History("340321").grant("2024-01-01", "unsupported_child").paid("2024-10-10", 2025, "400")
+    year = h.year(2025)
+    c = year["contribution"]
+    assert (c["subsidy"], c["subsidy_identity"], c["individual_due"]) == (
+        "0.00",
+        "unsupported_child",
+        "400.00",
+    )
+    assert "subsidy_amount_unknown" in year["flags"]
+
+
+@pytest.mark.parametrize(
+    ("other", "subsidy"), [("dibao", "340.00"), ("monitored", "200.00"), ("orphan", "400.00")]
+)
+def test_SUB_one_huaiyuan_unsupported_child_as_its_other_identity(other: str, subsidy: str) -> None:
+    h = History("340321").grant("2024-01-01", "unsupported_child").grant("2024-01-01", other)
+    year = h.paid("2024-10-10", 2025, "400").year(2025)
+    assert year["contribution"]["subsidy"] == subsidy
+    assert "subsidy_amount_unknown" not in year["flags"]
+
+
+def test_SUB_one_shaanxi_unsupported_child_full() -> None:
+    h = History().grant("2023-01-01", "unsupported_child").paid("2023-10-10", 2024, "0")
+    assert h.year(2024)["contribution"]["subsidy"] == "380.00"
+
+
+# ---------------------------------------------------------------- OVER-paid
+
+
+@pytest.mark.parametrize(("amount", "overpaid"), [("200.00", False), ("200.01", True)])
+def test_OVER_paid_boundary(amount: str, overpaid: bool) -> None:
+    h = History().grant("2024-03-01", "dibao").paid("2024-10-15", 2025, amount)
+    year = h.year(2025, explain=True)
+    assert ("overpaid" in year["flags"]) is overpaid
+    if overpaid:
+        [step] = [s for s in year["trace"] if s["rule"] == "OVER-paid"]
+        assert step["citation"] == "I-overpaid"
+
+
+def test_OVER_paid_reimbursed_mode_pays_the_standard() -> None:
+    h = History().grant("2021-03-01", "dibao").paid("2021-11-20", 2022, "320")
+    assert h.year(2022)["flags"] == []
+    h = History().paid("2023-10-10", 2024, "380").grant("2023-11-15", "dibao")
+    assert h.year(2024)["flags"] == []  # SUB-recognised: the due stays the standard
+
+
+def test_OVER_paid_repairs_and_refunded_excess_do_not_count() -> None:
+    h = History().paid("2021-10-10", 2022, "320").repair("2024-10-01", 2024, "400")
+    assert "overpaid" not in h.paid("2024-10-10", 2025, "400").year(2025)["flags"]
+    h = History().paid("2024-10-01", 2025, "400").paid("2024-10-02", 2025, "400")
+    assert h.refund("2024-11-01", 2025, "400").year(2025)["flags"] == []
+    h = History().paid("2024-10-01", 2025, "400").paid("2024-10-02", 2025, "400")
+    assert h.year(2025)["flags"] == ["overpaid"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.policies.support import History, ankang_year, coverage, registry_with
 
 
@@ -160,3 +162,66 @@ def test_INC_reset_clears_zero_claim_from_the_next_year_continuity_kept(tmp_path
     assert years[2026]["critical_illness_cap"]["zero_claim_bonus"] == "3000.00"
     assert years[2027]["critical_illness_cap"]["zero_claim_bonus"] == "0.00"
     assert "INC-reset" in years[2027]["basis"]
+
+
+# ---------------------------------------------------------------- INC-discharge
+
+
+def _stay(tmp_path: Path, discharged: str, region: str = "610902", **years: str) -> dict:
+    registry = registry_with(tmp_path, ankang_year(2026), huaiyuan_2026())
+    h = History(region).paid("2024-10-10", 2025, "400")
+    if years.get("moved"):
+        h.moved(years["moved"], "340321")
+        h.paid("2025-10-10", 2026, "400", region="340321")
+    elif years.get("skip") is None:
+        h.paid("2025-10-10", 2026, "400")
+    h.claim(discharged, 2025, "5000.00", admitted_on="2025-12-20", discharged_on=discharged)
+    h.paid("2026-10-10", 2027, "400")
+    return {y["year"]: y for y in h.view(registry, explain=True)["years"]}
+
+
+def huaiyuan_2026() -> dict:
+    return {
+        "id": "huaiyuan-2026",
+        "extends": "huaiyuan-2025",
+        "region": "340321",
+        "coverage_year": 2026,
+        "source": "test version",
+        "parameters": {
+            "central_window": ["2025-09-01", "2025-12-31"],
+            "late_window": ["2026-01-01", "2026-02-28"],
+            "subsidy_cutoff": "2025-12-31",
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("discharged", "bonus_2026"), [("2025-12-31", "0.00"), ("2026-01-05", "3000.00")]
+)
+def test_INC_discharge_counts_for_the_discharge_year(
+    tmp_path: Path, discharged: str, bonus_2026: str
+) -> None:
+    years = _stay(tmp_path, discharged)
+    # the stay discharged in 2026 counts for 2026: 2025 was a zero-claim year
+    assert years[2026]["critical_illness_cap"]["zero_claim_bonus"] == bonus_2026
+    assert ("INC-discharge" in years[2026]["basis"]) is (discharged.startswith("2026"))
+
+
+def test_INC_discharge_not_when_the_discharge_year_is_not_enrolled(tmp_path: Path) -> None:
+    years = _stay(tmp_path, "2026-01-05", skip="yes")
+    assert years[2025]["critical_illness_cap"]["zero_claim_bonus"] == "0.00"
+    assert "INC-discharge" not in years[2025]["basis"]
+
+
+def test_INC_discharge_not_across_pooling_regions(tmp_path: Path) -> None:
+    years = _stay(tmp_path, "2026-01-05", moved="2025-10-01")
+    assert years[2026]["policy"] == "huaiyuan-2026"
+    assert years[2026]["critical_illness_cap"]["zero_claim_bonus"] == "0.00"
+
+
+def test_INC_discharge_not_in_huaiyuan(tmp_path: Path) -> None:
+    registry = registry_with(tmp_path, huaiyuan_2026())
+    h = History("340321").paid("2024-10-10", 2025, "400").paid("2025-10-10", 2026, "400")
+    h.claim("2026-01-05", 2025, "5000.00", discharged_on="2026-01-05")
+    year = h.year(2026, registry)
+    assert year["critical_illness_cap"]["zero_claim_bonus"] == "0.00"

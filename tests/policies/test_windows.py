@@ -17,7 +17,7 @@ from tests.policies.support import History, coverage
 )
 def test_AK22_central_first_and_last_day(paid_on: str, expected: list[tuple[str, str]]) -> None:
     year = History().paid(paid_on, 2022, "320").year(2022)
-    assert year["policy"] == "ankang-2022" and year["policy_revision"] == 1
+    assert year["policy"] == "ankang-2022" and year["policy_revision"] == 2
     assert coverage(year) == expected
     assert year["basis"][0] == "AK22-central"
 
@@ -131,3 +131,14 @@ def test_policy_missing_year_counts_for_continuity_only() -> None:
     assert year["coverage"] == []
     assert year["flags"] == ["policy_missing"]
     assert "2023" in year["reasons"]["policy_missing"]
+
+
+@pytest.mark.parametrize(("paid_on", "start"), [("2024-08-31", "2025-04-01"), ("2025-12-31", None)])
+def test_WAIT_hy25_payment_before_the_central_window(paid_on: str, start: str | None) -> None:
+    # GEN-outside does not apply to huaiyuan-2025: a payment before the central window waits
+    # from 1 January (WAIT-start); one on 31 December would wait past the year's end: it buys
+    # nothing of 2025 and is not an enrolment
+    year = History("340321").paid(paid_on, 2025, "400").year(2025)
+    assert year["enrolled"] is (start is not None)
+    assert ("paid_outside_window" in year["flags"]) is (start is None)
+    assert coverage(year) == ([(start, "2025-12-31")] if start else [])

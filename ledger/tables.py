@@ -1,0 +1,70 @@
+"""The one table renderer of the command line: rows of text → an aligned plain-text table.
+
+Every command that prints a table for people (``history``, ``replay``, ``policies``, ``status``
+…) goes through :func:`render_table`, so alignment rules live in one place. Rendering is
+rich's (a well-kept library): it measures CJK characters as two columns, so Chinese labels,
+region names and policy ids stay aligned. Cells are plain text, never markup: a ``[`` in the
+data prints as it is. No colours, no box-drawing characters: the output is meant for terminals,
+pipes and files alike.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+PLAIN = box.Box("    \n    \n -  \n    \n    \n    \n    \n    \n", ascii=True)
+"""Columns apart, a line of dashes under the header, no other rules (rich's SIMPLE_HEAD in
+ASCII)."""
+
+WIDE = 1_000
+"""Width when the output is not a terminal: rows are never wrapped in a file or a pipe."""
+
+
+def render_table(
+    rows: Sequence[Sequence[str]], *, title: str | None = None, width: int | None = None
+) -> str:
+    """``rows`` (the header first) as an aligned table; ``title`` on its own line above.
+
+    ``width`` defaults to the terminal's when stdout is one, else :data:`WIDE`."""
+    if not rows:
+        raise ValueError("a table needs at least its header row")
+    header, *body = rows
+    table = Table(
+        box=PLAIN,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1),
+        header_style="",
+    )
+    for name in header:
+        table.add_column(Text(str(name)), overflow="fold")
+    for row in body:
+        if len(row) != len(header):
+            raise ValueError(f"row has {len(row)} cells, the header {len(header)}: {row!r}")
+        table.add_row(*(Text(str(cell)) for cell in row))
+    console = Console(
+        file=io.StringIO(),
+        width=width or _width(),
+        color_system=None,
+        force_terminal=False,
+        record=True,
+        emoji=False,
+        highlight=False,
+    )
+    console.print(table)
+    text = "\n".join(line.rstrip() for line in console.export_text().splitlines()).strip("\n")
+    return f"{title}\n{text}" if title else text
+
+
+def _width() -> int:
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return WIDE
