@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from policies.describe import diff_versions
 from policies.version import PolicyVersion
 from projections.report import labels as L
 from projections.report.labels import Label
-from projections.report.model import EventLine, Report, YearReport
+from projections.report.model import EventLine, Report, YearReport, region_text
 
 _YEARLESS = frozenset(
     {
@@ -198,25 +199,37 @@ def _version_name(version: PolicyVersion | None) -> str:
 
 
 def _parameter_causes(va: PolicyVersion, vb: PolicyVersion) -> list[Cause]:
-    pa = va.parameters.model_dump(mode="json")
-    pb = vb.parameters.model_dump(mode="json")
+    """Each parameter (or mapping key: ``subsidies.dibao``) whose value differs, from
+    :func:`policies.describe.diff_versions`, named in Chinese, with the new value's citation."""
+    absent = L.UI["none"].zh
     causes = []
-    for key in pa:
-        if pa[key] != pb.get(key):
-            causes.append(
-                Cause(
-                    "parameter",
-                    L.UI["parameters"],
-                    f"{_parameter_name(key)}：{_value(pa[key])} → {_value(pb.get(key))}",
-                    f"{key}; {vb.citations.get(key, '')}".rstrip("; "),
-                )
+    for d in diff_versions(va, vb):
+        key, _, member = d.name.partition(".")
+        name = _parameter_name(key) + (f"（{_member_name(member)}）" if member else "")
+        before = _value(d.a) if d.present_in_a else absent
+        after = _value(d.b) if d.present_in_b else absent
+        citation = vb.citations.get(key, "")
+        causes.append(
+            Cause(
+                "parameter",
+                L.UI["parameters"],
+                f"{name}：{before} → {after}",
+                f"{d.name}; {citation}".rstrip("; "),
             )
+        )
     return causes
 
 
 def _parameter_name(key: str) -> str:
     label = L.PARAMETERS.get(key)
     return label.zh if label else key
+
+
+def _member_name(member: str) -> str:
+    """A mapping key of a parameter: an identity, else a region code with its name."""
+    if member in L.IDENTITIES:
+        return L.IDENTITIES[member].zh
+    return region_text(member) if member.isdigit() else member
 
 
 def _value(value: Any) -> str:

@@ -230,6 +230,25 @@ PARAMETERS: dict[str, Label] = _labels(
         "continuity_bonus_from_year": ("连续参保激励起始年数", "continuity bonus from year"),
         "break_penalty": ("断保再参保扣减金额", "break penalty"),
         "bonus_ceiling": ("激励上限", "bonus ceiling"),
+        "subsidy_central_window_only": ("资助仅限集中缴费期缴费", "subsidy central window only"),
+        "duplicate_priority": ("重复参保时的优先原则", "duplicate priority"),
+        "employee_priority": ("参加职工医保期间的居民待遇", "employee priority"),
+        "status_lost_reasons": ("丧失参保身份的原因", "status lost reasons"),
+        "employee_start_ends_status": (
+            "参加职工医保即丧失居民参保身份",
+            "employee start ends status",
+        ),
+        "status_lost_forfeits_payment": ("丧失参保身份不退缴费", "status lost forfeits payment"),
+        "special_in_year_identities": ("当年可参保的特殊人员", "special in-year identities"),
+        "special_late_reason_identities": (
+            "非因个人原因停保断保可补缴的身份",
+            "special late-reason identities",
+        ),
+        "special_new_identities": ("新认定可补缴的身份", "special new identities"),
+        "place_check": ("参保地核对", "place check"),
+        "place_guardian_age": ("可用监护人户籍的年龄上限", "place guardian age"),
+        "place_exempt_under_age": ("免核参保地的年龄", "place exempt under age"),
+        "claims_by_discharge_year": ("跨年度住院按出院年度结算", "claims by discharge year"),
     }
 )
 """Parameters of a policy version (政策参数), for comparisons of two parameter files."""

@@ -75,7 +75,7 @@ def test_compare_policies_builtin_against_a_file(tmp_path: Path) -> None:
                         "extends": "ankang-2025",
                         "region": "610900",
                         "coverage_year": 2025,
-                        "revision": 2,
+                        "revision": 9,
                         "source": "安医保发〔2024〕76号",
                         "parameters": {"fixed_waiting_months": 2},
                     }

@@ -75,7 +75,7 @@ def test_a_revised_reading_is_traced_to_its_parameters(tmp_path: Path) -> None:
                         "extends": "ankang-2025",
                         "region": "610900",
                         "coverage_year": 2025,
-                        "revision": 2,
+                        "revision": 9,
                         "source": "安医保发〔2024〕76号",
                         "parameters": {"fixed_waiting_months": 2},
                     }
@@ -89,8 +89,9 @@ def test_a_revised_reading_is_traced_to_its_parameters(tmp_path: Path) -> None:
     year = {y.year: y for y in compare_reports(a, b).years}[2025]
     changed = {row.key: (row.a, row.b) for row in year.changes}
     assert changed["total_months"] == ("4 个月", "3 个月")
-    assert changed["policy"] == ("ankang-2025 第1版", "ankang-2025 第2版")
+    revision = builtin_registry().get("ankang-2025").revision
+    assert changed["policy"] == (f"ankang-2025 第{revision}版", "ankang-2025 第9版")
     texts = [c.text for c in year.causes]
-    assert "ankang-2025 第1版 → ankang-2025 第2版" in texts
+    assert f"ankang-2025 第{revision}版 → ankang-2025 第9版" in texts
     assert "固定待遇等待期（月）：3 → 2" in texts
     assert not [c for c in year.causes if c.kind.startswith("event")]

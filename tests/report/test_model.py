@@ -26,9 +26,10 @@ def test_header_masks_the_person_and_names_the_region() -> None:
     report = _report()
     assert report.person == "610926********0016"
     assert report.region_text == "610926 平利县"
+    builtin = builtin_registry()
     assert [(v.id, v.revision) for v in report.versions] == [
-        ("ankang-2022", 1),
-        ("ankang-2025", 1),
+        ("ankang-2022", builtin.get("ankang-2022").revision),
+        ("ankang-2025", builtin.get("ankang-2025").revision),
     ]
     assert report.made_at == MADE_AT
     assert report.left_out == 0
@@ -151,12 +152,12 @@ def test_a_person_with_no_coverage_year_and_open_spans() -> None:
     assert report.years == ()
     assert [(s.kind, s.start, s.end) for s in report.spans] == [
         ("identity", date(2021, 1, 1), None),
-        ("employee", None, date(2020, 6, 30)),  # a stop with no recorded start
+        ("employee", date(2020, 6, 30), date(2020, 6, 30)),  # no recorded start: that day
         ("employee", date(2023, 2, 1), None),
     ]
     timeline = build_timeline(report)
     assert (timeline.start, timeline.end) == (date(2019, 1, 1), date(2023, 12, 31))
     employee = [b for b in timeline.bars if b.lane == "employee"]
-    assert employee[0].x == timeline.left  # from the start of the axis
+    assert len(employee) == 2 and employee[1].x + employee[1].width == timeline.plot_right
     html = render_report(report)
     assert "P-EDGE" in html and 'data-year="' not in html
