@@ -3,7 +3,7 @@
 Public API (used by ``projections/`` and the CLI)::
 
     with open_ledger("ledger.db") as app:           # or "postgresql://user@host:5432/db"
-        outcomes = app.append(events)              # idempotent, invariants enforced, atomic
+        outcomes = app.append(events)              # idempotent, in any order, atomic
         app.events_of("610902198001011230")        # a person's events, in arrival order
         for person_id in app.person_ids(): ...     # every person, sorted
         for position, event in app.read_log(1, 1000): ...   # the whole log, in arrival order
@@ -14,8 +14,8 @@ names the person; ``event.event_id`` is the contract id. Ids increase but may ha
 PostgreSQL a rolled-back write consumes ids): a follower remembers the last id it processed and
 asks for ``read_log(last + 1, limit)``; an empty answer means "nothing new yet", never a gap.
 
-Every event returned has ``recorded_at`` set: the source's value, or else the time the ledger
-stored it.
+Every event returned has ``stored_at`` set (the ledger's own clock: the commit time of the write
+that stored it) and ``recorded_at`` set: the source's value, or else ``stored_at``.
 """
 
 from __future__ import annotations
@@ -36,11 +36,10 @@ from eventsourcing.domain import TZINFO
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, StoredEvent
 
 from ledger.aggregate import (
-    REGISTERING_TYPES,
+    CREATED_TOPIC,
+    RECORDED_TOPIC,
     RESIDENT_TOPIC,
-    STORED_TOPICS,
     DateAsISO,
-    LedgerRuleViolation,
     Resident,
     resident_id,
 )
@@ -51,7 +50,7 @@ from ledger.events import (
     fingerprint_of,
     trusted_event,
 )
-from ledger.store import DEFAULT_DB, IndexRow, LedgerRecorder, StateRow, persistence_env
+from ledger.store import DEFAULT_DB, IndexRow, LedgerRecorder, StateRow, prepared_store
 
 Status = Literal["stored", "present", "rejected"]
 
@@ -62,7 +61,7 @@ class Outcome:
 
     status: Status
     reason: str | None = None
-    """For ``rejected``: a reject reason (``conflict``, ``not_registered``, …)."""
+    """For ``rejected``: the reject reason (``conflict``: the one rule of the store itself)."""
     message: str | None = None
 
     @property
@@ -77,7 +76,7 @@ _STATE_HEAD = '{"timestamp":{"_type_":"datetime_iso","_data_":"'
 _STATE_LATER = '"},"record":'
 _STATE_CREATED = f'"}},"originator_topic":{encode_basestring(RESIDENT_TOPIC)},"record":'
 
-StoredEventEncoder = Callable[[UUID, int, str, str], StoredEvent]
+StoredEventEncoder = Callable[[UUID, int, str], StoredEvent]
 
 
 @dataclass(frozen=True)
@@ -101,8 +100,8 @@ class LedgerApp(Application[UUID]):
     write_attempts = 5
     """How often a batch is retried when a concurrent writer stored the same persons first."""
     resident_cache_size = 100_000
-    """How many residents' invariant states :meth:`append` keeps in memory between calls
-    (least recently used dropped first). They are used only while nothing else was stored
+    """How many residents' states (person id, version) :meth:`append` keeps in memory between
+    calls (least recently used dropped first). They are used only while nothing else was stored
     since this application's last write (checked once per call by the highest notification
     id), so the store stays the truth; a failed write forgets them all."""
 
@@ -128,20 +127,31 @@ class LedgerApp(Application[UUID]):
     # ------------------------------------------------------------ writing
 
     def append(
-        self, events: Sequence[EventBase], *, canonical: Sequence[str | None] | None = None
+        self,
+        events: Sequence[EventBase],
+        *,
+        canonical: Sequence[str | None] | None = None,
+        stored_at: datetime | None = None,
     ) -> list[Outcome]:
         """Store validated events in arrival order; one :class:`Outcome` per event.
 
         Idempotent by ``event_id``: an id already stored with the same content is ``present``;
-        with other content it is rejected as a ``conflict``. Events that break an invariant of
-        the person's history are rejected with that reason. Everything stored by one call is
-        written in one transaction, events and idempotency index together.
+        with other content it is rejected as a ``conflict``. Nothing else is rejected: any
+        event may be a person's first, whatever the person's other events say (POLICY.md
+        ``I-order``; the fold judges). Everything stored by one call is written in one
+        transaction, events, idempotency index and resident states together.
 
         ``canonical`` may give, per event, its :func:`~ledger.events.canonical_json` text when
-        the caller already has it (the importer's fast path), ``None`` where it has not."""
+        the caller already has it (the importer's fast path), ``None`` where it has not.
+
+        Every event stored by the call gets one ``stored_at`` (the stored domain events'
+        timestamp): the time of the write, or ``stored_at`` when given (``replay --events``
+        stamps the replay's start time); aware."""
+        if stored_at is not None and stored_at.utcoffset() is None:
+            raise ValueError("stored_at must be timezone-aware")
         for attempt in range(1, self.write_attempts + 1):
             try:
-                return self._append_once(events, canonical)
+                return self._append_once(events, canonical, stored_at)
             except IntegrityError as exc:
                 # A concurrent writer stored one of these persons or event ids first: reload
                 # their state and decide again.
@@ -153,7 +163,10 @@ class LedgerApp(Application[UUID]):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _append_once(
-        self, events: Sequence[EventBase], given: Sequence[str | None] | None
+        self,
+        events: Sequence[EventBase],
+        given: Sequence[str | None] | None,
+        stored_at: datetime | None,
     ) -> list[Outcome]:
         if given is None:
             canonical = [canonical_json(e) for e in events]
@@ -175,9 +188,9 @@ class LedgerApp(Application[UUID]):
             stored_events: list[StoredEvent] = []
             touched: dict[str, Resident] = {}
             index: list[IndexRow] = []
-            # One timestamp per write: the events of a call are stored by one transaction.
-            # (Resident.Event.create_timestamp() is datetime.now(tz=TZINFO).)
-            timestamp = datetime.now(tz=TZINFO)
+            # One timestamp per write (stored_at): the events of a call are stored by one
+            # transaction. (Resident.Event.create_timestamp() is datetime.now(tz=TZINFO).)
+            timestamp = stored_at if stored_at is not None else datetime.now(tz=TZINFO)
             encode = self._stored_event_encoder(timestamp)
             for event, text, fp in zip(events, canonical, fingerprints, strict=True):
                 event_id = event.event_id
@@ -188,27 +201,19 @@ class LedgerApp(Application[UUID]):
                     continue
                 person_id = event.person_id
                 resident = residents.get(person_id)
-                try:
-                    if resident is None:
-                        Resident.check_first(event)
-                    else:
-                        resident.check(event)
-                except LedgerRuleViolation as exc:
-                    outcomes.append(Outcome("rejected", exc.reason, exc.message))
-                    continue
-                # What Resident.register/record plus save() would do, without building a
-                # domain event object per event (most of the cost at this volume): the
-                # aggregate advances by the same state change, and the stored event is
-                # encoded exactly as the library's mapper encodes that domain event
-                # (tests/test_bulk_encoding.py).
+                # What Resident.begin/record plus save() would do, without building a domain
+                # event object per event (most of the cost at this volume): the aggregate
+                # advances by the same state change, and the stored event is encoded exactly
+                # as the library's mapper encodes that domain event
+                # (tests/test_bulk_encoding.py). Any event may be a person's first (I-order).
                 if resident is None:
                     resident = Resident.start(resident_id(person_id), text, timestamp)
                     residents[person_id] = resident
                 else:
-                    resident.note(event, timestamp)
+                    resident.note(timestamp)
                 originator_id = resident.id
                 version = resident.version
-                stored_events.append(encode(originator_id, version, event.type, text))  # type: ignore[attr-defined]
+                stored_events.append(encode(originator_id, version, text))
                 index.append((event_id, fp, originator_id, version))
                 touched[person_id] = resident
                 known[event_id] = fp
@@ -272,35 +277,36 @@ class LedgerApp(Application[UUID]):
         self._cached_at = None
 
     def _stored_event_encoder(self, timestamp: datetime) -> StoredEventEncoder:
-        """A function giving the stored form of the Resident event of a contract type carrying
-        a canonical record and created at ``timestamp``: what ``self.mapper.to_stored_event``
-        returns for that domain event. With the library's plain JSON transcoder (the ledger's
-        setting) it formats the bytes directly, which is several times faster than the
-        general path."""
+        """A function giving the stored form of the Resident event at ``version`` carrying a
+        canonical record and created at ``timestamp`` (``Created`` at version 1, else
+        ``Recorded``): what ``self.mapper.to_stored_event`` returns for that domain event.
+        With the library's plain JSON transcoder (the ledger's setting) it formats the bytes
+        directly, which is several times faster than the general path."""
         mapper = self.mapper
         if type(mapper.transcoder) is not JSONTranscoder or mapper.compressor or mapper.cipher:
             return partial(self._stored_event, timestamp=timestamp)
-        topics = STORED_TOPICS
-        registering = REGISTERING_TYPES
         # The JSON transcoder on {"timestamp", ["originator_topic",] "record"}.
         moment = _STATE_HEAD + timestamp.isoformat()
         created = moment + _STATE_CREATED
         later = moment + _STATE_LATER
 
-        def encode(originator_id: UUID, version: int, kind: str, record: str) -> StoredEvent:
-            state = (created if kind in registering else later) + encode_basestring(record) + "}"
-            return StoredEvent(originator_id, version, topics[kind], state.encode())
+        def encode(originator_id: UUID, version: int, record: str) -> StoredEvent:
+            if version == 1:
+                state = created + encode_basestring(record) + "}"
+                return StoredEvent(originator_id, version, CREATED_TOPIC, state.encode())
+            state = later + encode_basestring(record) + "}"
+            return StoredEvent(originator_id, version, RECORDED_TOPIC, state.encode())
 
         return encode
 
     def _stored_event(
-        self, originator_id: UUID, version: int, kind: str, record: str, *, timestamp: datetime
+        self, originator_id: UUID, version: int, record: str, *, timestamp: datetime
     ) -> StoredEvent:
         """The general form of :meth:`_stored_event_encoder` (any transcoder, compression,
         encryption): the domain event's state, encoded as the mapper does."""
         mapper = self.mapper
         event_state: dict[str, Any] = {"timestamp": timestamp}
-        if kind in REGISTERING_TYPES:
+        if version == 1:
             event_state["originator_topic"] = RESIDENT_TOPIC
         event_state["record"] = record
         state = mapper.transcoder.encode(event_state)
@@ -311,7 +317,7 @@ class LedgerApp(Application[UUID]):
         return StoredEvent(
             originator_id=originator_id,
             originator_version=version,
-            topic=STORED_TOPICS[kind],
+            topic=CREATED_TOPIC if version == 1 else RECORDED_TOPIC,
             state=state,
         )
 
@@ -384,22 +390,24 @@ class LedgerApp(Application[UUID]):
         return self.ledger_recorder.count_events()
 
 
-def open_ledger(db: str | None = None) -> LedgerApp:
-    """Open the ledger in ``db``: a SQLite file path or a ``postgresql://`` URL.
+def open_ledger(db: str | None = None, *, create: bool = True) -> LedgerApp:
+    """Open the ledger in ``db``: a SQLite file path or a PostgreSQL URL (:mod:`ledger.dburl`).
 
     Without ``db``, the environment variable ``LEDGER_DB`` is used, else ``ledger.db`` in the
-    working directory. Tables are created when missing."""
+    working directory. With ``create`` (writers) missing tables are created; without it
+    (readers) a missing store raises :class:`ledger.store.NoLedger` and nothing is written.
+    See :func:`ledger.store.prepared_store`."""
     spec = db or os.environ.get("LEDGER_DB") or DEFAULT_DB
-    return LedgerApp(env=persistence_env(spec))
+    with prepared_store(spec, create=create) as env:
+        return LedgerApp(env=env)
 
 
 def to_contract_event(domain_event: Any) -> Event:
-    """The contract event a stored domain event carries, ``recorded_at`` defaulting to the
-    time the ledger stored it. Records were validated when stored: not validated again."""
-    record = json.loads(domain_event.record)
-    if record.get("recorded_at") is None:
-        record["recorded_at"] = domain_event.timestamp.isoformat()
-    return trusted_event(record)
+    """The contract event a stored domain event carries, with ``stored_at`` the time the
+    ledger stored it (the domain event's timestamp: one per write transaction, for events of
+    every version alike) and ``recorded_at`` defaulting to it. Records were validated when
+    stored: not validated again."""
+    return trusted_event(json.loads(domain_event.record), domain_event.timestamp)
 
 
 def _index_rows(domain_events: Sequence[Any]) -> list[IndexRow]:

@@ -27,9 +27,16 @@ from pydantic import (
     PlainSerializer,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
-from ledger.person_id import InvalidPersonId, validate_person_id
+from ledger.person_id import (
+    InvalidPersonId,
+    id_birth_date,
+    mask,
+    mask_ids_in,
+    validate_person_id,
+)
 from ledger.regions import UnknownRegion, validate_region
 
 IDENTITY_CODES: tuple[str, ...] = (
@@ -92,19 +99,25 @@ REJECT_REASONS = (
     "unknown_type",
     "unknown_identity",
     "bad_check_digit",
+    "bad_id_birth_date",
+    "id_birth_after_date",
+    "birth_date_mismatch",
     "bad_amount",
     "unknown_region",
     "bad_date",
     "bad_value",
-    "not_registered",
-    "already_registered",
-    "after_death",
-    "refund_exceeds_payment",
     "conflict",
 )
-"""Every reason an input line can be rejected for; each has a test. ``invalid_json`` is a JSON
-Lines line that is not a JSON object (or not UTF-8); ``bad_row`` a CSV row that the csv module
-cannot read or whose cells do not match the header."""
+"""Every reason an input line can be rejected for; each has a test and is described in
+docs/import.md. ``invalid_json`` is a JSON Lines line that is not a JSON object (or not UTF-8);
+``bad_row`` a CSV row that the csv module cannot read or whose cells do not match the header.
+The ID number reasons (INTERCHANGE.md, "ID numbers"): ``bad_check_digit`` (wrong GB 11643
+check digit), ``bad_id_birth_date`` (the birth date digits are no real date),
+``id_birth_after_date`` (the number's birth date is after the event's ``date``),
+``birth_date_mismatch`` (``birth_date`` of ``registered``, or ``date`` of ``born``, is not the
+birth date the number encodes). ``conflict`` is the only reason that depends on what is
+stored: an ``event_id`` already stored with other content. Nothing is rejected for what the
+person's other events say (POLICY.md ``I-order``)."""
 
 
 class InvalidEvent(ValueError):
@@ -266,6 +279,60 @@ PersonId = Annotated[str, BeforeValidator(_person)]
 NonEmpty = Annotated[str, BeforeValidator(_nonempty)]
 
 
+class IdDateError(ValueError):
+    """An ID number whose birth date does not fit the event (:func:`check_id_dates`)."""
+
+    def __init__(self, reason: str, field: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.field = field
+
+
+def check_id_dates(event: EventBase) -> None:
+    """INTERCHANGE.md "ID numbers", the checks that need the event: the birth date an ID
+    number encodes (``person_id``, and ``guardian_id`` of ``born``) is not after the event's
+    ``date``; on ``registered`` it equals ``birth_date``, on ``born`` it equals ``date``.
+    Raises :class:`IdDateError`. The models run it after their fields are valid; the import's
+    fast path (:mod:`ledger.fastparse`) runs the same function."""
+    day = event.date
+    born = id_birth_date(event.person_id)
+    kind = event.__dict__.get("type")
+    if born is not None:
+        if kind == "born":
+            if born != day:
+                raise IdDateError(
+                    "birth_date_mismatch",
+                    "date",
+                    f"born on {day}, but the ID number {mask(event.person_id)} encodes "
+                    "another birth date",
+                )
+        elif born > day:
+            raise IdDateError(
+                "id_birth_after_date",
+                "person_id",
+                f"the ID number {mask(event.person_id)} encodes a birth date after the "
+                f"event's date {day}",
+            )
+        elif kind == "registered" and born != event.__dict__["birth_date"]:
+            raise IdDateError(
+                "birth_date_mismatch",
+                "birth_date",
+                f"birth_date {event.__dict__['birth_date']} is not the birth date the ID "
+                f"number {mask(event.person_id)} encodes",
+            )
+    if kind == "born":
+        guardian = event.__dict__.get("guardian_id")
+        if guardian is not None:
+            guardian_born = id_birth_date(guardian)
+            if guardian_born is not None and guardian_born > day:
+                raise IdDateError(
+                    "id_birth_after_date",
+                    "guardian_id",
+                    f"the guardian's ID number {mask(guardian)} encodes a birth date after "
+                    f"the child's birth {day}",
+                )
+
+
 # ---------------------------------------------------------------- event models
 
 
@@ -278,7 +345,19 @@ class EventBase(BaseModel):
     person_id: PersonId
     date: Day
     recorded_at: AwareDatetime | None = None
-    """When the source recorded it; ``None`` until the ledger stamps the import time."""
+    """When the source recorded it. On an event read from the store it defaults to
+    ``stored_at`` (then it is not in ``model_fields_set``: see :func:`source_record`)."""
+    stored_at: datetime | None = Field(default=None, exclude=True)
+    """The ledger's own clock: when this ledger stored the event (the commit time of the
+    transaction that first stored it; ``replay --events`` stamps its start time). Set on
+    events read from the store, ``None`` on events not stored. Never taken from the source
+    (an input line's ``stored_at`` is dropped before validation) and never part of the contract
+    record, its canonical form or its fingerprint (``exclude``)."""
+
+    @model_validator(mode="after")
+    def _id_dates(self) -> EventBase:
+        check_id_dates(self)
+        return self
 
 
 class Registered(EventBase):
@@ -447,8 +526,6 @@ _REASON_BY_FIELD = {
     "region": "unknown_region",
     "hukou_region": "unknown_region",
     "identity": "unknown_identity",
-    "person_id": "bad_check_digit",
-    "guardian_id": "bad_check_digit",
 }
 
 
@@ -484,12 +561,14 @@ _STORED_FORM: dict[str, Callable[[Any], Any]] = {
 """How a field of a stored record becomes its model value (the others are kept as they are)."""
 
 
-def trusted_event(record: dict[str, Any]) -> Event:
+def trusted_event(record: dict[str, Any], stored_at: datetime | None = None) -> Event:
     """An event from a record the ledger itself stored (:func:`canonical_json` of a validated
     event), without validating it again: the read path of replay and projection.
 
     Equal to ``parse_event(record)`` for such records (a test holds it to that); never use it on
-    input from outside the ledger. ``recorded_at`` may also be given as a ``datetime``."""
+    input from outside the ledger. ``recorded_at`` may also be given as a ``datetime``.
+    ``stored_at`` is the time the ledger stored it: set on the event, and ``recorded_at``
+    defaults to it (left out of the fields set, as a default is)."""
     model = EVENT_MODELS[record["type"]]
     names, defaults = _CONSTRUCTION[model]
     # What ``model_construct`` does, without its per-call field introspection (hot path).
@@ -505,9 +584,17 @@ def trusted_event(record: dict[str, Any]) -> Event:
             data[name] = value
         else:
             extra[name] = value
+    fields_set = set(names.intersection(record))
+    if stored_at is not None:
+        data["stored_at"] = stored_at
+        if data["recorded_at"] is None:
+            data["recorded_at"] = stored_at
+    else:
+        data["stored_at"] = None  # never from a record (an earlier version's unknown field)
+    fields_set.discard("stored_at")
     event = object.__new__(model)
     object.__setattr__(event, "__dict__", data)
-    object.__setattr__(event, "__pydantic_fields_set__", set(names.intersection(record)))
+    object.__setattr__(event, "__pydantic_fields_set__", fields_set)
     object.__setattr__(event, "__pydantic_extra__", extra)
     object.__setattr__(event, "__pydantic_private__", None)
     return event  # type: ignore[return-value]
@@ -518,6 +605,7 @@ def parse_event(raw: Mapping[str, Any]) -> Event:
     if type(raw) is not dict and not isinstance(raw, Mapping):
         raise InvalidEvent("invalid_json", f"expected a JSON object, got {type(raw).__name__}")
     data = _drop_empty(raw)
+    data.pop("stored_at", None)  # the ledger's own clock, never the source's
     event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
     missing = [f for f in ("event_id", "person_id", "type", "date") if f not in data]
     if missing:
@@ -572,15 +660,17 @@ def _invalid_from(exc: ValidationError, event_id: str | None) -> InvalidEvent:
     if error["type"] == "missing":
         return InvalidEvent("missing_field", f"missing field {field!r}", event_id)
     cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, IdDateError):
+        return InvalidEvent(cause.reason, f"{cause.field}: {cause}", event_id)
     if isinstance(cause, InvalidPersonId):
-        return InvalidEvent("bad_check_digit", f"{field}: {cause}", event_id)
+        return InvalidEvent(cause.reason, f"{field}: {cause}", event_id)
     if isinstance(cause, UnknownRegion):
         return InvalidEvent("unknown_region", f"{field}: {cause}", event_id)
     reason = _REASON_BY_FIELD.get(field, "bad_value")
-    if field == "person_id" and not isinstance(cause, InvalidPersonId):
-        reason = "bad_value"
+    if field in ("person_id", "guardian_id"):
+        reason = "bad_value"  # not a string, or a NUL in it: InvalidPersonId is handled above
     message = str(cause) if cause is not None else error["msg"]
-    return InvalidEvent(reason, f"{field}: {message}", event_id)
+    return InvalidEvent(reason, f"{field}: {mask_ids_in(message)}", event_id)
 
 
 # ---------------------------------------------------------------- canonical forms
@@ -590,6 +680,16 @@ def event_to_record(event: EventBase) -> dict[str, Any]:
     """The event as a JSON-ready dict in contract form (amounts as strings, dates ISO)."""
     record = event.model_dump(mode="json", exclude_none=True)
     record["type"] = event.type  # type: ignore[attr-defined]
+    return record
+
+
+def source_record(event: EventBase) -> dict[str, Any]:
+    """The contract record as the source gave it: :func:`event_to_record` without a
+    ``recorded_at`` the ledger defaulted to ``stored_at``. Importing it elsewhere stores the
+    same record (same fingerprint: no conflict with the original line)."""
+    record = event_to_record(event)
+    if "recorded_at" not in event.model_fields_set and event.stored_at is not None:
+        record.pop("recorded_at", None)
     return record
 
 

@@ -7,11 +7,13 @@ is not *plain*, and then the caller uses ``parse_event`` (which also explains an
 
 A record is plain when it has a known ``type``, no field outside its model, and every value of
 the type the source usually sends (strings; integers or digits for years; a boolean or its
-text for a flag) that
-passes the very validators the models use (``ledger.events``' ``_nonempty``, ``_person``,
-``_to_date``, …). Nothing is decided here that ``parse_event`` would decide differently: any
-other shape, any validation error, any unknown field goes the general way. A test holds the
-two paths equal on valid, mutated and random records (``tests/test_fastparse.py``).
+text for a flag) that passes the very validators the models use (``ledger.events``'
+``_nonempty``, ``_person``, ``_to_date``, …, and the models' after-validator
+``check_id_dates``). Nothing is decided here that ``parse_event`` would decide differently:
+any other shape, any validation error, any unknown field goes the general way. Tests hold the
+two paths equal on valid, mutated and random records, and hold the import (this path, else
+``parse_event``) to accept and reject exactly what the models do, with the same reasons
+(``tests/test_fastparse.py``).
 
 The canonical text is written by orjson (the same text as ``compact_json`` for these values).
 
@@ -38,6 +40,7 @@ from ledger.events import (
     REFUND_REASONS,
     STATUS_LOSS_REASONS,
     Event,
+    IdDateError,
     _format_money,
     _identity,
     _nonempty,
@@ -48,6 +51,7 @@ from ledger.events import (
     _to_date,
     _to_money,
     _to_year,
+    check_id_dates,
 )
 
 Converter = Callable[[Any], tuple[Any, Any]]
@@ -246,6 +250,8 @@ def parse_plain(record: Any) -> tuple[Event, str] | None:
     spec = _SPECS.get(kind)
     if spec is None:
         return None
+    if "stored_at" in record:  # the ledger's own clock, never the source's: dropped
+        record = {name: value for name, value in record.items() if name != "stored_at"}
     converters = spec.converters
     data = spec.template.copy()
     canonical = spec.canonical_defaults.copy()
@@ -274,6 +280,10 @@ def parse_plain(record: Any) -> tuple[Event, str] | None:
     object.__setattr__(event, "__pydantic_fields_set__", fields_set)
     object.__setattr__(event, "__pydantic_extra__", {})
     object.__setattr__(event, "__pydantic_private__", None)
+    try:
+        check_id_dates(event)  # the models' own after-validator, the same function
+    except IdDateError:
+        return None
     return event, orjson.dumps(canonical, option=_SORTED).decode()  # type: ignore[return-value]
 
 

@@ -1,39 +1,57 @@
-"""``ledger history``: a person's stored events as a table or as JSON.
+"""``ledger history``: a person's stored events as a table, a JSON array or JSON Lines.
 
 Tables are for people, so ID numbers in them are masked (``610902********1234``), including
 guardians' ids and any unknown field holding one, and region codes carry their names
-(``region=610902 汉滨区``). JSON is for programs: the contract records,
-in arrival order, each with ``recorded_at`` filled in.
+(``region=610902 汉滨区``); both clocks are shown in China Standard Time (``recorded_at``,
+defaulting to ``stored_at``, and ``stored_at``). JSON is for programs: in arrival order, each
+event's contract record as the source gave it (``recorded_at`` only when the source gave one)
+plus ``stored_at`` (China Standard Time). Such a record imported again is the same record (the
+import drops ``stored_at``, the ledger's own clock), so ``ledger history P --format jsonl |
+ledger import -`` copies a person into another store unchanged, and into the same store
+stores nothing.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ledger.application import StoredFact
-from ledger.events import event_to_record
-from ledger.person_id import mask
+from ledger.clock import in_china
+from ledger.events import event_to_record, source_record
+from ledger.person_id import mask, mask_ids_in
 from ledger.regions import region_label
 
-_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-"""An ID-number-shaped run of characters inside a longer text (a note, a composite id)."""
-
 _COMMON = ("event_id", "person_id", "type", "date", "recorded_at")
-_HEADERS = ("#", "date", "type", "details", "event_id", "recorded_at")
+_HEADERS = ("#", "date", "type", "details", "event_id", "recorded_at (CST)", "stored_at (CST)")
+
+
+def history_record(fact: StoredFact) -> dict[str, Any]:
+    """One stored event for programs: its source record plus ``stored_at`` (CST)."""
+    record = source_record(fact.event)
+    record["stored_at"] = in_china(fact.stored_at).isoformat()
+    return record
 
 
 def history_json(facts: Sequence[StoredFact]) -> str:
-    """The contract records of ``facts`` as one JSON array, in arrival order."""
-    records = [event_to_record(fact.event) for fact in facts]
-    return json.dumps(records, ensure_ascii=False, indent=1)
+    """The records of ``facts`` (:func:`history_record`) as one JSON array, arrival order."""
+    return json.dumps([history_record(fact) for fact in facts], ensure_ascii=False, indent=1)
+
+
+def history_jsonl(facts: Sequence[StoredFact]) -> Iterator[str]:
+    """The records of ``facts`` (:func:`history_record`) as JSON Lines, one per event."""
+    for fact in facts:
+        yield json.dumps(history_record(fact), ensure_ascii=False, separators=(",", ":"))
+
+
+def _seconds(moment: Any) -> str:
+    return in_china(moment).isoformat(timespec="seconds") if moment is not None else ""
 
 
 def history_table(person_id: str, facts: Sequence[StoredFact]) -> str:
-    """A plain-text table of ``facts`` (arrival order), ID numbers masked."""
+    """A plain-text table of ``facts`` (arrival order), ID numbers masked, times in CST."""
     rows = [
         (
             str(fact.position),
@@ -41,7 +59,8 @@ def history_table(person_id: str, facts: Sequence[StoredFact]) -> str:
             fact.event.type,
             _details(event_to_record(fact.event)),
             _mask_text(fact.event.event_id),
-            fact.event.recorded_at.isoformat(timespec="seconds") if fact.event.recorded_at else "",
+            _seconds(fact.event.recorded_at),
+            _seconds(fact.stored_at),
         )
         for fact in facts
     ]
@@ -72,9 +91,7 @@ def _is_region_field(key: str) -> bool:
     return key == "region" or key.endswith("_region")
 
 
-def _mask_text(text: str) -> str:
-    """Mask every ID number in ``text``, whole or embedded."""
-    return _ID_IN_TEXT.sub(lambda m: mask(m.group()), text)
+_mask_text = mask_ids_in
 
 
 def _masked(value: Any) -> str:

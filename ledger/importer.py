@@ -7,12 +7,15 @@
   the contract does not know are kept as unknown fields.
 
 A file of another name is read as JSON Lines when its first non-blank character is ``{``, else
-as CSV.
+as CSV. ``-`` is standard input (a pipe or device path is read alike): sniffed the same way,
+JSON Lines read as they come, CSV spooled to a temporary file first.
 
-Each good line is stored, each bad one written to ``FILE.rejects.jsonl`` (next to the input,
-replaced on every run) as ``{"line", "event_id", "reason", "message", "raw"}``. Blank lines
-are skipped. Lines are stored in batches, each in one transaction with its idempotency index
-(see :meth:`ledger.application.LedgerApp.append`): an interrupted import keeps every batch it
+Each good line is stored, in any order (POLICY.md ``I-order``: nothing is rejected for what the
+person's other events say), each bad one written to ``FILE.rejects.jsonl`` (next to the input,
+replaced on every run) as ``{"line", "event_id", "reason", "message", "raw"}``, or handed to
+``on_reject``. Blank lines are skipped. docs/import.md lists every reason. Lines are stored
+in batches, each in one transaction with its idempotency index (see
+:meth:`ledger.application.LedgerApp.append`): an interrupted import keeps every batch it
 reported, never half an event, and running it again stores only what is missing.
 
 Durability: on SQLite the ledger keeps the library's settings, WAL journal with
@@ -32,14 +35,19 @@ from __future__ import annotations
 import codecs
 import csv
 import gc
+import io
+import itertools
 import json
 import json.scanner
+import shutil
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, BinaryIO, NamedTuple
 
 import orjson
 from tqdm import tqdm
@@ -117,7 +125,8 @@ class ImportSummary:
         )
         if self.rejected:
             reasons = ", ".join(f"{n} {r}" for r, n in sorted(self.reasons.items()))
-            text += f" ({reasons}; see {self.rejects_path})"
+            where = f"see {self.rejects_path}" if self.rejects_path else "listed on stderr"
+            text += f" ({reasons}; {where})"
         return text
 
 
@@ -144,14 +153,26 @@ def read_events(
     path: Path, encoding: str | None = None
 ) -> Iterator[tuple[int, EventBase | None, InvalidEvent | None]]:
     """``(line number, event, error)`` for each non-blank line of an events file (JSON Lines,
-    or CSV in UTF-8/GB18030): validation only, nothing stored (``ledger replay --events``)."""
-    for number, _, event, error, _ in _read_lines(path, encoding):
+    or CSV in UTF-8/GB18030; ``-`` is standard input): decoding and validation only, nothing
+    stored, no idempotency (for that, import into a store: ``projections.replay``)."""
+    for number, _, event, error, _ in _read_lines(Path(path), encoding):
         yield number, event, error
+
+
+STDIN = Path("-")
+"""The path that means standard input (``ledger import -``, ``ledger replay --events -``)."""
+
+
+def is_stdin(path: Path | str) -> bool:
+    return str(path) == "-"
 
 
 def rejects_path_for(path: Path) -> Path:
     """``FILE.rejects.jsonl`` beside ``FILE``."""
     return path.with_name(path.name + ".rejects.jsonl")
+
+
+RejectSink = Callable[[Reject], None]
 
 
 def import_files(
@@ -161,6 +182,8 @@ def import_files(
     batch_size: int | None = None,
     encoding: str | None = None,
     progress: bool | None = None,
+    on_reject: RejectSink | None = None,
+    stored_at: datetime | None = None,
 ) -> list[ImportSummary]:
     """Import files in order; see :func:`import_file`. Raises :class:`ImportInterrupted`
     (carrying the summaries so far) on Ctrl-C."""
@@ -176,6 +199,8 @@ def import_files(
                 encoding=encoding,
                 progress=progress,
                 summary=summary,
+                on_reject=on_reject,
+                stored_at=stored_at,
             )
         except KeyboardInterrupt:
             raise ImportInterrupted(summaries) from None
@@ -190,24 +215,38 @@ def import_file(
     encoding: str | None = None,
     progress: bool | None = None,
     summary: ImportSummary | None = None,
+    rejects_to: Path | None = None,
+    on_reject: RejectSink | None = None,
+    stored_at: datetime | None = None,
 ) -> ImportSummary:
     """Import one file into ``app``; counts go into ``summary`` as batches commit.
 
-    ``encoding`` overrides CSV encoding detection. ``progress`` forces the progress bar on or
-    off; by default it shows for large files when stderr is a terminal. ``batch_size``
-    defaults to :data:`DEFAULT_BATCH_SIZE`."""
+    ``path`` ``-`` is standard input (JSON Lines when its first non-blank character is ``{``,
+    else CSV). ``encoding`` overrides CSV encoding detection. ``progress`` forces the progress
+    bar on or off; by default it shows for large files when stderr is a terminal.
+    ``batch_size`` defaults to :data:`DEFAULT_BATCH_SIZE`.
+
+    Rejected lines go to ``on_reject`` when given; else to the file ``rejects_to``, by default
+    ``FILE.rejects.jsonl`` beside the input (replaced on every run; standard input has none
+    unless ``rejects_to`` is given: they are then only counted). ``stored_at`` fixes the
+    ledger's storage time of every event stored (see :meth:`LedgerApp.append`)."""
     if batch_size is None:
         batch_size = DEFAULT_BATCH_SIZE
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     path = Path(path)
     summary = summary if summary is not None else ImportSummary(path)
-    if not path.is_file():
+    stdin = is_stdin(path)
+    if not stdin and (not path.exists() or path.is_dir()):
         raise ImportFileError(f"{path}: no such file")
-    rejects_path = rejects_path_for(path)
-    rejects_path.unlink(missing_ok=True)
+    if on_reject is None:
+        rejects_to = rejects_to or (None if stdin else rejects_path_for(path))
+        if rejects_to is not None:
+            rejects_to.unlink(missing_ok=True)
+    else:
+        rejects_to = None
     lines = _read_lines(path, encoding)
-    show = _want_progress(path, progress)
+    show = not stdin and path.is_file() and _want_progress(path, progress)
     total = _count_lines(path) if show else None
     rejects_file: IO[str] | None = None
     try:
@@ -224,14 +263,19 @@ def import_file(
             ) as bar,
         ):
             for batch in _batches(lines, batch_size):
-                rejects = _store_batch(app, batch, summary)
-                if rejects:
+                rejects = _store_batch(app, batch, summary, stored_at)
+                for reject in rejects:
+                    summary.reasons[reject.reason] = summary.reasons.get(reject.reason, 0) + 1
+                    if on_reject is not None:
+                        on_reject(reject)
+                        continue
+                    if rejects_to is None:
+                        continue
                     if rejects_file is None:
-                        rejects_file = open(rejects_path, "w", encoding="utf-8")  # noqa: SIM115
-                        summary.rejects_path = rejects_path
-                    for reject in rejects:
-                        rejects_file.write(reject.to_json() + "\n")
-                        summary.reasons[reject.reason] = summary.reasons.get(reject.reason, 0) + 1
+                        rejects_file = open(rejects_to, "w", encoding="utf-8")  # noqa: SIM115
+                        summary.rejects_path = rejects_to
+                    rejects_file.write(reject.to_json() + "\n")
+                if rejects_file is not None:
                     rejects_file.flush()
                 bar.update(batch[-1].number - bar.n)
     finally:
@@ -258,7 +302,9 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _store_batch(app: LedgerApp, batch: list[_Line], summary: ImportSummary) -> list[Reject]:
+def _store_batch(
+    app: LedgerApp, batch: list[_Line], summary: ImportSummary, stored_at: datetime | None
+) -> list[Reject]:
     rejects: list[Reject] = []
     valid: list[_Line] = []
     for line in batch:
@@ -271,6 +317,7 @@ def _store_batch(app: LedgerApp, batch: list[_Line], summary: ImportSummary) -> 
     outcomes = app.append(
         [line.event for line in valid if line.event is not None],
         canonical=[line.canonical for line in valid],
+        stored_at=stored_at,
     )
     for line, outcome in zip(valid, outcomes, strict=True):
         if outcome.status == "stored":
@@ -322,9 +369,42 @@ def _count_lines(path: Path) -> int:
 
 
 def _read_lines(path: Path, encoding: str | None) -> Iterator[_Line]:
+    if is_stdin(path):
+        return _read_stream(STDIN, sys.stdin.buffer, encoding)
+    if not path.is_file():  # a pipe or a device (/dev/stdin, <(command)): read as it comes
+        return _read_pipe(path, encoding)
     if _is_jsonl(path):
         return _read_jsonl(path)
     return _read_csv(path, encoding or detect_encoding(path))
+
+
+def _read_pipe(path: Path, encoding: str | None) -> Iterator[_Line]:
+    with open(path, "rb") as stream:
+        yield from _read_stream(path, stream, encoding)
+
+
+_BLANK = codecs.BOM_UTF8 + b" \t\r\n"
+
+
+def _read_stream(path: Path, stream: BinaryIO, encoding: str | None) -> Iterator[_Line]:
+    """Lines of standard input (or a pipe): JSON Lines when the first non-blank character is
+    ``{``, read as they come; else CSV, spooled to a temporary file first (its encoding is
+    detected on the whole input, as for a file)."""
+    head: list[bytes] = []
+    while line := stream.readline():
+        head.append(line)
+        if line.strip(_BLANK):
+            break
+    if b"".join(head).lstrip(_BLANK).startswith(b"{"):
+        yield from _jsonl_lines(itertools.chain(head, stream))
+        return
+    with tempfile.TemporaryFile() as spool:
+        spool.writelines(head)
+        shutil.copyfileobj(stream, spool)
+        spool.seek(0)
+        encoding = encoding or _detect_encoding(spool)
+        spool.seek(0)
+        yield from _decoded_csv(path, spool, encoding)
 
 
 def _is_jsonl(path: Path) -> bool:
@@ -351,42 +431,46 @@ def _parse(number: int, raw: str, record: Any) -> _Line:
 
 def _read_jsonl(path: Path) -> Iterator[_Line]:
     with open(path, "rb") as f:
-        for number, data in enumerate(f, start=1):
-            if number == 1 and data.startswith(codecs.BOM_UTF8):
-                data = data[len(codecs.BOM_UTF8) :]
-            data = data.rstrip(b"\r\n")
-            if not data.strip():
-                continue
-            # The usual line: orjson decodes it and it is a plain record (ledger.fastparse).
-            # Anything else is decoded again by the standard library, so that every other
-            # line (big integers, NaN, lone surrogates, errors and their messages) is read
-            # exactly as json.loads reads it.
-            try:
-                plain = parse_plain(_orjson_loads(data))
-            except _OrjsonError:
-                plain = None
-            if plain is not None:
-                yield _Line(number, data.decode("utf-8"), plain[0], None, plain[1])
-                continue
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raw = data.decode("utf-8", errors="replace")
-                error = InvalidEvent("invalid_json", f"line is not UTF-8: {exc.reason}")
-                yield _Line(number, raw, None, error)
-                continue
-            try:
-                record = _loads(text)
-            except (ValueError, RecursionError) as exc:
-                error = InvalidEvent("invalid_json", f"not JSON: {_short(str(exc))}")
-                yield _Line(number, text, None, error)
-                continue
-            if "\\u" in text and _has_lone_surrogate(record):
-                # Valid JSON ("\ud800") but not text: it could be neither hashed nor stored.
-                error = InvalidEvent("invalid_json", "unpaired surrogate escape in a string")
-                yield _Line(number, text, None, error)
-                continue
-            yield _parse(number, text, record)
+        yield from _jsonl_lines(f)
+
+
+def _jsonl_lines(f: Iterable[bytes]) -> Iterator[_Line]:
+    for number, data in enumerate(f, start=1):
+        if number == 1 and data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8) :]
+        data = data.rstrip(b"\r\n")
+        if not data.strip():
+            continue
+        # The usual line: orjson decodes it and it is a plain record (ledger.fastparse).
+        # Anything else is decoded again by the standard library, so that every other
+        # line (big integers, NaN, lone surrogates, errors and their messages) is read
+        # exactly as json.loads reads it.
+        try:
+            plain = parse_plain(_orjson_loads(data))
+        except _OrjsonError:
+            plain = None
+        if plain is not None:
+            yield _Line(number, data.decode("utf-8"), plain[0], None, plain[1])
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raw = data.decode("utf-8", errors="replace")
+            error = InvalidEvent("invalid_json", f"line is not UTF-8: {exc.reason}")
+            yield _Line(number, raw, None, error)
+            continue
+        try:
+            record = _loads(text)
+        except (ValueError, RecursionError) as exc:
+            error = InvalidEvent("invalid_json", f"not JSON: {_short(str(exc))}")
+            yield _Line(number, text, None, error)
+            continue
+        if "\\u" in text and _has_lone_surrogate(record):
+            # Valid JSON ("\ud800") but not text: it could be neither hashed nor stored.
+            error = InvalidEvent("invalid_json", "unpaired surrogate escape in a string")
+            yield _Line(number, text, None, error)
+            continue
+        yield _parse(number, text, record)
 
 
 _orjson_loads = orjson.loads
@@ -421,12 +505,16 @@ def _has_lone_surrogate(record: Any) -> bool:
 
 def detect_encoding(path: Path) -> str:
     """``utf-8-sig`` when the whole file decodes as UTF-8, else ``gb18030``."""
+    with open(path, "rb") as f:
+        return _detect_encoding(f)
+
+
+def _detect_encoding(f: BinaryIO) -> str:
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+        while chunk := f.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return "gb18030"
     return "utf-8-sig"
@@ -456,12 +544,17 @@ class _LineTap:
 
 
 def _read_csv(path: Path, encoding: str) -> Iterator[_Line]:
+    with open(path, "rb") as f:
+        yield from _decoded_csv(path, f, encoding)
+
+
+def _decoded_csv(path: Path, binary: BinaryIO, encoding: str) -> Iterator[_Line]:
     try:
         codecs.lookup(encoding)
     except LookupError:
         raise ImportFileError(f"{path}: unknown encoding {encoding!r}") from None
     try:
-        with open(path, encoding=encoding, newline="") as f:
+        with io.TextIOWrapper(binary, encoding=encoding, newline="") as f:
             yield from _csv_lines(path, f)
     except UnicodeDecodeError as exc:
         raise ImportFileError(
@@ -518,6 +611,10 @@ def _short(text: str, limit: int = 200) -> str:
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "STDIN",
+    "RejectSink",
+    "is_stdin",
+    "read_events",
     "ImportFileError",
     "ImportInterrupted",
     "ImportSummary",

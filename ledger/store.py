@@ -9,33 +9,46 @@ transaction as the events they describe, so they can never disagree with the sto
     its content, and where it is stored (``originator_id``, ``originator_version``).
 ``ledger_residents``
     one row per person: the compact state of the :class:`~ledger.aggregate.Resident` at its
-    latest version (what the invariants need). The bulk import loads these instead of
-    replaying every person's events; they can always be rebuilt from the events.
+    latest version (person id and version: where the next event goes). The bulk import loads
+    these instead of replaying every person's events; they can always be rebuilt from the
+    events. Indexed by ``person_id``: the replay of everyone reads persons in person id order
+    by keyset pages (:meth:`LedgerRecorder.select_person_page`).
 
 Both recorders accept ``ledger_index=`` and ``ledger_states=`` keyword arguments on
 ``insert_events`` (the library passes ``Application.save`` keywords through), so both the
 library's save path and the bulk import write events and index atomically.
 
-:func:`persistence_env` turns a database argument (a path, or a ``postgresql://`` URL) into
-the library's persistence settings.
+``ledger_meta``
+    ``key``/``value`` settings of the store; ``ledger_id`` is a random UUID made with the
+    tables: the ledger's identity, which a reporting target records (and checks).
+
+:func:`persistence_env` turns a database argument (a path, or a PostgreSQL URL, read by
+:mod:`ledger.dburl`) into the library's persistence settings; :func:`prepared_store` checks the
+store before the library opens it: nothing is created by a reader, the server's reason is
+reported at once, and DDL runs only when tables are missing, under an advisory lock.
 """
 
 from __future__ import annotations
 
-import getpass
+import hashlib
 import os
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import parse_qs, unquote, urlsplit
-from uuid import UUID
+from urllib.parse import quote
+from uuid import UUID, uuid4
 
 import psycopg
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.persistence import PersistenceError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Identifier
+
+from ledger.dburl import DatabaseSpec, InvalidDatabase, display_database, parse_database
 
 DEFAULT_DB = "ledger.db"
 """The SQLite file used when neither ``--db`` nor ``LEDGER_DB`` names a database."""
@@ -57,10 +70,6 @@ random inserts and lookups; with the default cache a million-event ledger reads 
 pages back from the OS on every batch."""
 
 
-class InvalidDatabase(ValueError):
-    """A database argument that is neither a file path nor a ``postgresql://`` URL."""
-
-
 @runtime_checkable
 class LedgerRecorder(Protocol):
     """What the ledger application needs from its recorder beyond the library's interface."""
@@ -75,6 +84,16 @@ class LedgerRecorder(Protocol):
 
     def select_person_ids(self) -> list[str]:
         """Every person id in the ledger, sorted."""
+        ...
+
+    def select_person_page(self, after: str | None, limit: int) -> list[tuple[UUID, str]]:
+        """Up to ``limit`` persons ``(originator_id, person_id)`` whose person id sorts after
+        ``after`` (from the first when ``None``), in person id order (code point order on both
+        backends): keyset pages over the person index."""
+        ...
+
+    def select_stored_events(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of these aggregates, by aggregate then version."""
         ...
 
     def count_events(self) -> int:
@@ -110,6 +129,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             "person_id TEXT NOT NULL, "
             "originator_version INTEGER NOT NULL, "
             "state TEXT NOT NULL)"
+        )
+        # Persons in person id order (the replay of everyone, INTERCHANGE.md) without sorting
+        # the whole table: keyset pages over this index. BINARY collation: code point order.
+        statements.append(
+            "CREATE INDEX IF NOT EXISTS ledger_residents_person_id ON ledger_residents (person_id)"
         )
         return statements
 
@@ -193,6 +217,36 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             count: int = c.fetchone()[0]
             return count
 
+    def select_person_page(self, after: str | None, limit: int) -> list[tuple[UUID, str]]:
+        with self.datastore.transaction(commit=False) as c:
+            if after is None:
+                c.execute(
+                    "SELECT originator_id, person_id FROM ledger_residents "
+                    "ORDER BY person_id LIMIT ?",
+                    (limit,),
+                )
+            else:
+                c.execute(
+                    "SELECT originator_id, person_id FROM ledger_residents "
+                    "WHERE person_id > ? ORDER BY person_id LIMIT ?",
+                    (after, limit),
+                )
+            return [(UUID(row[0]), row[1]) for row in c.fetchall()]
+
+    def select_stored_events(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        events: list[StoredEvent] = []
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks([o.hex for o in originator_ids]):
+                c.execute(
+                    "SELECT originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                events.extend(StoredEvent(UUID(r[0]), r[1], r[2], r[3]) for r in c.fetchall())
+        return events
+
 
 # ---------------------------------------------------------------- PostgreSQL
 
@@ -225,6 +279,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 "originator_version bigint NOT NULL, "
                 "state text NOT NULL)"
             ).format(self.residents_table)
+        )
+        # Persons in person id order without sorting the table (see the SQLite recorder):
+        # byte order ("C"), the order Python and SQLite sort in.
+        self.sql_create_statements.append(
+            SQL('CREATE INDEX IF NOT EXISTS {0} ON {1} (person_id COLLATE "C")').format(
+                Identifier("ledger_residents_person_id"), self.residents_table
+            )
         )
 
     def insert_events(
@@ -330,91 +391,382 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             count: int = row["n"]
             return count
 
+    def select_person_page(self, after: str | None, limit: int) -> list[tuple[UUID, str]]:
+        where = SQL("") if after is None else SQL('WHERE person_id COLLATE "C" > %s ')
+        params: tuple[Any, ...] = (limit,) if after is None else (after, limit)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    "SELECT originator_id, person_id FROM {0} {1}"
+                    'ORDER BY person_id COLLATE "C" LIMIT %s'
+                ).format(self.residents_table, where),
+                params,
+            )
+            return [(row["originator_id"], row["person_id"]) for row in curs.fetchall()]
+
+    def select_stored_events(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        if not originator_ids:
+            return []
+        table = SQL("{0}.{1}").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    "SELECT originator_id, originator_version, topic, state FROM {0} "
+                    "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+                ).format(table),
+                (list(originator_ids),),
+            )
+            return [
+                StoredEvent(
+                    r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])
+                )
+                for r in curs.fetchall()
+            ]
+
 
 # ---------------------------------------------------------------- settings
 
+LEDGER_TABLES = {
+    "sqlite": ("stored_events", "ledger_event_ids", "ledger_residents"),
+    "postgresql": ("ledger_events", "ledger_event_ids", "ledger_residents"),
+}
+"""The tables a ledger has on each backend (the events table is named by the library)."""
+META_TABLE = "ledger_meta"
+"""``key``/``value`` settings of the store; ``ledger_id``: a random UUID made when the store
+is created (under the DDL lock), the ledger's identity for the reporting targets fed from it."""
+CONNINFO_KEY = "POSTGRES_CONNINFO"
+"""The persistence setting holding the complete libpq connection string (see
+:class:`LedgerPostgresFactory`)."""
+DEFAULT_CONNECT_TIMEOUT = "10"
+
+
+class StoreError(RuntimeError):
+    """The ledger cannot be opened: the message is one line, fit for the user."""
+
+
+class NoLedger(StoreError):
+    """There is no ledger where the argument points (missing, empty, not a database, another
+    application's database)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store exists, or may, but cannot be reached or used (the server's reason)."""
+
+
+class LedgerPostgresFactory(PostgresFactory):
+    """eventsourcing's PostgreSQL factory, connecting with the complete libpq connection
+    string of the ``--db`` argument (``sslmode`` and every other parameter, the ``PG*``
+    variables and the password file) instead of the five fields the library passes."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        conninfo = self.env.get(CONNINFO_KEY)
+        if conninfo:
+            pool = self.datastore.pool
+            pool.conninfo = conninfo
+            pool.kwargs = {"row_factory": dict_row}
+
 
 def is_postgres_url(db: str) -> bool:
-    return db.startswith(("postgresql://", "postgres://"))
+    return db.strip().lower().startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
 
 
 def persistence_env(db: str) -> dict[str, str]:
-    """eventsourcing persistence settings for a database argument.
+    """eventsourcing persistence settings for a database argument (no I/O).
 
-    ``db`` is a SQLite file path, or ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME``
-    with an optional ``?schema=NAME`` (created if missing)."""
-    if is_postgres_url(db):
-        return _postgres_env(db)
-    if "://" in db:
-        raise InvalidDatabase(
-            f"unsupported database {db!r}: give a SQLite file path or a postgresql:// URL"
-        )
-    if not db.strip():
-        raise InvalidDatabase("empty database path")
+    ``db`` is a SQLite file path (or ``sqlite:///PATH``), or a PostgreSQL URL
+    (:mod:`ledger.dburl`: libpq parameters, ``PG*`` variables and ``.pgpass`` honoured), with
+    an optional ``?schema=NAME``. Tables are created on open unless ``CREATE_TABLE`` is set to
+    ``n`` (:func:`prepared_store` decides)."""
+    spec = parse_database(db)
+    if spec.backend == "sqlite":
+        assert spec.path is not None
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(spec.path),
+            "APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerSQLiteRecorder",
+        }
+    params = dict(spec.params)
+    timeout = params.get("connect_timeout") or os.environ.get("PGCONNECT_TIMEOUT") or ""
+    if not timeout.strip().isdigit():
+        timeout = DEFAULT_CONNECT_TIMEOUT
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": os.path.abspath(db),
-        "APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerSQLiteRecorder",
-    }
-
-
-def _postgres_env(url: str) -> dict[str, str]:
-    parts = urlsplit(url)
-    dbname = unquote(parts.path.lstrip("/"))
-    if not dbname:
-        raise InvalidDatabase(f"no database name in {display_db(url)!r}")
-    try:
-        port = parts.port or 5432
-    except ValueError:
-        raise InvalidDatabase(f"bad port in {display_db(url)!r}") from None
-    query = parse_qs(parts.query)
-    schema = query.get("schema", [""])[0]
-    timeout = query.get("connect_timeout", ["10"])[0]
-    if not timeout.isdigit():
-        raise InvalidDatabase(f"bad connect_timeout in {display_db(url)!r}")
-    env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": dbname,
-        "POSTGRES_HOST": parts.hostname or "localhost",
-        "POSTGRES_PORT": str(port),
-        "POSTGRES_USER": unquote(parts.username) if parts.username else getpass.getuser(),
-        "POSTGRES_PASSWORD": unquote(parts.password) if parts.password else "",
-        "POSTGRES_SCHEMA": schema,
-        "POSTGRES_CONNECT_TIMEOUT": timeout,
+        "PERSISTENCE_MODULE": "ledger.store:LedgerPostgresFactory",
+        CONNINFO_KEY: _store_conninfo(spec),
+        # The library's own fields: informative (the connection string above is what connects).
+        "POSTGRES_DBNAME": params.get("dbname") or os.environ.get("PGDATABASE", ""),
+        "POSTGRES_HOST": params.get("host", ""),
+        "POSTGRES_PORT": params.get("port", ""),
+        "POSTGRES_USER": params.get("user", ""),
+        "POSTGRES_PASSWORD": params.get("password", ""),
+        "POSTGRES_SCHEMA": spec.schema or "",
+        "POSTGRES_CONNECT_TIMEOUT": timeout.strip(),
         # Keep the table-lock insert path: with database functions on, a follower of the log
         # was seen to skip events under concurrent writers (notes/eventsourcing.md).
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerPostgresRecorder",
     }
-    if schema:
-        _create_schema(env)
-    return env
 
 
-def _create_schema(env: dict[str, str]) -> None:
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
-        autocommit=True,
-    ) as conn:
-        conn.execute(
-            SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(env["POSTGRES_SCHEMA"]))
+def _store_conninfo(spec: DatabaseSpec) -> str:
+    defaults = {"fallback_application_name": "ledger"}
+    if not os.environ.get("PGCONNECT_TIMEOUT"):
+        defaults["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
+    return spec.conninfo(**defaults)
+
+
+@contextmanager
+def prepared_store(db: str, *, create: bool) -> Iterator[dict[str, str]]:
+    """The persistence settings of the ledger at ``db``, checked: construct the application
+    inside the block.
+
+    - Nothing is created unless ``create``: a missing store, an empty file, a file that is not
+      a SQLite database, another application's database raise :class:`NoLedger`; a server
+      that cannot be reached raises :class:`StoreUnavailable` with the server's reason, at
+      once (one connection is made here, before the library's pool).
+    - A complete store is opened without any DDL (a read-only role can read it; concurrent
+      openers never race on the catalog).
+    - Tables are created (``create``) under a PostgreSQL advisory lock held on that first
+      connection for the block, so concurrent first openers create them once; on SQLite the
+      database's own write lock serialises them. A store without its ``ledger_meta`` identity
+      (made before it existed) gets one here when the role may write."""
+    spec = parse_database(db)
+    env = persistence_env(db)
+    if spec.backend == "sqlite":
+        assert spec.path is not None
+        complete = _check_sqlite(spec, create=create)
+        env["CREATE_TABLE"] = "n" if complete else "y"
+        yield env
+        _ensure_sqlite_meta(spec, required=create)
+        return
+    yield from _prepared_postgres(spec, env, create=create)
+
+
+def _check_sqlite(spec: DatabaseSpec, *, create: bool) -> bool:
+    """Whether the SQLite ledger at ``spec`` has all its tables; raises :class:`NoLedger`
+    when there is no ledger to open (or, with ``create``, to create there)."""
+    path = spec.path
+    assert path is not None
+    shown = spec.display
+    if not path.exists():
+        if not create:
+            raise NoLedger(f"no ledger at {shown} (no such file)")
+        if not path.parent.is_dir():
+            raise NoLedger(f"cannot create the ledger {shown}: no directory {path.parent}")
+        return False
+    if path.is_dir():
+        raise NoLedger(f"{shown} is a directory, not a ledger file")
+    tables = _sqlite_tables(spec)
+    ledger = LEDGER_TABLES["sqlite"]
+    if all(t in tables for t in ledger):
+        return True
+    if any(t in tables for t in ledger):  # a creation that stopped half way
+        if create:
+            return False
+        raise NoLedger(f"{shown} holds an incomplete ledger: open it once with ledger import")
+    if tables:
+        listed = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+        raise NoLedger(
+            f"{shown} is another application's SQLite database (tables {listed}), not a ledger"
         )
+    if not create:
+        raise NoLedger(f"no ledger at {shown} (an empty database)")
+    return False
+
+
+def _sqlite_tables(spec: DatabaseSpec) -> set[str]:
+    assert spec.path is not None
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(spec.path))}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        message = str(exc)
+        if "not a database" in message or "malformed" in message:
+            raise NoLedger(f"{spec.display} is not a SQLite database, not a ledger") from None
+        raise StoreUnavailable(f"cannot read {spec.display}: {_sqlite_reason(spec, exc)}") from None
+    return {row[0] for row in rows}
+
+
+def _sqlite_reason(spec: DatabaseSpec, exc: BaseException) -> str:
+    """SQLite's reason, with the usual cause of "unable to open" named."""
+    message = " ".join(str(exc).split())
+    assert spec.path is not None
+    directory = spec.path.parent
+    if ("unable to open" in message or "readonly" in message) and not os.access(directory, os.W_OK):
+        return (
+            f"{message} (the directory {directory} is not writable: SQLite keeps its -wal and "
+            "-shm files beside the database)"
+        )
+    return message
+
+
+def _ensure_sqlite_meta(spec: DatabaseSpec, *, required: bool) -> None:
+    """Give the ledger its identity if it has none (``required``: failing to is an error)."""
+    assert spec.path is not None
+    try:
+        conn = sqlite3.connect(str(spec.path), timeout=60, isolation_level=None)
+        try:
+            if (
+                conn.execute(
+                    f"SELECT 1 FROM sqlite_master WHERE type='table' AND name='{META_TABLE}'"
+                ).fetchone()
+                and conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key='ledger_id'").fetchone()
+            ):
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {META_TABLE} "
+                "(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            conn.executemany(f"INSERT OR IGNORE INTO {META_TABLE} VALUES (?, ?)", _new_meta_rows())
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        if required:
+            raise StoreUnavailable(
+                f"cannot write {spec.display}: {_sqlite_reason(spec, exc)}"
+            ) from None
+
+
+def _new_meta_rows() -> list[tuple[str, str]]:
+    return [
+        ("ledger_id", str(uuid4())),
+        ("created_at", datetime.now(UTC).isoformat(timespec="seconds")),
+    ]
+
+
+def _prepared_postgres(
+    spec: DatabaseSpec, env: dict[str, str], *, create: bool
+) -> Iterator[dict[str, str]]:
+    schema = spec.schema or "public"
+    shown = spec.display
+    try:
+        conn = psycopg.connect(env[CONNINFO_KEY], autocommit=True)
+    except psycopg.Error as exc:
+        raise StoreUnavailable(f"cannot connect to {shown}: {postgres_reason(exc)}") from None
+    with conn:
+        try:
+            tables = _postgres_tables(conn, schema)
+            complete = all(t in tables for t in LEDGER_TABLES["postgresql"])
+            if complete and META_TABLE in tables and _has_postgres_id(conn, schema):
+                env["CREATE_TABLE"] = "n"
+                yield env
+                return
+            if not complete and not create:
+                raise NoLedger(f"no ledger in {shown}" + ("" if tables else " (no ledger tables)"))
+            key = _ddl_lock_key(schema)
+            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        except psycopg.Error as exc:
+            raise StoreUnavailable(f"ledger {shown}: {postgres_reason(exc)}") from None
+        try:
+            try:
+                # Another process may have created the tables while this one waited.
+                tables = _postgres_tables(conn, schema)
+                complete = all(t in tables for t in LEDGER_TABLES["postgresql"])
+                if not complete and spec.schema is not None and not _schema_exists(conn, schema):
+                    conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(schema)))
+            except psycopg.Error as exc:
+                raise StoreUnavailable(
+                    f"cannot create the ledger in {shown}: {postgres_reason(exc)}"
+                ) from None
+            env["CREATE_TABLE"] = "n" if complete else "y"
+            yield env
+            try:
+                _ensure_postgres_meta(conn, schema)
+            except psycopg.Error as exc:
+                if create:
+                    raise StoreUnavailable(
+                        f"cannot write the ledger {shown}: {postgres_reason(exc)}"
+                    ) from None
+        finally:
+            with suppress(psycopg.Error):
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+def _postgres_tables(conn: psycopg.Connection[Any], schema: str) -> set[str]:
+    rows = conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
+        (schema, [*LEDGER_TABLES["postgresql"], META_TABLE]),
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _schema_exists(conn: psycopg.Connection[Any], schema: str) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+        is not None
+    )
+
+
+def _has_postgres_id(conn: psycopg.Connection[Any], schema: str) -> bool:
+    query = SQL("SELECT 1 FROM {0}.{1} WHERE key = 'ledger_id'").format(
+        Identifier(schema), Identifier(META_TABLE)
+    )
+    return conn.execute(query).fetchone() is not None
+
+
+def _ensure_postgres_meta(conn: psycopg.Connection[Any], schema: str) -> None:
+    table = SQL("{0}.{1}").format(Identifier(schema), Identifier(META_TABLE))
+    if META_TABLE in _postgres_tables(conn, schema) and _has_postgres_id(conn, schema):
+        return
+    with conn.transaction():
+        conn.execute(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0} (key text PRIMARY KEY, value text NOT NULL)"
+            ).format(table)
+        )
+        for key, value in _new_meta_rows():
+            conn.execute(
+                SQL("INSERT INTO {0} (key, value) VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
+                    table
+                ),
+                (key, value),
+            )
+
+
+def _ddl_lock_key(schema: str) -> int:
+    digest = hashlib.sha256(f"ledger-store-ddl:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def postgres_reason(exc: BaseException) -> str:
+    """The server's (or libpq's) reason for a psycopg error, on one line."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def read_ledger_id(recorder: Any) -> str | None:
+    """The identity of the ledger behind ``recorder`` (``None``: a store made before ledger
+    identities, opened by a role that could not give it one)."""
+    try:
+        if isinstance(recorder, LedgerSQLiteRecorder):
+            with recorder.datastore.transaction(commit=False) as c:
+                c.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'ledger_id'")
+                row = c.fetchone()
+                return None if row is None else str(row[0])
+        if isinstance(recorder, LedgerPostgresRecorder):
+            query = SQL("SELECT value FROM {0}.{1} WHERE key = 'ledger_id'").format(
+                Identifier(recorder.datastore.schema), Identifier(META_TABLE)
+            )
+            with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(query)
+                found = curs.fetchone()
+                return None if found is None else str(found["value"])
+    except (PersistenceError, sqlite3.Error, psycopg.Error):
+        return None
+    raise TypeError(f"not a ledger recorder: {type(recorder).__name__}")
 
 
 def display_db(url: str) -> str:
     """A database argument fit for messages: a URL loses its password."""
-    if not is_postgres_url(url):
-        return url
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return parts._replace(netloc=netloc).geturl()
+    return display_database(url)
 
 
 def _hex(originator_id: UUID | str) -> str:
@@ -437,11 +789,17 @@ __all__ = [
     "DEFAULT_DB",
     "IndexRow",
     "InvalidDatabase",
+    "LedgerPostgresFactory",
     "LedgerPostgresRecorder",
     "LedgerRecorder",
     "LedgerSQLiteRecorder",
+    "NoLedger",
     "StateRow",
+    "StoreError",
+    "StoreUnavailable",
     "display_db",
     "is_postgres_url",
     "persistence_env",
+    "prepared_store",
+    "read_ledger_id",
 ]

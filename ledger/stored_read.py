@@ -16,10 +16,12 @@ the two equal on every event type):
 
 - the mapper has the library's plain :class:`~eventsourcing.persistence.JSONTranscoder`, no
   compressor and no cipher;
-- the topic is one of the ledger's stored topics whose class is at ``class_version`` 1 and the
-  state carries no ``class_version`` (**the fast path assumes version 1 of every event class**:
-  once a class gets ``class_version = 2`` and an ``upcast_v1_v2``, its events go through the
-  mapper, which upcasts them, until this module learns the new layout);
+- the topic is one of the ledger's stored topics (the two of new writes and the per-type ones
+  of earlier versions, :data:`ledger.aggregate.READABLE_TOPICS`) whose class is at
+  ``class_version`` 1 and the state carries no ``class_version`` (**the fast path assumes
+  version 1 of every event class**: once a class gets ``class_version = 2`` and an
+  ``upcast_v1_v2``, its events go through the mapper, which upcasts them, until this module
+  learns the new layout);
 - the state has exactly the fields above, ``timestamp`` encoded as ``datetime_iso``.
 
 Anything else goes through the mapper, so an unexpected stored form is never misread.
@@ -28,15 +30,17 @@ Anything else goes through the mapper, so an unexpected stored form is never mis
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.utils import resolve_topic
 
-from ledger.aggregate import STORED_TOPICS
-from ledger.application import to_contract_event
+from ledger.aggregate import READABLE_TOPICS
+from ledger.application import LedgerApp, to_contract_event
 from ledger.events import Event, trusted_event
 
 _FAST_KEYS = (
@@ -102,15 +106,13 @@ def _loads_record(text: str) -> dict[str, Any]:
 
 def _fast_topics() -> frozenset[str]:
     return frozenset(
-        topic
-        for topic in STORED_TOPICS.values()
-        if getattr(resolve_topic(topic), "class_version", 1) == 1
+        topic for topic in READABLE_TOPICS if getattr(resolve_topic(topic), "class_version", 1) == 1
     )
 
 
 class StoredEventDecoder:
     """``decoder(originator_id, version, topic, state) -> Event``: the contract event of one
-    stored event, ``recorded_at`` defaulting to the time the ledger stored it (what
+    stored event, ``stored_at`` set and ``recorded_at`` defaulting to it (what
     ``to_contract_event(mapper.to_domain_event(stored))`` returns)."""
 
     def __init__(self, mapper: Mapper[Any]) -> None:
@@ -135,10 +137,7 @@ class StoredEventDecoder:
         if fields is None:
             return None
         stored_at, text = fields
-        record = _loads_record(text)
-        if record.get("recorded_at") is None:
-            record["recorded_at"] = _stored_moment(stored_at)
-        return trusted_event(record)
+        return trusted_event(_loads_record(text), _stored_moment(stored_at))
 
     def _general(self, originator_id: Any, version: int, topic: str, state: bytes) -> Event:
         return to_contract_event(
@@ -151,3 +150,32 @@ class StoredEventDecoder:
                 )
             )
         )
+
+
+PERSONS_PAGE = 1_000
+"""Persons read per page by :func:`iter_persons` (with all their events)."""
+
+
+def iter_persons(
+    app: LedgerApp, *, after: str | None = None, page: int = PERSONS_PAGE
+) -> Iterator[tuple[str, list[Event]]]:
+    """``(person_id, events)`` of every person of the ledger in person id order (events in
+    arrival order, ``stored_at`` set): keyset pages of ``page`` persons over the person index,
+    each page's events in one query. Memory is bounded by the page, whatever the number of
+    persons (the streaming replay of everyone, ``ledger replay``)."""
+    if page < 1:
+        raise ValueError("page must be at least 1")
+    recorder = app.ledger_recorder
+    decode = StoredEventDecoder(app.mapper)
+    while True:
+        persons = recorder.select_person_page(after, page)
+        if not persons:
+            return
+        grouped: dict[UUID | str, list[Event]] = {originator_id: [] for originator_id, _ in persons}
+        for stored in recorder.select_stored_events([o for o, _ in persons]):
+            grouped[stored.originator_id].append(
+                decode(stored.originator_id, stored.originator_version, stored.topic, stored.state)
+            )
+        for originator_id, person_id in persons:
+            yield person_id, grouped[originator_id]
+        after = persons[-1][1]

@@ -11,9 +11,11 @@ them. Properties the backfill relies on:
   ``generate(50, 50)`` in ``person`` order.
 - **Streaming**: one person (``order="person"``) or one block of persons (``order="date"``) is in
   memory at a time, whatever N.
-- **Valid histories**: each person's events come in business-date order, the first one
-  registers them (``registered`` or ``born``), nothing but a death refund follows ``died``,
-  refunds never exceed what was paid for the year — an import stores every line.
+- **Valid histories**, for any range of years: each person's events come in business-date
+  order, the first one registers them (``registered`` or ``born``), nothing but a death refund
+  follows ``died``, refunds never exceed what was paid for the year. (The import stores any
+  order — POLICY.md ``I-order`` — so these are the generator's own guarantees, held by
+  tests/ledger/test_synth.py; an import stores every line.)
 - **Payments are the individual due** (POLICY.md ``SUB-due``) for the payer's identity, window
   and region, paid inside the windows of POLICY.md §3 (special groups: their own rules, §4).
 
@@ -507,7 +509,9 @@ def person_events(
         entry = birth
         person.add(birth, "born", region=region)
     else:
-        lo = max(birth + timedelta(days=1), date(2012, 1, 1))
+        # Registered before the first window opens: from 2012 on (from the year before the
+        # first coverage year when that is earlier), so nothing of the window precedes it.
+        lo = max(birth + timedelta(days=1), min(date(2012, 1, 1), date(first - 1, 1, 1)))
         hi = date(first - 1, 6, 30)
         if history_pay is not None:
             hi = min(hi, history_pay[1] - timedelta(days=1))

@@ -63,6 +63,7 @@ from ledger.partitions import DEFAULT_PAGE, histories_in_partition, open_ledger_
 from ledger.store import LedgerPostgresRecorder, LedgerSQLiteRecorder
 from projections.distributed import _registry, run_partitions
 from projections.person import project_person, today_in_china
+from projections.reporting.policyset import policy_set_of
 from projections.reporting.projector import Projector
 from projections.reporting.pseudonym import PseudonymKey
 from projections.reporting.target import Target, make_engine
@@ -463,9 +464,14 @@ def project_partitions(
         lambda events: project_person(events, registry).to_dict(),
         key,
         warn=warn,
+        policy_set=policy_set_of(registry, policies_path),
     )
     with projector.open(wait=wait):
         assert projector.key is not None
+        # Every person is written again: the target may switch to this policy set, which is
+        # recorded once every partition is written (docs/reporting.md, "Policy set").
+        projector.check_policy_set(rebuild=True)
+        projector.begin_switch(None)
         start = projector.position()
         end = projector.source.max_position()
         persons = count_persons(app)
@@ -515,9 +521,10 @@ def project_partitions(
                     bar.set_postfix(partitions=f"{report.done}/{count}")
             # Every partition is written: only now may the checkpoint move.
             if end > start:
-                with projector.engine.begin() as conn:
+                with projector.transaction() as conn:
                     record_position(conn, Tracking(projector.source.application_name, end))
                 report.checkpoint = end
+            projector.finish_switch()
         except KeyboardInterrupt:
             report.interrupted = True
             raise

@@ -53,6 +53,7 @@ class ReplayOptions:
     partitions: int
     as_of: date
     known_on: datetime | None = None
+    stored_on: datetime | None = None
     policies: str | None = None
     """A parameter file adding policy versions (POLICY.md "Adding a version")."""
     out_dir: str | None = None
@@ -138,6 +139,7 @@ def replay_partition(options: ReplayOptions, index: int) -> PartitionResult:
                 registry,
                 as_of=options.as_of,
                 known_on=options.known_on,
+                stored_on=options.stored_on,
                 person_id=person_id,
             ).to_dict()
             text = view_json(view)
@@ -164,6 +166,7 @@ def iter_replay(
     partitions: int | None = None,
     as_of: date | None = None,
     known_on: datetime | None = None,
+    stored_on: datetime | None = None,
     policies: str | Path | None = None,
     out_dir: str | Path | None = None,
     page: int = DEFAULT_PAGE,
@@ -189,6 +192,7 @@ def iter_replay(
         partitions=partitions,
         as_of=as_of or today_in_china(),
         known_on=known_on,
+        stored_on=stored_on,
         policies=str(policies) if policies is not None else None,
         out_dir=os.path.abspath(out_dir) if out_dir is not None else None,
         page=page,

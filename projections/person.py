@@ -34,12 +34,18 @@ class PersonView:
     as_of: date
     years: list[YearOutcome] = field(default_factory=list)
     explain: bool = False
+    known_on: datetime | None = None
+    """The AUDIT-known-on cut it was computed for (``None``: none)."""
+    stored_on: datetime | None = None
+    """The cut by the ledger's own clock (``stored_at``) it was computed for (``None``: none)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready view, field names exactly as INTERCHANGE.md."""
         return {
             "person_id": self.person_id,
             "as_of": self.as_of.isoformat(),
+            "known_on": self.known_on.isoformat() if self.known_on else None,
+            "stored_on": self.stored_on.isoformat() if self.stored_on else None,
             "years": [year_to_dict(y, self.explain) for y in self.years],
         }
 
@@ -107,18 +113,25 @@ def _known_rule(version: Any, rule_id: str) -> bool:
 
 
 def select_events(
-    events: Iterable[Event], *, as_of: date | None = None, known_on: datetime | None = None
+    events: Iterable[Event],
+    *,
+    as_of: date | None = None,
+    known_on: datetime | None = None,
+    stored_on: datetime | None = None,
 ) -> list[Event]:
     """AUDIT-as-of: events dated on or before ``as_of``; AUDIT-known-on: events recorded on or
-    before ``known_on`` (an event without ``recorded_at`` was recorded when it was imported;
-    from a file it counts as known)."""
-    if as_of is None and known_on is None:
+    before ``known_on`` (``recorded_at``, which defaults to ``stored_at``; an event read from a
+    file, never stored, counts as known); ``stored_on``: events this ledger held then
+    (``stored_at`` on or before it; an event never stored counts as held)."""
+    if as_of is None and known_on is None and stored_on is None:
         return list(events)
     selected = []
     for event in events:
         if as_of is not None and event.date > as_of:
             continue
         if known_on is not None and event.recorded_at is not None and event.recorded_at > known_on:
+            continue
+        if stored_on is not None and event.stored_at is not None and event.stored_at > stored_on:
             continue
         selected.append(event)
     return selected
@@ -132,17 +145,25 @@ def project_person(
     known_on: datetime | None = None,
     explain: bool = False,
     person_id: str | None = None,
+    stored_on: datetime | None = None,
 ) -> PersonView:
     """Fold one person's events through the versions of ``registry`` into their view."""
-    if known_on is not None and known_on.tzinfo is None:
-        raise ValueError("known_on must be timezone-aware")
-    chosen = select_events(events, as_of=as_of, known_on=known_on)
+    for name, moment in (("known_on", known_on), ("stored_on", stored_on)):
+        if moment is not None and moment.tzinfo is None:
+            raise ValueError(f"{name} must be timezone-aware")
+    chosen = select_events(events, as_of=as_of, known_on=known_on, stored_on=stored_on)
     if person_id is None:
         if not chosen:
             raise ValueError("no events to project and no person_id given")
         person_id = chosen[0].person_id
     facts = PersonFacts.from_events(person_id, chosen)
-    view = PersonView(person_id, as_of or today_in_china(), explain=explain)
+    view = PersonView(
+        person_id,
+        as_of or today_in_china(),
+        explain=explain,
+        known_on=known_on,
+        stored_on=stored_on,
+    )
     enrolled: set[int] = set()
     for year in facts.coverage_years():
         outcome = judge_year(registry, facts, year, enrolled)

@@ -62,7 +62,12 @@ def render_table(view: dict[str, Any]) -> str:
     """A person view (``PersonView.to_dict()``) as a fixed-width text table."""
     rows = [list(COLUMNS)] + [_row(y) for y in view["years"]]
     widths = [max(_width(r[i]) for r in rows) for i in range(len(COLUMNS))]
-    lines = [f"person {mask(view['person_id'])} as of {view['as_of']}"]
+    header = f"person {mask(view['person_id'])} as of {view['as_of']}"
+    if view.get("known_on"):
+        header += f", known on {view['known_on']}"
+    if view.get("stored_on"):
+        header += f", stored on {view['stored_on']}"
+    lines = [header]
     for index, row in enumerate(rows):
         cells = (cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True))
         lines.append("  ".join(cells).rstrip())

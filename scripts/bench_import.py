@@ -157,7 +157,7 @@ def bench_raw(ledger_db: Path, raw_db: Path, batch_size: int, out: list[Measure]
 
 
 def bench_one_save(db: Path, path: Path, limit: int, out: list[Measure]) -> None:
-    """The library's path: parse, Resident.register/record, then one app.save() per event."""
+    """The library's path: parse, Resident.begin/record, then one app.save() per event."""
     remove_sqlite(db)
     count = 0
     with open_ledger(str(db)) as app:
@@ -173,7 +173,7 @@ def bench_one_save(db: Path, path: Path, limit: int, out: list[Measure]) -> None
                 key = resident_id(event.person_id)
                 resident = residents.get(key)
                 if resident is None:
-                    resident = residents[key] = Resident.register(event)
+                    resident = residents[key] = Resident.begin(event)
                 else:
                     resident.record(event)
                 app.save(resident)

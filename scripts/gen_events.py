@@ -51,7 +51,10 @@ def person_events(n: int, rng: random.Random) -> list[list[dict[str, object]]]:
     if rng.random() < 0.05:
         first = {"type": "born", "date": birth, "region": region}
     else:
-        first = {"type": "registered", "date": "2018-01-01", "region": region, "birth_date": birth}
+        # Registered on 2018-01-01, or at birth for the youngest (no event before the birth
+        # an ID number encodes: INTERCHANGE.md "ID numbers").
+        registered_on = max("2018-01-01", birth)
+        first = {"type": "registered", "date": registered_on, "region": region, "birth_date": birth}
     steps: list[list[dict[str, object]]] = [[first]]
     if rng.random() < 0.15:
         identity = rng.choice(IDENTITIES)

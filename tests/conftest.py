@@ -51,6 +51,20 @@ def ledger_db(
 
 
 @pytest.fixture
+def other_ledger_db(ledger_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second empty ledger on the same backend as ``ledger_db``."""
+    if not ledger_db.startswith("postgresql://"):
+        yield str(tmp_path_factory.mktemp("db") / "other.db")
+        return
+    schema = ledger_db.rsplit("schema=", 1)[1] + "_other"
+    _drop_schema(schema)
+    try:
+        yield f"{PG_URL}?schema={schema}"
+    finally:
+        _drop_schema(schema)
+
+
+@pytest.fixture
 def app(ledger_db: str) -> Iterator[LedgerApp]:
     """The ledger application on ``ledger_db``, closed afterwards."""
     ledger = open_ledger(ledger_db)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ledger.person_id import check_digit
+from ledger.person_id import check_digit, id_birth_date, validate_person_id
 
 PERSON = "610902197003051215"
 """A valid ID number (汉滨区, born 1970-03-05)."""
@@ -137,14 +137,16 @@ VALID: dict[str, dict[str, Any]] = {
 
 
 def registered(person_id: str = PERSON, event_id: str | None = None, **fields: Any) -> dict:
-    """A ``registered`` event for ``person_id``."""
+    """A ``registered`` event for ``person_id``; ``birth_date`` is the one an ID number
+    encodes (1970-03-05 for other ids)."""
+    birth = id_birth_date(validate_person_id(person_id)) if "\x00" not in person_id else None
     return {
         "event_id": event_id or f"reg-{person_id}",
         "person_id": person_id,
         "type": "registered",
         "date": "2018-01-01",
         "region": "610902",
-        "birth_date": "1970-03-05",
+        "birth_date": birth.isoformat() if birth else "1970-03-05",
         **fields,
     }
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from ledger.application import open_ledger
 from ledger.cli import main
 from tests.support import NEWBORN, PERSON, VALID, paid, registered, write_jsonl
 
@@ -65,9 +68,12 @@ def test_import_examples(runner: CliRunner, ledger_db: str, tmp_path: Path) -> N
         (1, "invalid_json"),
         (2, "bad_check_digit"),
         (3, "bad_amount"),
-        (4, "not_registered"),
-        (5, "after_death"),
-        (6, "conflict"),
+        (4, "unknown_type"),
+        (5, "bad_value"),
+        (6, "bad_id_birth_date"),
+        (7, "birth_date_mismatch"),
+        (8, "id_birth_after_date"),
+        (9, "conflict"),
     ]
 
 
@@ -78,7 +84,7 @@ def test_import_errors_are_one_line(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "event_id" in result.output
     result = runner.invoke(main, ["import", str(path), "--db", "mysql://x/y"])
-    assert result.exit_code == 1 and "unsupported database" in result.output
+    assert result.exit_code == 2 and "unsupported database" in result.output
     assert "Traceback" not in result.output
 
 
@@ -120,13 +126,24 @@ def test_history_json(runner: CliRunner, ledger_db: str, tmp_path: Path) -> None
     assert [r["event_id"] for r in records] == ["r-1", "p-1", "d-1"]
     assert all(r["person_id"] == PERSON for r in records)
     assert records[1]["amount"] == "400.00" and records[1]["coverage_year"] == 2025
+    # The records as the source gave them: recorded_at only where the source had one; the
+    # ledger's own clock beside it, in China Standard Time.
     assert records[2]["recorded_at"] == "2025-07-03T09:30:00+08:00"
-    assert all(r["recorded_at"] for r in records)
+    assert "recorded_at" not in records[0] and "recorded_at" not in records[1]
+    assert all(r["stored_at"].endswith("+08:00") for r in records)
+    stored = [datetime.fromisoformat(r["stored_at"]) for r in records]
+    assert stored == [fact.stored_at for fact in _history(ledger_db)]
 
 
 def test_history_of_unknown_or_invalid_person(runner: CliRunner, ledger_db: str) -> None:
+    open_ledger(ledger_db).close()  # an empty ledger (history never creates one)
     result = runner.invoke(main, ["history", PERSON, "--db", ledger_db])
     assert result.exit_code == 1
     assert MASKED in result.output and PERSON not in result.output
     result = runner.invoke(main, ["history", "610902197003051210", "--db", ledger_db])
     assert result.exit_code == 1 and "check digit" in result.output
+
+
+def _history(ledger_db: str) -> list[Any]:
+    with open_ledger(ledger_db) as app:
+        return app.history(PERSON)

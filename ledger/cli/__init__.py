@@ -13,9 +13,13 @@ it in :data:`COMMANDS` with its one-line help.
 from __future__ import annotations
 
 import importlib
+import os
+import re
 from typing import Any
 
 import click
+
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{14,17}[0-9Xx](?![0-9A-Za-z])")
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("ledger.cli.import_:import_command", "Import event files (JSON Lines or CSV)."),
@@ -23,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("ledger.cli.replay:replay_command", "Replay events through the policies."),
     "report": ("ledger.cli.report:report_command", "The auditor's report of a person (HTML, PDF)."),
     "project": ("ledger.cli.project:project_command", "Keep a reporting database current."),
+    "status": ("ledger.cli.status:status_command", "Show the store and a reporting target."),
     "backfill": ("ledger.cli.backfill:backfill_command", "Bulk-load history and build reports."),
     "synth": ("ledger.cli.synth:synth_command", "Write a synthetic population."),
     "policies": (
@@ -46,6 +51,22 @@ class LazyGroup(click.Group):
         module_name, _, attribute = entry[0].partition(":")
         command: click.Command = getattr(importlib.import_module(module_name), attribute)
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an error nothing anticipated still ends in one line (exit 1),
+        never a traceback (``LEDGER_DEBUG=1`` shows it)."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("LEDGER_DEBUG"):
+                raise
+            text = _ID_NUMBER.sub("[id]", " ".join(str(exc).split()))[:500]
+            raise click.ClickException(
+                f"unexpected error ({type(exc).__name__}): {text or '-'}; run again with "
+                "LEDGER_DEBUG=1 for the traceback and report it"
+            ) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # The list from COMMANDS' one-liners: showing it imports no command module.

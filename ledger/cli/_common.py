@@ -1,10 +1,15 @@
 """Pieces shared by the ``ledger`` commands: the ``--db`` option and opening the ledger with
-one-line errors."""
+one-line errors.
+
+Mistakes of the operator (a database that is not there or not a ledger, a server that cannot
+be reached, a target built otherwise) are :class:`OperatorError`: one line, exit status 2.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,7 +17,8 @@ import click
 from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApp, open_ledger
-from ledger.store import InvalidDatabase, display_db
+from ledger.clock import CHINA
+from ledger.store import InvalidDatabase, StoreError, display_db
 from policies import PolicyFileError, PolicyRegistry, builtin_registry
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,16 +46,25 @@ def db_option(f: F) -> F:
     )(f)
 
 
+class OperatorError(click.ClickException):
+    """A mistake in what the command was pointed at: one line, exit status 2."""
+
+    exit_code = 2
+
+
 @contextmanager
-def ledger_session(db: str | None) -> Iterator[LedgerApp]:
-    """Open the ledger for a command; database problems become one-line errors."""
+def ledger_session(db: str | None, *, create: bool = False) -> Iterator[LedgerApp]:
+    """Open the ledger for a command; database problems become one-line errors (exit 2).
+
+    Readers (the default) never create a store: a path that holds no ledger is an error.
+    Writers (``create=True``: import, backfill) create it when missing."""
     shown = display_db(db) if db else "ledger.db"
     try:
-        app = open_ledger(db)
-    except InvalidDatabase as exc:
-        raise click.ClickException(str(exc)) from None
+        app = open_ledger(db, create=create)
+    except (InvalidDatabase, StoreError) as exc:
+        raise OperatorError(str(exc)) from None
     except (PersistenceError, OSError) as exc:
-        raise click.ClickException(f"cannot open the ledger {shown}: {one_line(exc)}") from None
+        raise OperatorError(f"cannot open the ledger {shown}: {one_line(exc)}") from None
     try:
         yield app
     except PersistenceError as exc:
@@ -71,3 +86,29 @@ def load_registry(policies: Path | None) -> PolicyRegistry:
         return registry.with_file(policies)
     except PolicyFileError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def parse_moment(value: str | None, option: str) -> datetime | None:
+    """A ``--known-on``/``--stored-on`` value: an ISO datetime with its UTC offset, or a date
+    meaning the start of that day in China Standard Time (``2025-05-01`` is
+    ``2025-05-01T00:00:00+08:00``). A usage error (exit 2) otherwise."""
+    if value is None:
+        return None
+    text = value.strip()
+    if len(text) == 10:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO date: {value!r}", param_hint=option) from None
+        return datetime(day.year, day.month, day.day, tzinfo=CHINA)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"not an ISO date or datetime: {value!r}", param_hint=option
+        ) from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(
+            "give a UTC offset, e.g. 2025-05-01T00:00:00+08:00, or a date", param_hint=option
+        )
+    return moment

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import click
 from eventsourcing.persistence import PersistenceError
-from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.application import LedgerWriteConflict
-from ledger.cli._common import db_option, ledger_session, one_line, policies_option
-from ledger.cli.project import key_file_option
+from ledger.cli._common import OperatorError, db_option, ledger_session, one_line, policies_option
+from ledger.cli.project import MISTAKES, TARGET_ERRORS, key_file_option
 from ledger.importer import ImportFileError, ImportInterrupted
 from ledger.store import display_db
 from policies import PolicyFileError
@@ -24,9 +23,15 @@ from projections.backfill import (
     project_partitions,
     source_files,
 )
-from projections.reporting.projector import TargetAhead
 from projections.reporting.pseudonym import PseudonymKeyError, configured_key
-from projections.reporting.target import InvalidTarget, TargetBusy, parse_target
+from projections.reporting.target import (
+    InvalidTarget,
+    LockLost,
+    TargetBusy,
+    check_target,
+    parse_target,
+    reason,
+)
 
 
 @click.command("backfill")
@@ -99,13 +104,17 @@ def backfill_command(
     try:
         target = parse_target(to) if to is not None else None
         key = configured_key(key_file) if to is not None else None
-    except (InvalidTarget, PseudonymKeyError) as exc:
+        if target is not None:
+            check_target(target, create=True)  # before loading anything
+    except InvalidTarget as exc:
+        raise OperatorError(str(exc)) from None
+    except PseudonymKeyError as exc:
         raise click.ClickException(str(exc)) from None
     paths = source_files(source)
     if not paths:
         raise click.ClickException(f"{source}: no *.jsonl or *.csv file to load")
     database = db or "ledger.db"
-    with ledger_session(db) as app:
+    with ledger_session(db, create=True) as app:
         try:
             loaded = load_files(app, paths, progress=progress)
         except ImportInterrupted as exc:
@@ -149,11 +158,17 @@ def backfill_command(
                 sys.exit(130)
             except PolicyFileError as exc:
                 raise click.ClickException(str(exc)) from None
-            except (PseudonymKeyError, TargetBusy, TargetAhead) as exc:
+            except MISTAKES as exc:
+                raise OperatorError(str(exc)) from None
+            except (PseudonymKeyError, TargetBusy, LockLost) as exc:
                 raise click.ClickException(str(exc)) from None
-            except (SQLAlchemyError, PersistenceError, OSError) as exc:
+            except PersistenceError as exc:
                 raise click.ClickException(
-                    f"reporting target {target.display}: {one_line(exc)[:500]}"
+                    f"ledger {display_db(database)}: {one_line(exc)[:500]}"
+                ) from None
+            except (*TARGET_ERRORS, OSError) as exc:
+                raise click.ClickException(
+                    f"reporting target {target.display}: {reason(exc)[:500]}"
                 ) from None
     shown = target.display if target else None
     for line in describe(loaded, replayed, display_db(database), shown):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ledger.cli._common import db_option, ledger_session
-from ledger.history import history_json, history_table
+from ledger.history import history_json, history_jsonl, history_table
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
 
 
@@ -15,15 +15,20 @@ from ledger.person_id import InvalidPersonId, mask, validate_person_id
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json"]),
+    type=click.Choice(["table", "json", "jsonl"]),
     default="table",
     show_default=True,
-    help="table (ID numbers masked) or json (contract records).",
+    help="table (ID numbers masked, times in CST), json (one array) or jsonl (one record a "
+    "line, fit for `ledger import -`): the records as the source gave them, plus stored_at.",
 )
 def history_command(person_id: str, db: str | None, fmt: str) -> None:
-    """Show a person's events in arrival order.
+    """Show a person's events in arrival order, with both clocks: recorded_at (the
+    source's, defaulting to stored_at) and stored_at (this ledger's).
 
-    Example: ledger history 610902198001011230 --format json
+    \b
+    Examples:
+      ledger history 610902198001011230
+      ledger history 610902198001011230 --format jsonl | ledger import --db other.db -
     """
     try:
         person_id = validate_person_id(person_id)
@@ -35,5 +40,8 @@ def history_command(person_id: str, db: str | None, fmt: str) -> None:
         raise click.ClickException(f"no events for person {mask(person_id)}")
     if fmt == "json":
         click.echo(history_json(facts))
+    elif fmt == "jsonl":
+        for line in history_jsonl(facts):
+            click.echo(line)
     else:
         click.echo(history_table(person_id, facts))

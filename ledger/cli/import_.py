@@ -12,10 +12,12 @@ from ledger.cli._common import db_option, ledger_session
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
     ImportFileError,
-    ImportInterrupted,
     ImportSummary,
-    import_files,
+    Reject,
+    import_file,
+    is_stdin,
 )
+from ledger.person_id import mask_ids_in
 
 
 @click.command("import")
@@ -23,7 +25,7 @@ from ledger.importer import (
     "files",
     nargs=-1,
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
 )
 @db_option
 @click.option(
@@ -38,27 +40,57 @@ from ledger.importer import (
     default=None,
     help="Progress bar on stderr [default: for large files on a terminal].",
 )
+@click.option(
+    "--rejects",
+    "rejects_to",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Where the rejected lines of standard input (-) go, as FILE.rejects.jsonl does for "
+    "a file [default: one line each on stderr].",
+)
 def import_command(
     files: tuple[Path, ...],
     db: str | None,
     batch_size: int | None,
     encoding: str | None,
     progress: bool | None,
+    rejects_to: Path | None,
 ) -> None:
-    """Import event files (JSON Lines, or CSV in UTF-8 or GB18030).
+    """Import event files (JSON Lines, or CSV in UTF-8 or GB18030); - is standard input.
 
+    Events are stored in any order (a payment before the registration, files in any order).
     Idempotent by event_id: importing a file again stores nothing new. Bad lines go to
-    FILE.rejects.jsonl; the exit status is 1 when any line was rejected.
+    FILE.rejects.jsonl (for -: stderr, or --rejects FILE); the exit status is 1 when any line
+    was rejected.
 
-    Example: ledger import examples/events.jsonl
+    \b
+    Examples:
+      ledger import examples/events.jsonl
+      ledger history 610902197003051215 --format jsonl | ledger import --db copy.db -
     """
-    with ledger_session(db) as app:
+    if sum(is_stdin(path) for path in files) > 1:
+        raise click.UsageError("standard input (-) can be read once")
+    if rejects_to is not None and not any(is_stdin(path) for path in files):
+        raise click.UsageError("--rejects is for standard input (-); files have FILE.rejects.jsonl")
+    with ledger_session(db, create=True) as app:
         try:
-            summaries = import_files(
-                app, files, batch_size=batch_size, encoding=encoding, progress=progress
-            )
-        except ImportInterrupted as exc:
-            _print_summaries(exc.summaries)
+            summaries: list[ImportSummary] = []
+            for path in files:
+                summary = ImportSummary(path)
+                summaries.append(summary)
+                stdin = is_stdin(path)
+                import_file(
+                    app,
+                    path,
+                    batch_size=batch_size,
+                    encoding=encoding,
+                    progress=progress,
+                    summary=summary,
+                    rejects_to=rejects_to if stdin else None,
+                    on_reject=_report if stdin and rejects_to is None else None,
+                )
+        except KeyboardInterrupt:
+            _print_summaries(summaries)
             click.echo(
                 "interrupted: every batch counted above is stored; "
                 "run the same command again to complete the import",
@@ -82,3 +114,9 @@ def _print_summaries(summaries: list[ImportSummary]) -> None:
         present = sum(s.present for s in summaries)
         rejected = sum(s.rejected for s in summaries)
         click.echo(f"total: {stored} stored, {present} already present, {rejected} rejected")
+
+
+def _report(reject: Reject) -> None:
+    """A rejected line of standard input, on stderr (ID numbers masked)."""
+    ident = f" (event {mask_ids_in(reject.event_id)})" if reject.event_id else ""
+    click.echo(f"rejected -:{reject.line}{ident}: {reject.reason}: {reject.message}", err=True)

@@ -2,33 +2,100 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+import psycopg
 from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger.cli._common import F, db_option, ledger_session, load_registry, policies_option
+from ledger.cli._common import (
+    F,
+    OperatorError,
+    db_option,
+    ledger_session,
+    load_registry,
+    one_line,
+    policies_option,
+)
 from ledger.events import Event
+from ledger.store import display_db
+from policies import PolicyRegistry
 from projections.person import PersonView, project_person
-from projections.reporting.projector import DEFAULT_BATCH_SIZE, Fold, Projector, TargetAhead
+from projections.reporting.migrate import SchemaTooNew, UpgradeNeeded
+from projections.reporting.policyset import PolicySet, policy_set_of
+from projections.reporting.projector import (
+    DEFAULT_BATCH_SIZE,
+    Fold,
+    Log,
+    PolicySetMismatch,
+    Projector,
+    SourceMismatch,
+    TargetAhead,
+    masked,
+)
 from projections.reporting.pseudonym import KEY_FILE_ENV, PseudonymKeyError, configured_key
-from projections.reporting.target import InvalidTarget, TargetBusy, parse_target
+from projections.reporting.target import (
+    InvalidTarget,
+    LockLost,
+    TargetBusy,
+    TargetUnavailable,
+    parse_target,
+    reason,
+)
+
+TARGET_ERRORS = (SQLAlchemyError, psycopg.Error, sqlite3.Error)
+"""What a reporting target's driver raises (the writer uses the driver directly)."""
+MISTAKES = (
+    InvalidTarget,
+    TargetUnavailable,
+    SchemaTooNew,
+    UpgradeNeeded,
+    PolicySetMismatch,
+    SourceMismatch,
+    TargetAhead,
+)
+"""Errors that say the target is not what this run expects: one line, exit status 2."""
 
 
 def policy_fold(policies: Path | None) -> Fold:
     """The fold with the built-in policy versions, plus those of ``policies`` if given."""
-    registry = load_registry(policies)
+    return fold_of(load_registry(policies))
 
+
+def fold_of(registry: PolicyRegistry) -> Fold:
     def fold(events: Sequence[Event]) -> PersonView:
         return project_person(events, registry)
 
     return fold
+
+
+def policy_set(registry: PolicyRegistry, policies: Path | None) -> PolicySet:
+    """The identity of the fold's versions (what a target records, see docs/reporting.md)."""
+    return policy_set_of(registry, policies)
+
+
+def log_writer(fmt: str) -> Log:
+    """``--log-format``: one line per event on stderr, text or JSON (no person id)."""
+
+    def log(event: str, fields: Mapping[str, Any]) -> None:
+        if fmt == "json":
+            line = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "event": event}
+            line.update(fields)
+            click.echo(json.dumps(line, ensure_ascii=False, default=str), err=True)
+        elif event != "batch":  # text: batches are reported by on_batch
+            details = ", ".join(f"{k}={v}" for k, v in fields.items())
+            click.echo(f"{event}: {details}", err=True)
+
+    return log
 
 
 @contextmanager
@@ -98,6 +165,18 @@ def key_file_option(f: F) -> F:
 @click.option(
     "--wait", is_flag=True, help="Wait for another projector on the target instead of stopping."
 )
+@click.option(
+    "--upgrade",
+    is_flag=True,
+    help="Apply a reporting schema upgrade that drops data (it is printed first).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Progress lines on stderr: text, or one JSON object per batch (for log collectors).",
+)
 def project_command(
     to: str,
     db: str | None,
@@ -109,6 +188,8 @@ def project_command(
     key_file: Path | None,
     batch_size: int,
     wait: bool,
+    upgrade: bool,
+    log_format: str,
 ) -> None:
     """Write the person views into reporting tables, incrementally and exactly once.
 
@@ -124,13 +205,35 @@ def project_command(
     try:
         target = parse_target(to)
         key = configured_key(key_file)
-    except (InvalidTarget, PseudonymKeyError) as exc:
+    except InvalidTarget as exc:
+        raise OperatorError(str(exc)) from None
+    except PseudonymKeyError as exc:
         raise click.ClickException(str(exc)) from None
-    fold = policy_fold(policies)
+    if key is None and not target.is_local:
+        raise click.ClickException(
+            f"{target.display} is not on this machine: set LEDGER_PSEUDONYM_KEY (or give a "
+            "key file) so that the reporting database gets keyed pseudonyms"
+        )
+    registry = load_registry(policies)
+    if policy is not None and policy not in registry:
+        known = ", ".join(v.id for v in registry)
+        raise OperatorError(f"unknown policy version {policy!r} (known: {known})")
+    log = log_writer(log_format)
     with ledger_session(db) as app:
         try:
-            projector = Projector(app, target, fold, key, batch_size=batch_size)
-            with projector.open(wait=wait), stop_on_signals() as stop:
+            projector = Projector(
+                app,
+                target,
+                fold_of(registry),
+                key,
+                batch_size=batch_size,
+                policy_set=policy_set(registry, policies),
+                log=log,
+                warn=lambda message: click.echo(message, err=True),
+            )
+            with projector.open(wait=wait, upgrade=upgrade), stop_on_signals() as stop:
+                mode = "rebuild" if rebuild else "follow" if follow else "catch_up"
+                projector.record_run(mode=mode, state="running")
                 if rebuild:
                     result = projector.rebuild(policy, stop)
                     for line in result.describe():
@@ -144,14 +247,37 @@ def project_command(
                     report = projector.follow(
                         stop,
                         interval,
-                        on_batch=lambda r: click.echo(r.describe(), err=True),
+                        on_batch=None
+                        if log_format == "json"
+                        else lambda r: click.echo(r.describe(), err=True),
                     )
                 else:
                     report = projector.catch_up(stop)
+                projector.record_run(
+                    mode=mode,
+                    state="stopped" if report.interrupted else "finished",
+                    events=report.events,
+                    batches=report.batches,
+                    persons=report.persons,
+                    quarantined=report.quarantined,
+                    checkpoint=report.end,
+                )
                 click.echo(report.describe())
-        except (PseudonymKeyError, TargetBusy, TargetAhead) as exc:
+        except MISTAKES as exc:
+            raise OperatorError(str(exc)) from None
+        except (PseudonymKeyError, TargetBusy) as exc:
             raise click.ClickException(str(exc)) from None
-        except (SQLAlchemyError, PersistenceError) as exc:
+        except LockLost as exc:
+            raise click.ClickException(f"{exc}; nothing was written after that") from None
+        except PersistenceError as exc:
             raise click.ClickException(
-                f"reporting target {target.display}: {' '.join(str(exc).split())[:500]}"
+                f"ledger {app_display(db)}: {masked(one_line(exc))[:500]}"
             ) from None
+        except TARGET_ERRORS as exc:
+            raise click.ClickException(
+                f"reporting target {target.display}: {masked(reason(exc))[:500]}"
+            ) from None
+
+
+def app_display(db: str | None) -> str:
+    return display_db(db) if db else "ledger.db"

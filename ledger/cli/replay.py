@@ -1,35 +1,29 @@
-"""``ledger replay``: person views from an events file or from the store (a thin shell over
-:mod:`projections.replay`)."""
+"""``ledger replay``: person views from the store or from events files (a thin shell over
+:mod:`projections.replay`). Views are written as they are made, one person at a time."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import IO, Any
 
 import click
 
-from ledger.cli._common import db_option, ledger_session, load_registry, policies_option
+from ledger.cli._common import (
+    db_option,
+    ledger_session,
+    load_registry,
+    parse_moment,
+    policies_option,
+)
+from ledger.importer import ImportFileError, is_stdin
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
-from projections.replay import LineError, events_by_person, replay_events
+from projections.person import PersonView
+from projections.replay import Cut, LineError, file_views, person_view, store_views
 from projections.table import render_table
-
-
-def _known_on(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"not an ISO datetime: {value!r}", param_hint="--known-on"
-        ) from None
-    if moment.tzinfo is None:
-        raise click.BadParameter(
-            "give a UTC offset, e.g. 2025-05-01T00:00:00+08:00", param_hint="--known-on"
-        )
-    return moment
 
 
 @click.command("replay")
@@ -38,13 +32,20 @@ def _known_on(value: str | None) -> datetime | None:
     "--events",
     "events_files",
     multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Replay straight from an events file (JSON Lines or CSV), not the store. Repeatable.",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    help="Replay an events file (JSON Lines or CSV; - is standard input) instead of the "
+    "store, under the import's rules (idempotency, conflicts, bad lines left out and "
+    "reported). Repeatable.",
 )
 @click.option("--person", "person", default=None, help="Only this person (with --events).")
 @db_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "jsonl", "table"]),
+    default="table",
+    show_default=True,
+    help="json: one array; jsonl: one view a line; table: for people (ID numbers masked).",
 )
 @click.option("--explain", is_flag=True, help="Add the trace: each event, rule and citation.")
 @click.option(
@@ -58,7 +59,17 @@ def _known_on(value: str | None) -> datetime | None:
     "--known-on",
     "known_on",
     default=None,
-    help="Only events recorded on or before this moment (ISO datetime with offset).",
+    metavar="DATETIME|DATE",
+    help="Only events the sources had recorded by then (recorded_at, which defaults to "
+    "stored_at). A date is the start of that day in China (+08:00).",
+)
+@click.option(
+    "--stored-on",
+    "stored_on",
+    default=None,
+    metavar="DATETIME|DATE",
+    help="Only events this ledger held by then (stored_at). A date is the start of that day "
+    "in China (+08:00).",
 )
 @policies_option
 def replay_command(
@@ -70,51 +81,92 @@ def replay_command(
     explain: bool,
     as_of: datetime | None,
     known_on: str | None,
+    stored_on: str | None,
     policies: Path | None,
 ) -> None:
     """Replay persons' events through the policy versions into person views.
 
-    From the store: one PERSON_ID, or everyone when none is given. From files: --events.
+    From the store: one PERSON_ID, or everyone (streamed, in person id order) when none is
+    given. From files: --events (the same rules as import, so the views are those of
+    `ledger import FILE` then `ledger replay`). Each view states the as_of, known_on and
+    stored_on it was computed for.
 
     \b
     Examples:
       ledger replay --events examples/events.jsonl --format json
       ledger replay 610902197003051215 --explain --as-of 2025-06-30
-      ledger replay --format json > views.json
+      ledger replay --format jsonl --stored-on 2025-07-01 > views.jsonl
     """
     registry = load_registry(policies)
+    cut = Cut(
+        as_of=as_of.date() if as_of else None,
+        known_on=parse_moment(known_on, "--known-on"),
+        stored_on=parse_moment(stored_on, "--stored-on"),
+    )
     wanted = person or person_id
     if wanted is not None:
         try:
             wanted = validate_person_id(wanted)
         except InvalidPersonId as exc:
             raise click.ClickException(str(exc)) from None
+    if sum(is_stdin(path) for path in events_files) > 1:
+        raise click.UsageError("standard input (-) can be read once")
     errors: list[LineError] = []
     if events_files:
-        grouped = events_by_person(events_files, errors)
+        views = file_views(
+            events_files, registry, errors, person_id=wanted, cut=cut, explain=explain
+        )
+        try:
+            written = _write(views, fmt, sys.stdout)
+        except ImportFileError as exc:
+            raise click.ClickException(str(exc)) from None
     else:
         with ledger_session(db) as app:
-            people = [wanted] if wanted is not None else list(app.person_ids())
-            grouped = {pid: list(app.events_of(pid)) for pid in people}
-        if wanted is not None and not grouped[wanted]:
-            raise click.ClickException(f"no events for person {mask(wanted)}")
-    if wanted is not None and wanted not in grouped:
+            if wanted is None:
+                written = _write(
+                    store_views(app, registry, cut=cut, explain=explain), fmt, sys.stdout
+                )
+            else:
+                view = person_view(app, wanted, registry, cut=cut, explain=explain)
+                written = _write([view] if view else [], fmt, sys.stdout)
+    if wanted is not None and not written:
         raise click.ClickException(f"no events for person {mask(wanted)}")
-    views = replay_events(
-        grouped,
-        registry,
-        person_id=wanted,
-        as_of=as_of.date() if as_of else None,
-        known_on=_known_on(known_on),
-        explain=explain,
-    )
-    documents = [view.to_dict() for view in views]
-    if fmt == "json":
-        click.echo(json.dumps(documents, ensure_ascii=False, indent=2))
-    else:
-        click.echo("\n\n".join(render_table(d) for d in documents))
     for error in errors:
         click.echo(f"skipped {error}", err=True)
     if errors:
         click.echo(f"{len(errors)} bad line(s) left out; the views use every good line", err=True)
         sys.exit(1)
+
+
+def _write(views: Iterable[PersonView], fmt: str, out: IO[str]) -> int:
+    """Write each view as it comes; how many were written."""
+    count = 0
+    documents = (view.to_dict() for view in views)
+    if fmt == "jsonl":
+        for document in documents:
+            out.write(json.dumps(document, ensure_ascii=False) + "\n")
+            count += 1
+    elif fmt == "json":
+        for text in _json_array(documents):
+            out.write(text)
+            count += 1
+        count -= 1  # the closing bracket
+    else:
+        for document in documents:
+            out.write(("\n\n" if count else "") + render_table(document))
+            count += 1
+        if count:
+            out.write("\n")
+    out.flush()
+    return count
+
+
+def _json_array(documents: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """``json.dumps(list(documents), ensure_ascii=False, indent=2) + "\\n"``, one element at a
+    time (then the closing bracket): the same text, without holding the list."""
+    first = True
+    for document in documents:
+        element = json.dumps(document, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        yield ("[\n  " if first else ",\n  ") + element
+        first = False
+    yield "[]\n" if first else "\n]\n"

@@ -53,8 +53,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-Money = Numeric(12, 2, asdecimal=True)
-"""Yuan with two decimals: exact ``NUMERIC(12,2)`` in PostgreSQL (SQLite: NUMERIC affinity)."""
+Money = Numeric(20, 2, asdecimal=True)
+"""Yuan with two decimals: exact ``NUMERIC(20,2)`` in PostgreSQL, up to 999,999,999,999,999,999.99
+(revision 0003; ``NUMERIC(12,2)`` before); SQLite: NUMERIC affinity, any size."""
 
 PSEUDONYM_LENGTH = 64
 
@@ -203,12 +204,29 @@ class ProjectionTracking(Base):
 
 
 class ReportingMeta(Base):
-    """Settings the target remembers (pseudonym key check, policy set, source)."""
+    """Settings the target remembers (pseudonym key check, policy set, source ledger, last
+    run)."""
 
     __tablename__ = "reporting_meta"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Quarantine(Base):
+    """Persons whose rows could not be folded or written (a value no column holds, a fold
+    that failed): the projector moved on without them; their older rows, if any, stay."""
+
+    __tablename__ = "reporting_quarantine"
+
+    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger)
+    """Notification id of the person's latest event when it failed (how a retry finds the
+    person again: the reporting database holds no person id)."""
+    events: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    quarantined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 PERSON_TABLES = (

@@ -71,6 +71,12 @@ class LedgerSource:
     def application_name(self) -> str:
         return self.app.name
 
+    def reconnect(self) -> None:
+        """After a lost connection: test the pooled connections to the store, replacing those
+        the server dropped (PostgreSQL; SQLite has nothing to lose)."""
+        if isinstance(self.recorder, LedgerPostgresRecorder):
+            self.recorder.datastore.pool.check()
+
     def max_position(self) -> int:
         """The highest notification id in the log (0 when empty)."""
         return self.recorder.max_notification_id() or 0

@@ -1,15 +1,24 @@
 """The reporting target: a SQLite file or a PostgreSQL database, its engine and its lock.
 
-``--to`` takes a SQLite file path (or ``sqlite:///PATH``) or a ``postgresql://`` URL with an
-optional ``?schema=NAME`` (created when missing; the reporting tables then live in that schema).
+``--to`` is read by :func:`ledger.dburl.parse_database`, as ``--db`` is: a SQLite file path (or
+``sqlite:///PATH``) or a PostgreSQL URL whose parameters are libpq's (``sslmode`` …; ``PG*``
+variables and ``.pgpass`` apply), with an optional ``?schema=NAME`` (created when missing,
+under the projector lock; the reporting tables then live in that schema).
 
-Only one projector writes a target at a time. A second one either waits or stops with a
-clear message (:class:`TargetBusy`):
+Nothing is created by mistake: a SQLite target is created only in an existing directory, and
+an existing file must be a reporting database or empty (another application's database, or a
+file that is not SQLite, is refused).
+
+Only one projector writes a target at a time (:class:`ProjectorLock`). A second one either
+waits or stops with a clear message (:class:`TargetBusy`):
 
 - PostgreSQL: a session-level advisory lock, keyed by the schema, held on its own connection
-  for the whole run; the server releases it when the process dies.
-- SQLite: an exclusive ``flock`` on ``FILE.projector-lock`` next to the database; the kernel
-  releases it when the process dies.
+  for the whole run; the server releases it when the process dies (or the connection is
+  terminated). Before each commit the projector checks, in the writing transaction, that the
+  lock's connection still holds it (:meth:`ProjectorLock.verify`): a lost lock rolls the batch
+  back (:class:`LockLost`) instead of writing beside another projector.
+- SQLite: an exclusive lock on ``FILE.projector-lock`` next to the database (``flock`` on
+  POSIX, ``msvcrt.locking`` on Windows); the system releases it when the process dies.
 
 Even without the lock two projectors could not apply a position twice (the tracking table
 refuses a position that is not newer, see :mod:`.tracking`); the lock saves the loser its work
@@ -18,27 +27,45 @@ and gives the operator a clear message instead of a rolled-back transaction.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
+import sqlite3
+import sys
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from ledger.dburl import InvalidDatabase, parse_database
 
 LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+VERSION_TABLE = "reporting_alembic_version"
+APPLICATION_NAME = "ledger-projector"
 
 
 class InvalidTarget(ValueError):
-    """A ``--to`` argument that is neither a SQLite file nor a ``postgresql://`` URL."""
+    """A ``--to`` argument that names no usable reporting database (missing directory, not a
+    SQLite database, another application's database …)."""
+
+
+class TargetUnavailable(RuntimeError):
+    """The target's server cannot be reached or refused us (its reason, one line)."""
 
 
 class TargetBusy(RuntimeError):
     """Another projector holds the target's lock."""
+
+
+class LockLost(RuntimeError):
+    """The projector no longer holds the target's lock (its connection was dropped, or the
+    lock file was replaced): nothing more may be written without taking it again."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +73,8 @@ class Target:
     """Where the reporting tables go."""
 
     url: str
-    """The SQLAlchemy URL (``sqlite:///…`` or ``postgresql+psycopg://…``), without schema."""
+    """The SQLAlchemy URL (``sqlite:///…`` or ``postgresql+psycopg://…``, with the libpq
+    parameters), without the schema."""
     dialect: str
     """``sqlite`` or ``postgresql``."""
     schema: str | None = None
@@ -54,25 +82,22 @@ class Target:
     """The SQLite file."""
     host: str = ""
     """PostgreSQL host ("" or a directory: a unix socket)."""
+    shown: str = ""
 
     @property
     def is_local(self) -> bool:
         """A SQLite file, or PostgreSQL on this machine (loopback or unix socket)."""
         if self.dialect == "sqlite":
             return True
-        return self.host in LOCAL_HOSTS or self.host.startswith("/")
+        hosts = [h.strip() for h in self.host.split(",")]
+        return all(h in LOCAL_HOSTS or h.startswith("/") for h in hosts)
 
     @property
     def display(self) -> str:
         """The target fit for messages (no password)."""
         if self.path is not None:
             return str(self.path)
-        parts = urlsplit(self.url)
-        netloc = parts.netloc
-        if parts.password is not None:
-            netloc = netloc.replace(f":{parts.password}@", ":***@")
-        shown = urlunsplit(("postgresql", netloc, parts.path, "", ""))
-        return f"{shown}?schema={self.schema}" if self.schema else shown
+        return self.shown
 
     @property
     def lock_key(self) -> int:
@@ -80,45 +105,82 @@ class Target:
         digest = hashlib.sha256(f"ledger-reporting:{self.schema or 'public'}".encode()).digest()
         return int.from_bytes(digest[:8], "big", signed=True)
 
+    @property
+    def lock_path(self) -> Path:
+        """The lock file of a SQLite target."""
+        assert self.path is not None
+        return self.path.with_name(self.path.name + ".projector-lock")
+
 
 def parse_target(spec: str) -> Target:
-    """A :class:`Target` from a ``--to`` argument."""
-    spec = spec.strip()
-    if not spec:
-        raise InvalidTarget("empty target")
-    if spec.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        return _postgres_target(spec)
-    if spec.startswith("sqlite:///"):
-        spec = spec[len("sqlite:///") :]
-    elif "://" in spec:
+    """A :class:`Target` from a ``--to`` argument (no I/O)."""
+    try:
+        db = parse_database(spec)
+    except InvalidDatabase as exc:
+        raise InvalidTarget(str(exc)) from None
+    if db.backend == "sqlite":
+        assert db.path is not None
+        path = db.path.resolve()
+        return Target(url=f"sqlite:///{path}", dialect="sqlite", path=path, shown=str(path))
+    url = db.sqlalchemy_url().render_as_string(hide_password=False)
+    return Target(url=url, dialect="postgresql", schema=db.schema, host=db.host, shown=db.display)
+
+
+def check_target(target: Target, *, create: bool) -> bool:
+    """Whether the target already holds reporting tables; :class:`InvalidTarget` when it
+    names nothing a projector may write (or, without ``create``, read): a SQLite file in a
+    missing directory, a file that is not a SQLite database, another application's database.
+    PostgreSQL targets are checked when connecting (:func:`ensure_schema`)."""
+    if target.dialect != "sqlite":
+        return True
+    path = target.path
+    assert path is not None
+    if create and path.parent.is_dir() and not os.access(path.parent, os.W_OK):
         raise InvalidTarget(
-            f"unsupported target {spec.split('://')[0]}://…: give a SQLite file or a "
-            "postgresql:// URL"
+            f"the directory {path.parent} is not writable: the target {path.name}, its -wal "
+            "and -shm files and the projector's lock file go there"
         )
-    if spec == ":memory:":
-        raise InvalidTarget("an in-memory SQLite target would lose everything on exit")
-    path = Path(spec).expanduser().resolve()
-    return Target(url=f"sqlite:///{path}", dialect="sqlite", path=path)
-
-
-def _postgres_target(spec: str) -> Target:
-    parts = urlsplit(spec)
-    query = parse_qsl(parts.query)
-    schema = next((v for k, v in query if k == "schema"), None) or None
-    rest = [(k, v) for k, v in query if k != "schema"]
-    host = parts.hostname or next((v for k, v in rest if k == "host"), "")
-    if not parts.path.strip("/"):
-        raise InvalidTarget("no database name in the target URL")
-    url = urlunsplit(("postgresql+psycopg", parts.netloc, parts.path, urlencode(rest), ""))
-    return Target(url=url, dialect="postgresql", schema=schema, host=host)
+    if not path.exists():
+        if not create:
+            raise InvalidTarget(f"no reporting database at {path} (no such file)")
+        if not path.parent.is_dir():
+            raise InvalidTarget(
+                f"no directory {path.parent} for the target {path.name}: create it first"
+            )
+        return False
+    if path.is_dir():
+        raise InvalidTarget(f"{path} is a directory, not a reporting database")
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=30)
+        try:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise InvalidTarget(f"{path} is not a SQLite database") from None
+        raise InvalidTarget(f"cannot read {path}: {' '.join(str(exc).split())}") from None
+    if VERSION_TABLE in tables:
+        return True
+    if tables:
+        listed = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+        raise InvalidTarget(
+            f"{path} is another application's SQLite database (tables {listed}), not a "
+            "reporting database"
+        )
+    if not create:
+        raise InvalidTarget(f"no reporting tables in {path} (an empty database)")
+    return False
 
 
 def make_engine(target: Target) -> Engine:
     """An engine whose connections see the reporting tables (schema on PostgreSQL) and, on
-    SQLite, begin transactions explicitly (pysqlite would begin them late)."""
+    SQLite, begin transactions explicitly (pysqlite would begin them late). Creates nothing:
+    see :func:`check_target` and :func:`ensure_schema`."""
     if target.dialect == "sqlite":
         assert target.path is not None
-        target.path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(target.url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")
@@ -141,7 +203,12 @@ def make_engine(target: Target) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
         return engine
-    engine = create_engine(target.url, pool_pre_ping=True)
+    url = make_url(target.url)
+    if "application_name" not in url.query:
+        url = url.update_query_dict({"fallback_application_name": APPLICATION_NAME})
+    if "connect_timeout" not in url.query and not os.environ.get("PGCONNECT_TIMEOUT"):
+        url = url.update_query_dict({"connect_timeout": "10"})
+    engine = create_engine(url, pool_pre_ping=True)
     if target.schema:
         schema = _ident(target.schema)
 
@@ -151,10 +218,22 @@ def make_engine(target: Target) -> Engine:
                 cursor.execute(f'SET search_path TO "{schema}"')
             dbapi_connection.commit()
 
-        with engine.connect() as conn:
+    return engine
+
+
+def ensure_schema(target: Target, engine: Engine) -> None:
+    """Create the target's PostgreSQL schema if it is missing (call it holding the projector
+    lock, which is keyed by the schema: two projectors never race on ``CREATE SCHEMA``)."""
+    if target.dialect != "postgresql" or not target.schema:
+        return
+    schema = _ident(target.schema)
+    with engine.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
+        ).first()
+        if exists is None:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
             conn.commit()
-    return engine
 
 
 def _ident(name: str) -> str:
@@ -163,37 +242,167 @@ def _ident(name: str) -> str:
     return name
 
 
-@contextmanager
-def projector_lock(target: Target, engine: Engine, *, wait: bool = False) -> Iterator[None]:
-    """Hold the target's projector lock for the block; :class:`TargetBusy` when taken and
-    ``wait`` is false."""
-    if target.dialect == "postgresql":
-        with engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            key = target.lock_key
+def reason(exc: BaseException) -> str:
+    """The driver's (server's) reason for a database error, on one line, without
+    SQLAlchemy's statement dump and background link."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    text_ = " ".join(str(exc).split())
+    text_ = text_.split(" [SQL: ")[0].split(" (Background on this error")[0]
+    return text_ or type(exc).__name__
+
+
+class ProjectorLock:
+    """The target's projector lock (see the module docstring): :meth:`acquire`,
+    :meth:`verify` before each commit, :meth:`release`."""
+
+    def __init__(self, target: Target, engine: Engine) -> None:
+        self.target = target
+        self.engine = engine
+        self._conn: Connection | None = None
+        self._pid: int | None = None
+        self._fd: int | None = None
+        self._inode: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._conn is not None or self._fd is not None
+
+    def acquire(self, *, wait: bool = False, poll: float = 0.5) -> None:
+        """Take the lock; :class:`TargetBusy` when another projector has it and not ``wait``;
+        :class:`TargetUnavailable` when the server cannot be reached."""
+        if self.target.dialect == "postgresql":
+            self._acquire_postgres(wait)
+        else:
+            self._acquire_file(wait, poll)
+
+    def _acquire_postgres(self, wait: bool) -> None:
+        key = self.target.lock_key
+        try:
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except SQLAlchemyError as exc:
+            raise TargetUnavailable(
+                f"cannot connect to {self.target.display}: {reason(exc)}"
+            ) from None
+        try:
+            conn.execute(text("SET application_name = 'ledger-projector-lock'"))
             if wait:
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
             elif not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
                 raise TargetBusy(
-                    f"another projector is writing {target.display} "
+                    f"another projector is writing {self.target.display} "
                     "(PostgreSQL advisory lock held); wait for it or stop it"
                 )
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-        return
-    assert target.path is not None
-    lock_path = target.path.with_name(target.path.name + ".projector-lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
+            self._pid = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        except BaseException:
+            with suppress(SQLAlchemyError):
+                conn.close()
+            raise
+        self._conn = conn
+
+    def _acquire_file(self, wait: bool, poll: float) -> None:
+        lock_path = self.target.lock_path
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise TargetBusy(
-                f"another projector is writing {target.display} (lock file {lock_path}); "
-                "wait for it or stop it"
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise InvalidTarget(
+                f"cannot open the lock file {lock_path}: {exc.strerror} (the projector keeps "
+                "it beside the target; its directory must be writable)"
             ) from None
+        try:
+            while not _try_lock_file(fd):
+                if not wait:
+                    raise TargetBusy(
+                        f"another projector is writing {self.target.display} (lock file "
+                        f"{lock_path}); wait for it or stop it"
+                    )
+                time.sleep(poll)
+            self._inode = os.fstat(fd).st_ino
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def verify(self, conn: Connection | None = None) -> None:
+        """Raise :class:`LockLost` unless this projector still holds the lock. On PostgreSQL,
+        ``conn`` (the writing transaction's connection) asks the server whether the lock's
+        own connection still holds it; without ``conn`` a pooled connection asks."""
+        if not self.held:
+            raise LockLost(f"the projector lock of {self.target.display} is not held")
+        if self.target.dialect == "postgresql":
+            if conn is None:
+                with self.engine.connect() as own:
+                    self._verify_postgres(own)
+            else:
+                self._verify_postgres(conn)
+            return
+        try:
+            inode = os.stat(self.target.lock_path).st_ino
+        except FileNotFoundError:
+            inode = None
+        if inode != self._inode:
+            raise LockLost(
+                f"the lock file {self.target.lock_path} was removed or replaced while this "
+                "projector held it"
+            )
+
+    def _verify_postgres(self, conn: Connection) -> None:
+        key = self.target.lock_key & 0xFFFF_FFFF_FFFF_FFFF
+        held = conn.execute(
+            text(
+                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND pid = :pid AND database = (SELECT oid FROM pg_database "
+                "WHERE datname = current_database()) "
+                "AND classid::bigint = :hi AND objid::bigint = :lo AND objsubid = 1"
+            ),
+            {"pid": self._pid, "hi": key >> 32, "lo": key & 0xFFFF_FFFF},
+        ).first()
+        if held is None:
+            raise LockLost(
+                f"the projector lock of {self.target.display} was lost (its connection, "
+                f"backend {self._pid}, was closed or terminated)"
+            )
+
+    def release(self) -> None:
+        """Let the lock go (quietly when it was already lost)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with suppress(SQLAlchemyError):
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.target.lock_key})
+            with suppress(SQLAlchemyError):
+                conn.close()
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the lock
+
+
+def _try_lock_file(fd: int) -> bool:
+    """Take an exclusive lock on the open file ``fd`` without waiting; whether it was free."""
+    if sys.platform == "win32":  # pragma: no cover (Windows)
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextmanager
+def projector_lock(target: Target, engine: Engine, *, wait: bool = False) -> Iterator[None]:
+    """Hold the target's projector lock for the block; :class:`TargetBusy` when taken and
+    ``wait`` is false."""
+    lock = ProjectorLock(target, engine)
+    lock.acquire(wait=wait)
+    try:
         yield
     finally:
-        os.close(fd)
+        lock.release()

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from ledger.application import open_ledger
-from ledger.importer import import_file
+from ledger.importer import import_file, read_events
 from ledger.partitions import (
     open_ledger_readonly,
     partition_bounds,
@@ -25,7 +27,6 @@ from ledger.synth import generate, to_line
 from policies import builtin_registry
 from projections.distributed import replay, view_json
 from projections.person import project_person
-from projections.replay import events_by_person
 
 AS_OF = date(2025, 12, 31)
 PERSONS = 400
@@ -52,9 +53,11 @@ def store(population: Path) -> str:
 @pytest.fixture(scope="module")
 def expected_views(population: Path) -> dict[str, str]:
     """Each person's view folded straight from the file, without the store or partitions."""
-    errors: list = []
-    grouped = events_by_person([population], errors)
-    assert not errors and len(grouped) == PERSONS
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for _, event, error in read_events(population):
+        assert error is None and event is not None
+        grouped[event.person_id].append(event)
+    assert len(grouped) == PERSONS
     registry = builtin_registry()
     return {
         pid: view_json(project_person(events, registry, as_of=AS_OF, person_id=pid).to_dict())

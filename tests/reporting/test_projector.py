@@ -45,9 +45,9 @@ def projector(
     )
 
 
-def catch_up(app: LedgerApp, target: str, **kwargs: Any) -> Projector:
+def catch_up(app: LedgerApp, target: str, *, upgrade: bool = False, **kwargs: Any) -> Projector:
     p = projector(app, target, **kwargs)
-    with p.open():
+    with p.open(upgrade=upgrade):
         p.catch_up()
     return p
 
@@ -366,14 +366,46 @@ def test_a_target_built_with_a_key_refuses_a_run_without_it(
 def test_a_target_ahead_of_the_ledger_is_refused(
     store: LedgerApp, make_db: Callable[[str], str]
 ) -> None:
-    from projections.reporting.projector import TargetAhead
+    """The backstop for a target that does not know its source (built before targets
+    recorded it): a checkpoint past the ledger's end."""
+    from sqlalchemy import delete
+
+    from projections.reporting.projector import SOURCE_LEDGER, TargetAhead
+    from projections.reporting.schema import ReportingMeta
 
     store.append(generated_events(100))
     target = make_db("target")
-    catch_up(store, target)
+    built = catch_up(store, target)
+    with built.engine.begin() as conn:
+        meta = ReportingMeta.__table__
+        conn.execute(delete(meta).where(meta.c.key == SOURCE_LEDGER))  # type: ignore[attr-defined]
     other = open_ledger(make_db("other_store"))
     try:
         with pytest.raises(TargetAhead, match="another ledger"):
             projector(other, target).open().__enter__()
     finally:
         other.close()
+
+
+def test_a_target_refuses_another_ledger(store: LedgerApp, make_db: Callable[[str], str]) -> None:
+    """Issue 12.9: ledger B projected into a target built from ledger A (B longer than A, so
+    the checkpoint is not past B's end) exited 0, kept A's persons and skipped B's first
+    events. The target records its source ledger's identity and refuses another one."""
+    from projections.reporting.projector import SourceMismatch
+
+    events = generated_events(600, seed=21)
+    store.append(events[:100])
+    target = make_db("target")
+    built = catch_up(store, target)
+    before = dump(built.engine)
+    other = open_ledger(make_db("other_store"))
+    try:
+        other.append(generated_events(600, seed=22))
+        assert other.recorder.max_notification_id() > built.position()
+        with pytest.raises(SourceMismatch, match="built from ledger .* not from this one"):
+            catch_up(other, target)
+    finally:
+        other.close()
+    assert dump(built.engine) == before
+    store.append(events[100:])
+    assert catch_up(store, target).position() == store.recorder.max_notification_id()

@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
-from ledger.aggregate import STORED_TOPICS, Resident, resident_id
+from ledger.aggregate import READABLE_TOPICS, RECORDED_TOPIC, Resident, resident_id
 from ledger.application import LedgerApp, to_contract_event
 from ledger.events import canonical_json, parse_event
 from ledger.stored_read import StoredEventDecoder
@@ -44,7 +44,7 @@ def _assert_same(got: list[Any], expected: list[Any]) -> None:
 def test_histories_equal_the_mapper_path(store: LedgerApp) -> None:
     persons = _fill(store)
     source = LedgerSource(store)
-    assert source.decoder.fast_topics == frozenset(STORED_TOPICS.values())
+    assert source.decoder.fast_topics == READABLE_TOPICS
     histories = source.histories([resident_id(p) for p in persons])
     assert len(histories) == len(persons)
     for person_id in persons:
@@ -111,14 +111,14 @@ def test_an_upcast_class_leaves_the_fast_path(
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         upcasts.append(1)
 
-    monkeypatch.setattr(Resident.Paid, "class_version", 2, raising=False)
-    monkeypatch.setattr(Resident.Paid, "upcast_v1_v2", staticmethod(upcast_v1_v2), raising=False)
+    monkeypatch.setattr(Resident.Recorded, "class_version", 2, raising=False)
+    monkeypatch.setattr(
+        Resident.Recorded, "upcast_v1_v2", staticmethod(upcast_v1_v2), raising=False
+    )
     decoder = StoredEventDecoder(store.mapper)
-    assert get_topic(Resident.Paid) not in decoder.fast_topics
-    assert get_topic(Resident.Registered) in decoder.fast_topics
-    paid = [
-        s for s in _stored(store, VALID["paid"]["person_id"]) if s.topic == STORED_TOPICS["paid"]
-    ]
+    assert get_topic(Resident.Recorded) not in decoder.fast_topics
+    assert get_topic(Resident.Created) in decoder.fast_topics
+    paid = [s for s in _stored(store, VALID["paid"]["person_id"]) if s.topic == RECORDED_TOPIC]
     assert paid
     for stored in paid:
         decoder(stored.originator_id, stored.originator_version, stored.topic, stored.state)

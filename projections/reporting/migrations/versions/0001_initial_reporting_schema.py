@@ -17,6 +17,8 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+drops_data = False
+
 
 def upgrade() -> None:
     op.create_table(

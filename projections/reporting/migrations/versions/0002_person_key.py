@@ -27,6 +27,10 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+drops_data = True
+"""Upgrading empties the person tables (the checkpoint too): ``ledger project --upgrade``
+applies it only when asked, after saying so (projections.reporting.migrate)."""
+
 _PERSON_TABLES = (
     "persons",
     "contribution_years",
