@@ -3,11 +3,11 @@
 
 Builds (or reuses) a SQLite store of ``--persons`` synthetic persons (``ledger/synth.py``,
 imported with ``ledger/importer.py``), then for ``--samples`` random persons times the report
-as ``ledger report PERSON --html FILE`` makes it with the ledger open: read the person's events
-and storage times (``LedgerApp.history``: the person's own rows by key, no scan), fold them and
-build the report model (with every clause text), render the HTML page. Prints p50 and p99 in
-ms of each part and of the whole, and the same for a few runs of the command in a new process
-(interpreter start, imports and opening the store included).
+as ``ledger report PERSON --html FILE`` makes it with the ledger open: read the person's
+events with their storage times (``LedgerApp.events_of``: the person's own rows by key, no
+scan), fold them and build the report model (with every clause text), render the HTML page.
+Prints p50 and p99 in ms of each part and of the whole, and the same for a few runs of the
+command in a new process (interpreter start, imports and opening the store included).
 
 Target (issue 14): a report in under 1 s for a person in a store of 1,000,000 persons.
 
@@ -92,16 +92,13 @@ def bench(db: Path, persons: int, samples: int, cli_runs: int) -> float:
         rng = random.Random(7)
         chosen = [person_id(rng.randrange(persons)) for _ in range(samples)]
         # one report first: templates compile and the clause table loads once per process
-        facts = app.history(chosen[0])
-        render_report(build_report(chosen[0], [f.event for f in facts], registry))
+        render_report(build_report(chosen[0], app.events_of(chosen[0]), registry))
         read, model, render, total, sizes = [], [], [], [], []
         for pid in chosen:
             t0 = time.perf_counter()
-            facts = app.history(pid)
-            events = [f.event for f in facts]
-            stored_at = {f.event.event_id: f.stored_at for f in facts}
+            events = app.events_of(pid)
             t1 = time.perf_counter()
-            report = build_report(pid, events, registry, stored_at=stored_at)
+            report = build_report(pid, events, registry)
             t2 = time.perf_counter()
             html = render_report(report)
             t3 = time.perf_counter()

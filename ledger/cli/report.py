@@ -5,45 +5,37 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from ledger.cli._common import db_option, ledger_session, load_registry, policies_option
+from ledger.cli._common import (
+    db_option,
+    ledger_session,
+    load_registry,
+    parse_moment,
+    policies_option,
+)
 from ledger.events import Event
+from ledger.importer import ImportFileError, is_stdin
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
 from policies import PolicyRegistry
 from projections.person import CHINA
+from projections.replay import Cut, LineError, load_files, scratch_ledger
 from projections.report import labels as L
 from projections.report.html import render_report
-from projections.report.model import Cut, Report, build_report
+from projections.report.model import Report, build_report
 
-if TYPE_CHECKING:
-    from projections.replay import LineError
-
-# Imported where used: the comparison, the PDF and the file reader (the import's stack) are
-# not paid for by a plain report from the store (a report's wall time is mostly imports).
+# The comparison and the PDF are imported where used: a plain report does not pay for them.
 
 BUILTIN = "builtin"
 """``--compare-policies builtin FILE``: one side with the built-in versions only."""
 
 
-def parse_moment(value: str, hint: str) -> datetime:
-    """An ISO datetime with its UTC offset, or a date: the end of that day in China."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"not an ISO date or datetime: {value!r}", param_hint=hint
-        ) from None
-    if len(value.strip()) == 10:  # a date: everything recorded on that day counts
-        return datetime.combine(moment.date(), time.max, CHINA)
-    if moment.tzinfo is None:
-        raise click.BadParameter(
-            "give a UTC offset, e.g. 2025-05-01T00:00:00+08:00, or a date", param_hint=hint
-        )
+def _moment(value: str, hint: str) -> datetime:
+    moment = parse_moment(value, hint)
+    assert moment is not None
     return moment
 
 
@@ -56,20 +48,24 @@ def _day(value: str, hint: str) -> date:
 
 def _read(
     person_id: str, events_files: tuple[Path, ...], db: str | None
-) -> tuple[list[Event], dict[str, datetime], list[LineError]]:
-    """The person's events, their storage times, and the bad lines of ``--events`` files."""
+) -> tuple[list[Event], list[LineError]]:
+    """The person's events, each with the ledger's ``stored_at``, and the bad lines of
+    ``--events`` files (imported, as ``replay --events`` does, into a scratch ledger under the
+    import's rules, stamped with the report's start time)."""
     errors: list[LineError] = []
     if events_files:
-        from projections.replay import events_by_person
-
-        grouped = events_by_person(events_files, errors)
-        # replay --events stamps the replay's start time as every event's storage time.
-        started = datetime.now(CHINA)
-        events = grouped.get(person_id, [])
-        return events, {e.event_id: started for e in events}, errors
+        if sum(is_stdin(path) for path in events_files) > 1:
+            raise click.UsageError("standard input (-) can be read once")
+        app = scratch_ledger()
+        try:
+            load_files(app, events_files, errors)
+            return app.events_of(person_id), errors
+        except ImportFileError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            app.close()
     with ledger_session(db) as app:
-        facts = app.history(person_id)
-    return [f.event for f in facts], {f.event.event_id: f.stored_at for f in facts}, errors
+        return app.events_of(person_id), errors
 
 
 @click.command("report")
@@ -92,8 +88,9 @@ def _read(
     "--events",
     "events_files",
     multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Read the person's events from a file (JSON Lines or CSV), not the store. Repeatable.",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    help="Read the person's events from a file (JSON Lines or CSV; - is standard input), not "
+    "the store, under the import's rules. Repeatable.",
 )
 @db_option
 @click.option("--as-of", "as_of", default=None, help="Only events dated on or before this day.")
@@ -101,14 +98,17 @@ def _read(
     "--known-on",
     "known_on",
     default=None,
-    help="Only events recorded by the source on or before this moment (datetime with offset, "
-    "or a date: its end in China time).",
+    metavar="DATETIME|DATE",
+    help="Only events the sources had recorded by then (recorded_at). A date is the start of "
+    "that day in China (+08:00).",
 )
 @click.option(
     "--stored-on",
     "stored_on",
     default=None,
-    help="Only events this ledger had stored on or before this moment (as --known-on).",
+    metavar="DATETIME|DATE",
+    help="Only events this ledger held by then (stored_at). A date is the start of that day "
+    "in China (+08:00).",
 )
 @policies_option
 @click.option(
@@ -177,10 +177,10 @@ def report_command(
         raise click.ClickException(str(exc)) from None
     base = Cut(
         as_of=_day(as_of, "--as-of") if as_of else None,
-        known_on=parse_moment(known_on, "--known-on") if known_on else None,
-        stored_on=parse_moment(stored_on, "--stored-on") if stored_on else None,
+        known_on=parse_moment(known_on, "--known-on"),
+        stored_on=parse_moment(stored_on, "--stored-on"),
     )
-    events, stored_at, errors = _read(wanted, events_files, db)
+    events, errors = _read(wanted, events_files, db)
     if not events:
         raise click.ClickException(f"no events for person {mask(wanted)}")
     made_at = datetime.now(CHINA)
@@ -191,7 +191,6 @@ def report_command(
             events,
             registry,
             cut=cut,
-            stored_at=stored_at,
             made_at=made_at,
             policies_file=policies_file,
         )

@@ -2,7 +2,7 @@
 
 No network: the styles are inline and the fonts are the system's CJK fonts (Noto Sans CJK SC
 where installed), the timeline is inline SVG, there is no script. Every text that reaches the
-page passes :func:`~projections.report.model.mask_text` (the environment's ``finalize``), so an ID
+page passes :func:`ledger.person_id.mask_ids_in` (the environment's ``finalize``), so an ID
 number cannot appear unmasked whatever a template prints.
 """
 
@@ -16,9 +16,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from ledger.person_id import mask_ids_in
 from projections.report import labels as L
 from projections.report.compare import Comparison
-from projections.report.model import CitedClause, Report, mask_text, region_text
+from projections.report.model import CitedClause, Report, region_text
 from projections.report.timeline import build_timeline
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -26,9 +27,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def _finalize(value: Any) -> Any:
     if isinstance(value, Markup):  # a macro's output: already escaped, still masked
-        return Markup(mask_text(str(value)))
+        return Markup(mask_ids_in(str(value)))
     if isinstance(value, str):
-        return mask_text(value)
+        return mask_ids_in(value)
     return value
 
 

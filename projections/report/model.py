@@ -11,7 +11,6 @@ clock unless ``made_at`` is left out. ID numbers are masked here, once, for ever
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from ledger.events import Event, event_to_record
-from ledger.person_id import mask
+from ledger.person_id import mask, mask_ids_in
 from ledger.regions import region_label
 from policies import clauses
 from policies.handler import YearOutcome
@@ -28,66 +27,29 @@ from policies.person import PersonFacts
 from policies.registry import PolicyRegistry
 from policies.version import PolicyVersion
 from projections.person import CHINA, project_person, select_events, year_to_dict
+from projections.replay import Cut
 from projections.report import labels as L
 from projections.report.labels import Label
-
-_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-
-
-def mask_text(text: str) -> str:
-    """Every ID number in ``text`` masked, whole or embedded (``b-610902197003051215`` →
-    ``b-610902********1215``)."""
-    return _ID_IN_TEXT.sub(lambda m: mask(m.group()), text)
-
 
 # ------------------------------------------------------------------ the cut
 
 
-@dataclass(frozen=True)
-class Cut:
-    """截取条件: which events count (INTERCHANGE.md ``--as-of``, ``--known-on``,
-    ``--stored-on``); ``None`` is no limit."""
-
-    as_of: date | None = None
-    known_on: datetime | None = None
-    stored_on: datetime | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("known_on", "stored_on"):
-            moment = getattr(self, name)
-            if moment is not None and moment.tzinfo is None:
-                raise ValueError(f"{name} must be timezone-aware")
-
-    @property
-    def empty(self) -> bool:
-        return self.as_of is None and self.known_on is None and self.stored_on is None
-
-    def rows(self) -> list[tuple[Label, str]]:
-        """The cut as label/value rows for the header."""
-        rows = []
-        if self.as_of is not None:
-            rows.append((L.FIELDS["as_of"], self.as_of.isoformat()))
-        if self.known_on is not None:
-            rows.append((L.FIELDS["known_on"], self.known_on.isoformat()))
-        if self.stored_on is not None:
-            rows.append((L.FIELDS["stored_on"], self.stored_on.isoformat()))
-        return rows
+def cut_rows(cut: Cut) -> list[tuple[Label, str]]:
+    """The cut (截取条件) as label/value rows for the header; none for no cut."""
+    rows = []
+    if cut.as_of is not None:
+        rows.append((L.FIELDS["as_of"], cut.as_of.isoformat()))
+    if cut.known_on is not None:
+        rows.append((L.FIELDS["known_on"], cut.known_on.isoformat()))
+    if cut.stored_on is not None:
+        rows.append((L.FIELDS["stored_on"], cut.stored_on.isoformat()))
+    return rows
 
 
-def events_in_cut(
-    events: Iterable[Event], cut: Cut, stored_at: Mapping[str, datetime] | None = None
-) -> list[Event]:
-    """The events a cut keeps: AUDIT-as-of, AUDIT-known-on, and AUDIT-stored-on (by the
-    ledger's own storage time, ``stored_at`` by event id; an event without one was stored when
-    the report was made)."""
-    kept = select_events(events, as_of=cut.as_of, known_on=cut.known_on)
-    if cut.stored_on is None:
-        return kept
-    moments = stored_at or {}
-    return [e for e in kept if (moments.get(e.event_id) or _NEVER) <= cut.stored_on]
-
-
-_NEVER = datetime.max.replace(tzinfo=CHINA)
+def events_in_cut(events: Iterable[Event], cut: Cut) -> list[Event]:
+    """The events a cut keeps (AUDIT-as-of, AUDIT-known-on, AUDIT-stored-on), as the fold
+    selects them."""
+    return select_events(events, as_of=cut.as_of, known_on=cut.known_on, stored_on=cut.stored_on)
 
 
 # ------------------------------------------------------------------ clauses
@@ -257,10 +219,13 @@ def _detail_value(event_type: str, key: str, value: Any) -> str:
         return L.YES_NO[bool(value)].zh
     if key in ("coverage_year", "year"):
         return f"{value}年度"
-    return mask_text(str(value))
+    return mask_ids_in(str(value))
 
 
-def event_line(number: int, event: Event, stored_at: datetime | None = None) -> EventLine:
+def event_line(number: int, event: Event) -> EventLine:
+    """The event as the report shows it; ``stored_at`` is the ledger's (None from a file
+    never stored)."""
+    stored_at = event.stored_at
     record = event_to_record(event)
     details = []
     for key in _DETAIL_FIELDS:
@@ -271,7 +236,7 @@ def event_line(number: int, event: Event, stored_at: datetime | None = None) -> 
     return EventLine(
         number=number,
         key=event.event_id,
-        event_id=mask_text(event.event_id),
+        event_id=mask_ids_in(event.event_id),
         date=event.date,
         type=event.type,
         label=L.EVENT_TYPES[event.type],
@@ -462,7 +427,7 @@ def _year_report(
                 rule=step.rule,
                 label=L.rule_label(step.rule),
                 event=line,
-                note=mask_text(step.note),
+                note=mask_ids_in(step.note),
                 citation=citation,
                 clauses=cite(citation, outcome.version.sources if outcome.version else ())
                 if citation
@@ -471,7 +436,7 @@ def _year_report(
         )
     reasons = view.get("reasons", {})
     flags = tuple(
-        FlagLine(code, L.FLAGS[code], mask_text(reasons[code]) if code in reasons else None)
+        FlagLine(code, L.FLAGS[code], mask_ids_in(reasons[code]) if code in reasons else None)
         for code in view["flags"]
     )
     return YearReport(
@@ -545,6 +510,10 @@ class Report:
         return tuple(seen.values())
 
     @property
+    def cut_rows(self) -> list[tuple[Label, str]]:
+        return cut_rows(self.cut)
+
+    @property
     def region_text(self) -> str:
         return region_text(self.region)
 
@@ -571,21 +540,23 @@ def build_report(
     registry: PolicyRegistry,
     *,
     cut: Cut | None = None,
-    stored_at: Mapping[str, datetime] | None = None,
     made_at: datetime | None = None,
     policies_file: str | None = None,
 ) -> Report:
-    """The report of ``person_id`` from all of their ``events`` (the cut is applied here).
-
-    ``stored_at`` maps event ids to the ledger's storage time (for ``stored_on`` and the
-    event list); ``made_at`` defaults to now in China Standard Time."""
+    """The report of ``person_id`` from all of their ``events`` (the cut is applied here);
+    ``made_at`` defaults to now in China Standard Time."""
     cut = cut or Cut()
-    chosen = events_in_cut(events, cut, stored_at)
+    for name in ("known_on", "stored_on"):
+        moment = getattr(cut, name)
+        if moment is not None and moment.tzinfo is None:
+            raise ValueError(f"{name} must be timezone-aware")
+    chosen = events_in_cut(events, cut)
     view = project_person(
         chosen,
         registry,
         as_of=cut.as_of,
         known_on=cut.known_on,
+        stored_on=cut.stored_on,
         explain=True,
         person_id=person_id,
     )
@@ -593,9 +564,8 @@ def build_report(
     # the same number in every cut of a comparison; a cut's gaps show what it left out.
     ordered = sorted(events, key=lambda e: (e.date, e.recorded_at or _EARLIEST, e.event_id))
     number_of = {e.event_id: n for n, e in enumerate(ordered, start=1)}
-    moments = stored_at or {}
     kept = sorted(chosen, key=lambda e: number_of[e.event_id])
-    lines = [event_line(number_of[e.event_id], e, moments.get(e.event_id)) for e in kept]
+    lines = [event_line(number_of[e.event_id], e) for e in kept]
     numbers = {line.key: line for line in lines}
     extra: dict[int, EventLine] = {}
     years = tuple(_year_report(outcome, numbers, extra) for outcome in view.years)
@@ -667,9 +637,9 @@ __all__ = [
     "YearReport",
     "build_report",
     "cite",
+    "cut_rows",
     "event_line",
     "events_in_cut",
-    "mask_text",
     "money",
     "region_text",
 ]

@@ -99,6 +99,12 @@ _Item = tuple[date, date, str, str, str]
 """A bar to draw: first day, last day, CSS class, text, tooltip."""
 
 
+def _r(value: float) -> float:
+    """Coordinates with two decimals: short attributes, and never a long run of digits that
+    the page's ID masking could take for an ID number."""
+    return round(value, 2)
+
+
 class _Scale:
     def __init__(self, start: date, end: date) -> None:
         self.start = start
@@ -108,12 +114,12 @@ class _Scale:
 
     def x(self, day: date) -> float:
         day = min(max(day, self.start), self.end)
-        return round(LEFT + (day - self.start).days / self.days * self.plot, 2)
+        return _r(LEFT + (day - self.start).days / self.days * self.plot)
 
     def x_end(self, day: date) -> float:
         """The right edge of ``day``."""
         day = min(max(day, self.start), self.end)
-        return round(LEFT + ((day - self.start).days + 1) / self.days * self.plot, 2)
+        return _r(LEFT + ((day - self.start).days + 1) / self.days * self.plot)
 
 
 def _rows(xs: list[tuple[float, float]]) -> list[int]:
@@ -154,7 +160,7 @@ def build_timeline(report: Report, years: tuple[int, int] | None = None) -> Time
 
     # Events: numbered markers, on extra rows where they would touch.
     events = sorted(report.events, key=lambda e: (e.date, e.number))
-    xs = [scale.x(e.date) + (scale.x_end(e.date) - scale.x(e.date)) / 2 for e in events]
+    xs = [_r((scale.x(e.date) + scale.x_end(e.date)) / 2) for e in events]
     rows = _rows([(x - MARKER_GAP / 2, x + MARKER_GAP / 2) for x in xs])
     top = lane("events", L.UI["lane_events"], max(rows, default=0) + 1)
     for event, x, row in zip(events, xs, rows, strict=True):
@@ -174,7 +180,7 @@ def build_timeline(report: Report, years: tuple[int, int] | None = None) -> Time
         top = lane(key, label, max(rows, default=0) + 1)
         for (_, _, css, text, title), (x0, x1), row in zip(items, spans, rows, strict=True):
             bars.append(
-                Bar(key, css, x0, top + row * ROW + 2, max(1.5, x1 - x0), ROW - 4, text, title)
+                Bar(key, css, x0, top + row * ROW + 2, max(1.5, _r(x1 - x0)), ROW - 4, text, title)
             )
 
     coverage: list[_Item] = []

@@ -61,7 +61,7 @@ def test_compare_known_on_from_a_file(tmp_path: Path) -> None:
     html = out.read_text(encoding="utf-8")
     assert 'data-year="2025" data-changed="yes"' in html
     assert 'data-kind="event_b"' in html
-    assert "来源记录截至 2025-01-01T23:59:59.999999+08:00" in html
+    assert "来源记录截至 2025-01-01T00:00:00+08:00" in html
 
 
 def test_compare_policies_builtin_against_a_file(tmp_path: Path) -> None:

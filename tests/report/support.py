@@ -13,7 +13,7 @@ from typing import Any
 from ledger.events import Event, parse_event
 from policies import PolicyRegistry, builtin_registry
 from projections.person import CHINA
-from projections.report.model import Cut
+from projections.replay import Cut
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "report_person.jsonl"

@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 
 from policies import builtin_registry
+from projections.replay import Cut
 from projections.report import labels as L
 from projections.report.compare import Side, compare_reports
 from projections.report.html import render_comparison, render_report
-from projections.report.model import Cut, Report, build_report
+from projections.report.model import Report, build_report
 from projections.report.pdf import chromium_args, find_chromium, print_pdf
 from tests.report.support import (
     EXAMPLE_PERSON,

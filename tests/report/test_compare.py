@@ -8,10 +8,11 @@ from pathlib import Path
 
 from policies import builtin_registry
 from projections.person import CHINA
+from projections.replay import Cut
 from projections.report import labels as L
 from projections.report.compare import Side, compare_reports
 from projections.report.html import render_comparison
-from projections.report.model import Cut, build_report
+from projections.report.model import build_report
 from tests.report.support import EXAMPLE_PERSON, MADE_AT, example_events
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from policies import builtin_registry
 from projections.person import CHINA
-from projections.report.model import Cut, build_report, events_in_cut
+from projections.replay import Cut
+from projections.report.model import build_report, events_in_cut
 from tests.report.support import EXAMPLE_PERSON, MADE_AT, example_events
 
 
@@ -82,19 +83,23 @@ def test_the_cut_leaves_out_events() -> None:
 
 
 def test_stored_on_uses_the_ledgers_storage_times() -> None:
-    events = example_events()
     first = datetime(2025, 3, 1, tzinfo=CHINA)
-    stored_at = {e.event_id: first + timedelta(days=n) for n, e in enumerate(events)}
+    events = [
+        e.model_copy(update={"stored_at": first + timedelta(days=n)})
+        for n, e in enumerate(example_events())
+    ]
     cut = Cut(stored_on=first + timedelta(days=2))
-    assert [e.event_id for e in events_in_cut(events, cut, stored_at)] == ["r-01", "r-02", "r-03"]
-    report = _report(cut, stored_at=stored_at)
+    assert [e.event_id for e in events_in_cut(events, cut)] == ["r-01", "r-02", "r-03"]
+    report = build_report(EXAMPLE_PERSON, events, builtin_registry(), cut=cut, made_at=MADE_AT)
     assert report.left_out == 4
     assert report.events[0].stored_at == "2025-03-01T00:00:00+08:00"
+    assert report.view["stored_on"] == "2025-03-03T00:00:00+08:00"
+    assert [label.zh for label, _ in report.cut_rows] == ["本账本存储截至"]
 
 
 def test_cut_times_must_be_aware() -> None:
     with pytest.raises(ValueError, match="known_on"):
-        Cut(known_on=datetime(2025, 1, 1))
+        _report(Cut(known_on=datetime(2025, 1, 1)))
 
 
 def test_guardian_ids_are_masked() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from policies import builtin_registry
-from projections.report.model import Cut, build_report
+from projections.replay import Cut
+from projections.report.model import build_report
 from projections.report.timeline import LEFT, RIGHT, WIDTH, build_timeline
 from tests.report.support import EXAMPLE_PERSON, MADE_AT, example_events
 
