@@ -222,6 +222,11 @@ def _detail_value(event_type: str, key: str, value: Any) -> str:
     return mask_ids_in(str(value))
 
 
+def _china(moment: datetime | None) -> str | None:
+    """A moment in China Standard Time, to the second (both clocks read alike)."""
+    return moment.astimezone(CHINA).isoformat(timespec="seconds") if moment else None
+
+
 def event_line(number: int, event: Event) -> EventLine:
     """The event as the report shows it; ``stored_at`` is the ledger's (None from a file
     never stored)."""
@@ -241,8 +246,8 @@ def event_line(number: int, event: Event) -> EventLine:
         type=event.type,
         label=L.EVENT_TYPES[event.type],
         details=tuple(details),
-        recorded_at=event.recorded_at.isoformat(timespec="seconds") if event.recorded_at else None,
-        stored_at=stored_at.astimezone(CHINA).isoformat(timespec="seconds") if stored_at else None,
+        recorded_at=_china(event.recorded_at),
+        stored_at=_china(stored_at),
         year=record.get("coverage_year", record.get("year")),
     )
 
