@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ledger import labels as L
 from ledger.cli._common import (
     db_option,
     ledger_session,
@@ -23,8 +24,8 @@ from ledger.person_id import InvalidPersonId, mask, validate_person_id
 from policies import PolicyRegistry
 from projections.person import CHINA
 from projections.replay import Cut, LineError, load_files, scratch_ledger
-from projections.report import labels as L
 from projections.report.html import render_report
+from projections.report.labels import UI
 from projections.report.model import Report, build_report
 
 # The comparison and the PDF are imported where used: a plain report does not pay for them.
@@ -204,8 +205,8 @@ def report_command(
         )
         (cut_a, reg_a, file_a, text_a), (cut_b, reg_b, file_b, text_b) = sides
         comparison = compare_reports(
-            Side(L.UI["side_a"], text_a, one(cut_a, reg_a, file_a)),
-            Side(L.UI["side_b"], text_b, one(cut_b, reg_b, file_b)),
+            Side(UI["side_a"], text_a, one(cut_a, reg_a, file_a)),
+            Side(UI["side_b"], text_b, one(cut_b, reg_b, file_b)),
         )
         html = render_comparison(comparison)
     else:
@@ -235,7 +236,7 @@ def _sides(
         built: list[_Side] = []
         for value in compare_policies:
             if value == BUILTIN:
-                built.append((base, load_registry(None), None, L.UI["builtin"].zh))
+                built.append((base, load_registry(None), None, UI["builtin"].zh))
                 continue
             path = Path(value)
             if not path.is_file():

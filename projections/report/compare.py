@@ -19,10 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger import labels as L
+from ledger.labels import Label
+from policies import labels as P
 from policies.describe import diff_versions
 from policies.version import PolicyVersion
-from projections.report import labels as L
-from projections.report.labels import Label
+from projections.report.labels import UI
 from projections.report.model import EventLine, Report, YearReport, region_text
 
 _YEARLESS = frozenset(
@@ -108,9 +110,9 @@ def _rows(year: YearReport | None) -> dict[str, tuple[Label, str]]:
     if year is None:
         return {}
     rows = {row.key: (row.label, row.value) for _, group in year.groups for row in group}
-    flags = "、".join(f.label.zh for f in year.flags) or L.UI["none"].zh
+    flags = "、".join(f.label.zh for f in year.flags) or UI["none"].zh
     rows["flags"] = (L.FIELDS["flags"], flags)
-    basis = "、".join(f"{d.rule} {d.label.zh}" for d in _basis(year)) or L.UI["none"].zh
+    basis = "、".join(f"{d.rule} {d.label.zh}" for d in _basis(year)) or UI["none"].zh
     rows["basis"] = (L.FIELDS["basis"], basis)
     return rows
 
@@ -125,7 +127,7 @@ def _basis(year: YearReport) -> list[Any]:
 
 def _field_changes(a: YearReport | None, b: YearReport | None) -> tuple[FieldChange, ...]:
     ra, rb = _rows(a), _rows(b)
-    absent = L.UI["year_absent"].zh
+    absent = UI["year_absent"].zh
     keys = list(ra) + [k for k in rb if k not in ra]
     return tuple(
         FieldChange(
@@ -157,7 +159,7 @@ def _bears_on(line: EventLine, year: int, decided: set[str]) -> bool:
 
 
 def _event_cause(line: EventLine, side: str) -> Cause:
-    label = L.UI["only_in_a"] if side == "a" else L.UI["only_in_b"]
+    label = UI["only_in_a"] if side == "a" else UI["only_in_b"]
     when = []
     if line.recorded_at:
         when.append(f"{L.FIELDS['recorded_at'].zh} {line.recorded_at}")
@@ -172,7 +174,7 @@ def _event_cause(line: EventLine, side: str) -> Cause:
 
 
 def _side_word(side: str) -> str:
-    return (L.UI["only_in_a"] if side == "a" else L.UI["only_in_b"]).zh
+    return (UI["only_in_a"] if side == "a" else UI["only_in_b"]).zh
 
 
 def _version_causes(a: YearReport | None, b: YearReport | None) -> list[Cause]:
@@ -194,14 +196,14 @@ def _version_causes(a: YearReport | None, b: YearReport | None) -> list[Cause]:
 
 def _version_name(version: PolicyVersion | None) -> str:
     if version is None:
-        return L.UI["not_computed"].zh
+        return UI["not_computed"].zh
     return f"{version.id} 第{version.revision}版"
 
 
 def _parameter_causes(va: PolicyVersion, vb: PolicyVersion) -> list[Cause]:
     """Each parameter (or mapping key: ``subsidies.dibao``) whose value differs, from
     :func:`policies.describe.diff_versions`, named in Chinese, with the new value's citation."""
-    absent = L.UI["none"].zh
+    absent = UI["none"].zh
     causes = []
     for d in diff_versions(va, vb):
         key, _, member = d.name.partition(".")
@@ -212,7 +214,7 @@ def _parameter_causes(va: PolicyVersion, vb: PolicyVersion) -> list[Cause]:
         causes.append(
             Cause(
                 "parameter",
-                L.UI["parameters"],
+                UI["parameters"],
                 f"{name}：{before} → {after}",
                 f"{d.name}; {citation}".rstrip("; "),
             )
@@ -221,7 +223,7 @@ def _parameter_causes(va: PolicyVersion, vb: PolicyVersion) -> list[Cause]:
 
 
 def _parameter_name(key: str) -> str:
-    label = L.PARAMETERS.get(key)
+    label = P.PARAMETERS.get(key)
     return label.zh if label else key
 
 
@@ -278,7 +280,7 @@ def compare_reports(a: Side, b: Side) -> Comparison:
                 causes.append(
                     Cause(
                         "earlier_year",
-                        L.UI["earlier_year"],
+                        UI["earlier_year"],
                         f"{earlier}年度 {L.FIELDS['enrolled'].zh}："
                         f"{L.YES_NO[earlier in enrolled_a].zh} → "
                         f"{L.YES_NO[earlier in enrolled_b].zh}",

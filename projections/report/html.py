@@ -16,9 +16,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from ledger import labels as L
 from ledger.person_id import mask_ids_in
-from projections.report import labels as L
 from projections.report.compare import Comparison
+from projections.report.labels import UI
 from projections.report.model import CitedClause, Report, region_text
 from projections.report.timeline import build_timeline
 
@@ -52,7 +53,7 @@ def environment() -> Environment:
         lstrip_blocks=False,
     )
     env.globals.update(
-        ui=L.UI,
+        ui=UI,
         fields=L.FIELDS,
         event_types=L.EVENT_TYPES,
         yes_no=L.YES_NO,

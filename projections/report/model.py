@@ -18,18 +18,20 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from ledger import labels as L
 from ledger.events import Event, event_to_record
+from ledger.labels import Label
 from ledger.person_id import mask, mask_ids_in
 from ledger.regions import region_label
 from policies import clauses
+from policies import labels as P
 from policies.handler import YearOutcome
 from policies.person import PersonFacts
 from policies.registry import PolicyRegistry
 from policies.version import PolicyVersion
 from projections.person import CHINA, project_person, select_events, year_to_dict
 from projections.replay import Cut
-from projections.report import labels as L
-from projections.report.labels import Label
+from projections.report.labels import UI
 
 # ------------------------------------------------------------------ the cut
 
@@ -93,12 +95,12 @@ class CitedClause:
     def status_label(self) -> Label:
         return {
             "text": L.FIELDS["clause"],
-            "reading": L.UI["reading"],
-            "not_in_sources": L.UI["text_not_in_sources"],
-            "no_such_rule": L.UI["no_such_rule"],
-            "no_source": L.UI["no_source"],
-            "file_source": L.UI["file_source"],
-        }.get(self.status, L.UI["unknown_citation"])
+            "reading": UI["reading"],
+            "not_in_sources": UI["text_not_in_sources"],
+            "no_such_rule": UI["no_such_rule"],
+            "no_source": UI["no_source"],
+            "file_source": UI["file_source"],
+        }.get(self.status, UI["unknown_citation"])
 
 
 EXCERPT_CHARS = 240
@@ -343,7 +345,7 @@ def _groups(view: dict[str, Any], outcome: YearOutcome) -> Groups:
     enrolment = (
         row(
             "policy",
-            f"{version.id} 第{version.revision}版" if version else L.UI["not_computed"].zh,
+            f"{version.id} 第{version.revision}版" if version else UI["not_computed"].zh,
         ),
         row("source", version.source if version else "—"),
         row("region", region_text(view["region"])),
@@ -352,7 +354,7 @@ def _groups(view: dict[str, Any], outcome: YearOutcome) -> Groups:
     contribution = (
         row("standard", money(c["standard"])),
         row("subsidy", money(c["subsidy"])),
-        row("subsidy_identity", L.IDENTITIES[identity].zh if identity else L.UI["none"].zh),
+        row("subsidy_identity", L.IDENTITIES[identity].zh if identity else UI["none"].zh),
         row("subsidy_mode", L.SUBSIDY_MODES[c["subsidy_mode"]].zh),
         row("individual_due", money(c["individual_due"])),
         row("paid", money(c["paid"])),
@@ -362,7 +364,7 @@ def _groups(view: dict[str, Any], outcome: YearOutcome) -> Groups:
     segments = "；".join(f"{s['start']} 至 {s['end']}" for s in view["coverage"])
     w = view["waiting"]
     waiting_span = _waiting_span(outcome)
-    cover = (row("coverage", segments or L.UI["none"].zh),)
+    cover = (row("coverage", segments or UI["none"].zh),)
     waiting = (
         row("fixed_months", _months(w["fixed_months"])),
         row("variable_months", _months(w["variable_months"])),
@@ -370,7 +372,7 @@ def _groups(view: dict[str, Any], outcome: YearOutcome) -> Groups:
         row("total_months", _months(w["total_months"])),
         row(
             "waiting_from",
-            f"{waiting_span[0]} 至 {waiting_span[1]}" if waiting_span else L.UI["none"].zh,
+            f"{waiting_span[0]} 至 {waiting_span[1]}" if waiting_span else UI["none"].zh,
         ),
     )
     cont = view["continuity"]
@@ -378,7 +380,7 @@ def _groups(view: dict[str, Any], outcome: YearOutcome) -> Groups:
     continuity = (
         row("consecutive_years", f"{cont['consecutive_years']} 年"),
         row("break_years", f"{cont['break_years']} 年"),
-        row("break_year_list", "、".join(f"{y}年度" for y in breaks) or L.UI["none"].zh),
+        row("break_year_list", "、".join(f"{y}年度" for y in breaks) or UI["none"].zh),
     )
     cap = view["critical_illness_cap"]
     incentives = (
@@ -430,7 +432,7 @@ def _year_report(
         decisions.append(
             Decision(
                 rule=step.rule,
-                label=L.rule_label(step.rule),
+                label=P.rule_label(step.rule),
                 event=line,
                 note=mask_ids_in(step.note),
                 citation=citation,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from projections.report import labels as L
-from projections.report.labels import Label
+from ledger.labels import Label
+from projections.report.labels import UI
 from projections.report.model import Report
 
 WIDTH = 1100
@@ -162,7 +162,7 @@ def build_timeline(report: Report, years: tuple[int, int] | None = None) -> Time
     events = sorted(report.events, key=lambda e: (e.date, e.number))
     xs = [_r((scale.x(e.date) + scale.x_end(e.date)) / 2) for e in events]
     rows = _rows([(x - MARKER_GAP / 2, x + MARKER_GAP / 2) for x in xs])
-    top = lane("events", L.UI["lane_events"], max(rows, default=0) + 1)
+    top = lane("events", UI["lane_events"], max(rows, default=0) + 1)
     for event, x, row in zip(events, xs, rows, strict=True):
         markers.append(
             Marker(
@@ -210,9 +210,9 @@ def build_timeline(report: Report, years: tuple[int, int] | None = None) -> Time
                         f"{b}年度断保（{year.year}年度再参保）",
                     )
                 )
-    bar_lane("coverage", L.UI["lane_coverage"], coverage)
-    bar_lane("waiting", L.UI["lane_waiting"], waiting)
-    bar_lane("break", L.UI["lane_break"], breaks)
+    bar_lane("coverage", UI["lane_coverage"], coverage)
+    bar_lane("waiting", UI["lane_waiting"], waiting)
+    bar_lane("break", UI["lane_break"], breaks)
     identities: list[_Item] = []
     employee: list[_Item] = []
     for span in report.spans:
@@ -220,12 +220,12 @@ def build_timeline(report: Report, years: tuple[int, int] | None = None) -> Time
         last = span.end or end
         if last < first:
             continue
-        shown_end = str(span.end) if span.end else L.UI["open"].zh
+        shown_end = str(span.end) if span.end else UI["open"].zh
         title = f"{span.label.zh} {span.start or '…'} 至 {shown_end}"
         item = (first, last, f"bar-{span.kind}", span.label.zh, title)
         (identities if span.kind == "identity" else employee).append(item)
-    bar_lane("identity", L.UI["lane_identity"], identities)
-    bar_lane("employee", L.UI["lane_employee"], employee)
+    bar_lane("identity", UI["lane_identity"], identities)
+    bar_lane("employee", UI["lane_employee"], employee)
 
     ticks = tuple(
         Tick(

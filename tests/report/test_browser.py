@@ -21,9 +21,9 @@ import pytest
 
 from policies import builtin_registry
 from projections.replay import Cut
-from projections.report import labels as L
 from projections.report.compare import Side, compare_reports
 from projections.report.html import render_comparison, render_report
+from projections.report.labels import UI
 from projections.report.model import Report, build_report
 from projections.report.pdf import chromium_args, find_chromium, print_pdf
 from tests.report.support import (
@@ -130,7 +130,7 @@ def _check(tab: _Tab, report: Report, name: str, screenshots: Path, png: bool = 
     shot = screenshots / f"{name}.{'png' if png else 'jpg'}"
     page.screenshot(path=str(shot), full_page=True, **({} if png else {"quality": 70}))
     assert not tab.problems, f"{name}: {tab.problems}"
-    assert dom["title"].startswith(L.UI["title"].zh)
+    assert dom["title"].startswith(UI["title"].zh)
     assert dom["timelineWidth"] > 600
     assert dom["markers"] == len(report.events)
     view_years = report.view["years"]
@@ -178,8 +178,8 @@ def test_the_example_and_its_comparison_render(tab: _Tab, screenshots: Path) -> 
         made_at=MADE_AT,
     )
     comparison = compare_reports(
-        Side(L.UI["side_a"], "known_on 2025-01-01", early),
-        Side(L.UI["side_b"], "all", report),
+        Side(UI["side_a"], "known_on 2025-01-01", early),
+        Side(UI["side_b"], "all", report),
     )
     page = tab.open(render_comparison(comparison), screenshots / "compare.html")
     changed = page.eval_on_selector_all(
@@ -204,7 +204,7 @@ def test_the_pdf_holds_the_page_text(tmp_path: Path) -> None:
     ).stdout
     squeezed = "".join(text.split())
     for expected in (
-        L.UI["title"].zh,
+        UI["title"].zh,
         "610926********0016",
         "610926平利县",
         "2025-05-01",

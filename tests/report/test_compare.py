@@ -9,9 +9,9 @@ from pathlib import Path
 from policies import builtin_registry
 from projections.person import CHINA
 from projections.replay import Cut
-from projections.report import labels as L
 from projections.report.compare import Side, compare_reports
 from projections.report.html import render_comparison
+from projections.report.labels import UI
 from projections.report.model import build_report
 from tests.report.support import EXAMPLE_PERSON, MADE_AT, example_events
 
@@ -24,7 +24,7 @@ def _side(label: str, cut: Cut, registry=None) -> Side:  # type: ignore[no-untyp
         cut=cut,
         made_at=MADE_AT,
     )
-    return Side(L.UI[label], str(cut), report)
+    return Side(UI[label], str(cut), report)
 
 
 def test_the_late_recorded_refund_changes_2025() -> None:
@@ -51,7 +51,7 @@ def test_an_earlier_year_is_a_cause() -> None:
     a = _side("side_a", Cut(as_of=date(2025, 12, 31)))
     events = [e for e in example_events() if e.event_id != "r-02"]
     report = build_report(EXAMPLE_PERSON, events, builtin_registry(), made_at=MADE_AT)
-    comparison = compare_reports(a, Side(L.UI["side_b"], "without r-02", report))
+    comparison = compare_reports(a, Side(UI["side_b"], "without r-02", report))
     year = {y.year: y for y in comparison.years}[2025]
     changed = {row.key: (row.a, row.b) for row in year.changes}
     assert changed["total_months"] == ("4 个月", "0 个月")

@@ -7,6 +7,7 @@ import unicodedata
 
 import pytest
 
+from ledger import labels as L
 from ledger.events import (
     EVENT_TYPES,
     IDENTITY_CODES,
@@ -16,9 +17,10 @@ from ledger.events import (
     STATUS_LOSS_REASONS,
 )
 from policies import builtin_registry
+from policies import labels as P
 from policies.catalogue import RULES
 from policies.parameters import Parameters
-from projections.report import labels as L
+from projections.report import labels as report_labels
 from tests.report.support import shared_dir
 
 
@@ -28,14 +30,16 @@ def _has_cjk(text: str) -> bool:
 
 def _every_label() -> list[tuple[str, str]]:
     found = []
-    for name in dir(L):
-        table = getattr(L, name)
-        if isinstance(table, dict):
-            for key, value in table.items():
-                if isinstance(value, L.Label | L.FlagLabel):
-                    found.append((f"{name}[{key}]", value.zh))
-                if isinstance(value, L.FlagLabel):
-                    found.append((f"{name}[{key}].explain", value.explain))
+    for module in (L, P, report_labels):
+        for name in dir(module):
+            table = getattr(module, name)
+            if isinstance(table, dict):
+                for key, value in table.items():
+                    where = f"{module.__name__}.{name}[{key}]"
+                    if isinstance(value, L.Label | L.FlagLabel):
+                        found.append((where, value.zh))
+                    if isinstance(value, L.FlagLabel):
+                        found.append((f"{where}.explain", value.explain))
     return found
 
 
@@ -52,7 +56,7 @@ def test_every_code_of_the_contract_has_its_label() -> None:
     assert set(L.LATE_REASONS) == set(LATE_REASONS)
     assert set(L.PURPOSES) == set(PAYMENT_PURPOSES)
     assert set(L.SUBSIDY_MODES) == {"none", "deducted", "reimbursed"}
-    assert set(L.PARAMETERS) == set(Parameters.model_fields)
+    assert set(P.PARAMETERS) == set(Parameters.model_fields)
 
 
 def test_every_flag_of_interchange_is_explained() -> None:
@@ -71,12 +75,12 @@ def test_every_flag_of_interchange_is_explained() -> None:
 
 def test_every_rule_id_has_a_title() -> None:
     for rule_id in RULES:
-        assert _has_cjk(L.rule_label(rule_id).zh)
+        assert _has_cjk(P.rule_label(rule_id).zh)
     for version in builtin_registry():
         for kind in ("central", "late", "migrant"):
-            assert L.rule_label(f"{version.rule_prefix}-{kind}") == L.WINDOW_RULES[kind]
+            assert P.rule_label(f"{version.rule_prefix}-{kind}") == P.WINDOW_RULES[kind]
     with pytest.raises(KeyError):
-        L.rule_label("NO-such-rule")
+        P.rule_label("NO-such-rule")
 
 
 def test_rule_book_ids_have_titles() -> None:
@@ -92,7 +96,7 @@ def test_rule_book_ids_have_titles() -> None:
 
 def _missing(rule_id: str) -> bool:
     try:
-        L.rule_label(rule_id)
+        P.rule_label(rule_id)
     except KeyError:
         return True
     return False
