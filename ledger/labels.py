@@ -1,0 +1,265 @@
+"""The contract's vocabulary in Chinese and English (标签目录): fields, event types,
+identities, reasons, subsidy modes, flags (with what each means in plain Chinese), yes and no.
+
+One catalogue for every face that shows these codes to people: the auditor's report, the
+terminal tables (``--lang zh|en``), the lookup tables of ``ledger export``. ``zh`` is the
+reader's word, ``en`` the contract's (INTERCHANGE.md). A code missing here is a
+:class:`KeyError` where it is shown; the tests check that every code of the contract has its
+entry. The rule book's words (rule titles, readings, parameters) are in :mod:`policies.labels`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Label:
+    """One term: ``zh`` for the reader, ``en`` (the contract's or rule book's word) beside it."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class FlagLabel:
+    """A flag (需关注事项): its name and what it means for the person, in plain Chinese."""
+
+    zh: str
+    en: str
+    explain: str
+
+
+def label_table(table: dict[str, tuple[str, str]]) -> dict[str, Label]:
+    return {key: Label(zh, en) for key, (zh, en) in table.items()}
+
+
+FIELDS: dict[str, Label] = label_table(
+    {
+        "person_id": ("参保人", "person"),
+        "region": ("参保地", "region"),
+        "year": ("参保年度", "coverage year"),
+        "policy": ("政策版本", "policy version"),
+        "policy_revision": ("修订号", "revision"),
+        "source": ("依据文件", "notice"),
+        "enrolled": ("是否参保", "enrolled"),
+        "contribution": ("缴费", "contribution"),
+        "standard": ("个人缴费标准", "individual standard"),
+        "subsidy": ("资助金额", "subsidy"),
+        "subsidy_identity": ("资助身份", "subsidy identity"),
+        "subsidy_mode": ("资助方式", "subsidy mode"),
+        "individual_due": ("个人应缴", "individual due"),
+        "paid": ("实缴", "paid"),
+        "refunded": ("退费", "refunded"),
+        "overpaid": ("多缴", "overpaid"),
+        "coverage": ("待遇享受期", "coverage"),
+        "waiting": ("待遇等待期", "waiting period"),
+        "fixed_months": ("固定等待期（月）", "fixed months"),
+        "variable_months": ("变动等待期（月）", "variable months"),
+        "repaired_months": ("修复减少（月）", "repaired months"),
+        "total_months": ("等待期合计（月）", "total months"),
+        "waiting_from": ("等待期起止", "waiting from–to"),
+        "continuity": ("连续参保", "continuity"),
+        "consecutive_years": ("连续参保年数", "consecutive years"),
+        "break_years": ("断保年数", "break years"),
+        "break_year_list": ("断保年度", "which years"),
+        "critical_illness_cap": ("大病保险最高支付限额调整", "critical-illness cap"),
+        "continuity_bonus": ("连续参保激励", "continuity bonus"),
+        "zero_claim_bonus": ("零报销激励", "zero-claim bonus"),
+        "break_penalty": ("断保后再参保扣减", "break penalty"),
+        "net_adjustment": ("合计调整", "net adjustment"),
+        "bonus_ceiling": ("激励上限", "bonus ceiling"),
+        "flags": ("需关注事项", "flags"),
+        "basis": ("适用规则", "basis"),
+        "rule": ("规则", "rule"),
+        "citation": ("出处", "citation"),
+        "clause": ("条款原文", "clause text"),
+        "note": ("说明", "note"),
+        "event": ("事件", "event"),
+        "event_id": ("事件编号", "event id"),
+        "date": ("日期", "date"),
+        "type": ("类型", "type"),
+        "amount": ("金额", "amount"),
+        "recorded_at": ("来源系统记录时间", "recorded at"),
+        "stored_at": ("本账本存储时间", "stored at"),
+        "as_of": ("业务日期截至", "as of"),
+        "known_on": ("来源记录截至", "known on"),
+        "stored_on": ("本账本存储截至", "stored on"),
+        "made_at": ("生成时间", "made at"),
+        "events": ("事件数", "events"),
+        "left_out": ("截取条件之外的事件", "events outside the cut"),
+        "policies_file": ("附加参数文件", "policies file"),
+        "guardian_id": ("监护人", "guardian"),
+        "birth_date": ("出生日期", "birth date"),
+        "hukou_region": ("户籍地", "hukou region"),
+        "identity": ("身份", "identity"),
+        "recognized_on": ("认定日期", "recognised on"),
+        "coverage_year": ("缴费所属年度", "coverage year"),
+        "purpose": ("缴费用途", "purpose"),
+        "reason": ("原因", "reason"),
+        "late_reason": ("补缴原因", "late reason"),
+        "fund_amount": ("基本医保基金支付", "fund amount"),
+        "critical_illness_amount": ("大病保险支付", "critical-illness amount"),
+        "reward_used": ("使用激励额度", "reward used"),
+        "admitted_on": ("入院日期", "admitted on"),
+        "discharged_on": ("出院日期", "discharged on"),
+        "receipt_id": ("票据号", "receipt"),
+        "channel": ("缴费渠道", "channel"),
+        "field": ("项目", "field"),
+        "cause": ("原因", "cause"),
+    }
+)
+"""Column and field names (字段)."""
+
+EVENT_TYPES: dict[str, Label] = label_table(
+    {
+        "registered": ("参保登记", "registered"),
+        "region_changed": ("参保地变更", "region changed"),
+        "born": ("新生儿出生", "born"),
+        "paid": ("缴费", "paid"),
+        "refunded": ("退费", "refunded"),
+        "residence_permit_granted": ("取得居住证", "residence permit granted"),
+        "resident_status_lost": ("居民医保参保身份丧失", "resident status lost"),
+        "identity_granted": ("身份认定", "identity granted"),
+        "identity_revoked": ("身份取消", "identity revoked"),
+        "employee_insurance_started": ("参加职工医保", "employee insurance started"),
+        "employee_insurance_stopped": ("职工医保断保/停保", "employee insurance stopped"),
+        "died": ("死亡", "died"),
+        "reimbursed": ("医疗费用结算", "reimbursed"),
+    }
+)
+"""Event types of INTERCHANGE.md (事件类型)."""
+
+IDENTITIES: dict[str, Label] = label_table(
+    {
+        "tekun": ("特困人员", "tekun"),
+        "orphan": ("孤儿", "orphan"),
+        "unsupported_child": ("事实无人抚养儿童", "unsupported child"),
+        "dibao": ("低保对象", "dibao"),
+        "monitored": ("防止返贫监测对象", "monitored"),
+        "returned_poverty": ("返贫致贫人口", "returned poverty"),
+        "dibao_edge": ("低保边缘家庭成员", "dibao edge"),
+        "priority_care": ("重点优抚对象", "priority care"),
+        "single_daughter_family": ("农村独女户、双女户", "single-daughter family"),
+        "single_son_family": ("农村独男户", "single-son family"),
+        "college_student": ("在校大学生", "college student"),
+        "veteran": ("退役士兵", "veteran"),
+        "veteran_spouse": ("随军未就业配偶", "veteran's spouse"),
+        "returning_graduate": ("毕业回乡大学生", "returning graduate"),
+        "released_prisoner": ("刑满释放人员", "released prisoner"),
+        "lost_contact": ("失联人员", "lost contact"),
+        "migrant_worker": ("农民工", "migrant worker"),
+        "retired_fisher": ("退捕渔民", "retired fisher"),
+        "severe_mental_illness": ("严重精神障碍患者", "severe mental illness"),
+    }
+)
+"""Identity codes (身份)."""
+
+REFUND_REASONS: dict[str, Label] = label_table(
+    {
+        "duplicate": ("重复缴费", "duplicate"),
+        "employee_insurance": ("参加职工医保", "employee insurance"),
+        "other_region": ("在其他统筹区参保", "other region"),
+        "death": ("死亡", "death"),
+        "wrong_region": ("误缴至其他统筹区", "wrong region"),
+        "other": ("其他", "other"),
+    }
+)
+
+PURPOSES: dict[str, Label] = label_table(
+    {"contribution": ("参保缴费", "contribution"), "repair": ("缴费修复", "repair")}
+)
+
+LATE_REASONS: dict[str, Label] = label_table(
+    {"not_own_fault": ("非因个人原因停保断保", "not own fault")}
+)
+
+STATUS_LOSS_REASONS: dict[str, Label] = label_table(
+    {
+        "enlisted": ("应征入伍", "enlisted"),
+        "imprisoned": ("服刑", "imprisoned"),
+        "other_scheme": ("参加其他制度", "other scheme"),
+    }
+)
+
+SUBSIDY_MODES: dict[str, Label] = label_table(
+    {
+        "none": ("无资助", "none"),
+        "deducted": ("资助（个人只缴差额）", "deducted"),
+        "reimbursed": ("先缴后补", "reimbursed"),
+    }
+)
+"""INTERCHANGE.md ``subsidy_mode``."""
+
+YES_NO: dict[bool, Label] = {True: Label("是", "yes"), False: Label("否", "no")}
+
+FLAGS: dict[str, FlagLabel] = {
+    "paid_outside_window": FlagLabel(
+        "窗口期外缴费",
+        "paid outside window",
+        "缴费日期既不在集中缴费期也不在补缴期内，本年度不享受居民医保待遇；这笔钱已记录，可以申请退回。",
+    ),
+    "partial_payment": FlagLabel(
+        "缴费不足",
+        "partial payment",
+        "实际缴纳的金额少于个人应缴金额，本年度没有完成参保，不享受待遇。",
+    ),
+    "refund_after_start": FlagLabel(
+        "待遇开始后退费",
+        "refund after start",
+        "退费发生在待遇享受期开始之后，按政策不应退费；账本保留待遇享受期，请经办人员核查这笔退费。",
+    ),
+    "policy_missing": FlagLabel(
+        "无适用政策",
+        "policy missing",
+        "该参保地、该年度没有可用的政策版本（或参保地不明）：缴费照常记录并计入连续参保，"
+        "但不计算待遇享受期、资助和等待期。",
+    ),
+    "subsidy_amount_unknown": FlagLabel(
+        "资助标准不明",
+        "subsidy amount unknown",
+        "参保人的资助身份已记录，但政策文件没有写明该身份的资助金额，本年度未计算资助。",
+    ),
+    "ceiling_unknown": FlagLabel(
+        "激励上限不明",
+        "ceiling unknown",
+        "政策文件没有给出本省大病保险最高支付限额，激励金额未设上限，请按省里的标准核对。",
+    ),
+    "duplicate_enrolment": FlagLabel(
+        "重复参保",
+        "duplicate enrolment",
+        "同一时期还参加了职工医保，或在两个统筹区都缴了费：职工医保有效期间居民医保待遇暂停，"
+        "或按优先原则确定在哪里享受待遇。",
+    ),
+    "repair_paid": FlagLabel(
+        "缴费修复",
+        "repair paid",
+        "为以前断保的年度补缴了费用（缴费修复）：不产生该年度的待遇，但可缩短以后再参保时的变动等待期。",
+    ),
+    "overpaid": FlagLabel(
+        "多缴",
+        "overpaid",
+        "本年度实缴金额超过个人应缴金额，请复核；账本不认定多出的部分应当退还。",
+    ),
+    "place_not_eligible": FlagLabel(
+        "参保地不符",
+        "place not eligible",
+        "参保地与户籍地、居住证所在地都不一致，不符合参保地要求；本年度仍按已缴费计算，请核查。",
+    ),
+    "status_lost": FlagLabel(
+        "参保身份丧失",
+        "status lost",
+        "本年度因入伍、服刑、参加其他制度或职工医保等原因丧失居民医保参保身份，待遇在前一天结束。",
+    ),
+    "after_death": FlagLabel(
+        "死亡后事件",
+        "after death",
+        "有日期在死亡之后的事件：已记录在案，但不产生效力，请核查来源数据。",
+    ),
+    "refund_exceeds_paid": FlagLabel(
+        "退费超过实缴",
+        "refund exceeds paid",
+        "退费金额大于该年度实际缴纳的金额，只按已缴部分处理，请核查。",
+    ),
+}
+"""Flags of INTERCHANGE.md (需关注事项), each explained for a reader at a service window."""
