@@ -622,15 +622,18 @@ def _detect_encoding(path: Path, f: BinaryIO) -> str:
 class _LineTap:
     """Feeds the csv reader the physical lines of a binary file, each decoded on its own, and
     remembers the text of the current row and the first line of it that did not decode
-    (decoded with replacement characters for the csv reader: the row is rejected)."""
+    (decoded with replacement characters for the csv reader: the row is rejected). A UTF-8
+    byte order mark at the start is skipped."""
 
     def __init__(self, binary: BinaryIO, encoding: str) -> None:
-        self._lines = iter(partial(binary.readline, encodings.HARD_LINE_BYTES + 2), b"")
+        if encoding == "utf-8" and binary.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            binary.seek(0)
+        self._next = iter(partial(binary.readline, encodings.HARD_LINE_BYTES + 2), b"").__next__
         self.encoding = encoding
-        self.shown = encoding.upper().replace("-SIG", "")
+        self.shown = encoding.upper()
         self.taken: list[str] = []
         self.size = 0
-        """Bytes of the row's lines."""
+        """Bytes of the row's lines, line endings included."""
         self.problem: InvalidEvent | None = None
         self.next_number = 1
 
@@ -638,32 +641,37 @@ class _LineTap:
         return self
 
     def __next__(self) -> str:
-        data = next(self._lines)
-        number = self.next_number
+        data = self._next()
         self.next_number += 1
-        if number == 1 and data.startswith(codecs.BOM_UTF8) and self.encoding == "utf-8":
-            data = data[len(codecs.BOM_UTF8) :]
-        self.size += len(data.rstrip(b"\r\n"))
+        self.size += len(data)
         try:
             text = data.decode(self.encoding)
         except UnicodeDecodeError as exc:
-            text = data.decode(self.encoding, errors="replace")
-            if self.problem is None:  # (a row's later line: named)
-                self.problem = _not_text(exc, self.shown, number if self.taken else None)
+            text = self._undecodable(data, exc)
         self.taken.append(text)
         return text
+
+    def _undecodable(self, data: bytes, exc: UnicodeDecodeError) -> str:
+        if self.problem is None:  # (a row's later line is named)
+            number = self.next_number - 1
+            self.problem = _not_text(exc, self.shown, number if self.taken else None)
+        return data.decode(self.encoding, errors="replace")
 
     def take(self) -> tuple[str, InvalidEvent | None]:
         """The row's text, and why it is rejected whatever its cells say (a line that did not
         decode, or longer than :data:`MAX_LINE_BYTES`)."""
         text = "".join(self.taken).rstrip("\r\n")
         problem = self.problem
-        if problem is None and self.size > MAX_LINE_BYTES:
-            problem = InvalidEvent(
-                "too_long", f"the row is {self.size:,} bytes, more than {MAX_LINE_BYTES:,}"
+        if self.size > MAX_LINE_BYTES:  # without the line endings?
+            size = sum(
+                len(line.rstrip("\r\n").encode(self.encoding, errors="replace"))
+                for line in self.taken
             )
-        if self.size > MAX_LINE_BYTES:
-            text = _short(text, _PREVIEW_BYTES)
+            if size > MAX_LINE_BYTES:
+                problem = problem or InvalidEvent(
+                    "too_long", f"the row is {size:,} bytes, more than {MAX_LINE_BYTES:,}"
+                )
+                text = _short(text, _PREVIEW_BYTES)
         self.taken = []
         self.size = 0
         self.problem = None

@@ -198,7 +198,7 @@ def test_undecided_files_are_refused_with_the_evidence(app: LedgerApp, tmp_path:
     with pytest.raises(ImportFileError) as info:
         import_file(app, path)
     assert "cannot tell whether it is UTF-8 or GB18030" in str(info.value)
-    assert "1 line(s) read only as GB18030 (first: line 2)" in str(info.value)
+    assert "a line read only as GB18030 (first: line 2)" in str(info.value)
     assert "--encoding" in str(info.value) and app.count_events() == 0
     assert import_file(app, path, encoding="gb18030").stored == 1
     assert app.events_of(PERSON)[0].model_dump()["x"] == "柜台"
