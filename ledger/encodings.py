@@ -10,7 +10,8 @@ The two encodings are told apart by what one of them could not have written:
   length: :data:`UTF8_EVIDENCE` characters of it (in distinct texts: a text repeated on every
   line is one piece of evidence) are not an accident of GB18030 text. A line that is valid
   UTF-8 and *not* valid GB18030 (an odd number of bytes between two ASCII characters, say)
-  cannot be GB18030 text at all.
+  cannot be GB18030 text at all, unless damaged: two such lines are conclusive (one damaged
+  line of a GB18030 file can happen to be UTF-8: ``前`` with three stray bytes in it is).
 - GB18030 reads almost any byte sequence, UTF-8 text included (``备注`` in UTF-8 reads as
   ``澶囨敞``): that a line decodes as GB18030 is no evidence. A line that is *not* UTF-8
   is: either GB18030 text or a damaged UTF-8 line (a stray byte). One damaged line must not
@@ -69,8 +70,9 @@ class Evidence:
     """Distinct runs of non-ASCII bytes that are valid UTF-8."""
     utf8_chars: int = 0
     """The characters those runs hold."""
-    utf8_only_line: int | None = None
-    """The first line that is valid UTF-8 and not valid GB18030 (conclusive for UTF-8)."""
+    utf8_only_lines: int = 0
+    """Lines that are valid UTF-8 and not valid GB18030 (counted up to two: two are conclusive
+    for UTF-8; one may be a damaged line of a GB18030 file that happens to be UTF-8)."""
     first_utf8_line: int | None = None
     gb_runs: int = 0
     """Distinct runs that are not UTF-8, on lines that are valid GB18030."""
@@ -96,7 +98,7 @@ class Evidence:
         says_utf8 = gb * RATIO <= utf8 and (
             utf8 == 0  # ASCII (and lines neither encoding reads)
             or self.utf8_chars >= UTF8_EVIDENCE
-            or self.utf8_only_line is not None
+            or self.utf8_only_lines >= 2
         )
         says_gb = self.gb_lines >= 2 and (utf8 * RATIO <= gb or self.utf8_chars < UTF8_EVIDENCE)
         if says_utf8 and not says_gb:
@@ -173,7 +175,7 @@ def _scan_chunk(
     gb_seen: set[bytes],
 ) -> None:
     """The evidence of a chunk of whole lines: line by line only where lines must be told
-    apart (the first lines only GB18030 reads, the first that cannot be GB18030); otherwise
+    apart (the first two lines only GB18030 reads, the first two that cannot be GB18030); else
     from its distinct runs and one decoding of the whole chunk (a GB18030 character never
     spans a newline, so the chunk decodes exactly when each of its lines does)."""
     invalid = []
@@ -184,10 +186,12 @@ def _scan_chunk(
         if not valid:
             invalid.append(run)
     if not invalid:
-        if evidence.utf8_only_line is None and not _is_gb18030(chunk):
-            evidence.utf8_only_line = number + next(
-                n for n, line in enumerate(lines) if not line.isascii() and not _is_gb18030(line)
-            )
+        if evidence.utf8_only_lines < 2 and not _is_gb18030(chunk):
+            for line in lines:
+                if not line.isascii() and not _is_gb18030(line):
+                    evidence.utf8_only_lines += 1
+                    if evidence.utf8_only_lines >= 2:
+                        break
         return
     if evidence.gb_lines >= 2 and _is_gb18030(chunk):
         # Every line reads as GB18030 (none is UTF-8 only, none is junk); lines are no longer
@@ -197,6 +201,12 @@ def _scan_chunk(
                 gb_seen.add(run)
             elif run not in gb_seen:
                 evidence.gb_runs += 1
+        return
+    if evidence.gb_lines < 2:  # line by line until two lines only GB18030 reads, then as above
+        done = _scan_lines(lines, number, evidence, seen, gb_seen, until_two=True)
+        if done < len(lines):
+            rest = lines[done:]
+            _scan_chunk(b"\n".join(rest), rest, number + done, evidence, seen, gb_seen)
         return
     _scan_lines(lines, number, evidence, seen, gb_seen)
 
@@ -212,8 +222,9 @@ def _classify(
     else:
         valid = True
         evidence.utf8_chars += chars
-        if evidence.first_utf8_line is None:
-            evidence.first_utf8_line = number + chunk.count(b"\n", 0, chunk.find(run))
+        line = number + chunk.count(b"\n", 0, chunk.find(run))
+        if evidence.first_utf8_line is None or line < evidence.first_utf8_line:
+            evidence.first_utf8_line = line
     if len(seen) < DISTINCT_RUNS:
         seen[run] = valid
     elif valid:
@@ -227,7 +238,11 @@ def _scan_lines(
     evidence: Evidence,
     seen: dict[bytes, bool],
     gb_seen: set[bytes],
-) -> None:
+    *,
+    until_two: bool = False,
+) -> int:
+    """The evidence of ``lines``, one by one; how many were looked at (``until_two``: up to
+    the second line only GB18030 reads)."""
     for offset, line in enumerate(lines):
         if line.isascii():
             continue
@@ -239,8 +254,8 @@ def _scan_lines(
             if not valid:
                 bad.append(run)
         if not bad:
-            if evidence.utf8_only_line is None and not _is_gb18030(line):
-                evidence.utf8_only_line = number + offset
+            if evidence.utf8_only_lines < 2 and not _is_gb18030(line):
+                evidence.utf8_only_lines += 1
             continue
         if not _is_gb18030(line):
             evidence.junk_lines += 1
@@ -253,6 +268,9 @@ def _scan_lines(
                 gb_seen.add(run)
             elif run not in gb_seen:
                 evidence.gb_runs += 1
+        if until_two and evidence.gb_lines >= 2:
+            return offset + 1
+    return len(lines)
 
 
 def _is_gb18030(line: bytes) -> bool:

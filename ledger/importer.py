@@ -629,6 +629,7 @@ class _LineTap:
         if encoding == "utf-8" and binary.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
             binary.seek(0)
         self._next = iter(partial(binary.readline, encodings.HARD_LINE_BYTES + 2), b"").__next__
+        self._decode = codecs.getdecoder(encoding)  # cheaper per line than bytes.decode(name)
         self.encoding = encoding
         self.shown = encoding.upper()
         self.taken: list[str] = []
@@ -645,7 +646,7 @@ class _LineTap:
         self.next_number += 1
         self.size += len(data)
         try:
-            text = data.decode(self.encoding)
+            text: str = self._decode(data)[0]
         except UnicodeDecodeError as exc:
             text = self._undecodable(data, exc)
         self.taken.append(text)

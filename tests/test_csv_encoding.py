@@ -242,7 +242,15 @@ def test_the_decision_table() -> None:
     assert decide(csv_bytes(["a"], "ascii") + b"junk \xff\n") == "utf-8"  # no evidence
     assert decide(csv_bytes(names, "utf-8")) == "utf-8"
     assert decide(csv_bytes(names[:2], "gb18030")) == "gb18030"
-    assert decide(csv_bytes(["备注栏"], "utf-8")) == "utf-8"  # 9 bytes: cannot be GB18030
+    # 9 bytes between two ASCII characters: cannot be GB18030 (two such lines are conclusive;
+    # one could be a damaged GB18030 line).
+    assert decide(csv_bytes(["备注栏", "村委会"], "utf-8")) == "utf-8"
+    with pytest.raises(encodings.Undecided):
+        decide(csv_bytes(["备注栏"], "utf-8"))
+    damaged = "e-0,P,died,2025-01-01,前\n".encode("gb18030").replace(b"\xc7", b"\xc7\x80\xe1\x80")
+    assert damaged.decode("utf-8").endswith("ǀူ\n")  # GB18030 damaged into UTF-8
+    with pytest.raises(encodings.Undecided):
+        decide(damaged)
     with pytest.raises(encodings.Undecided, match="too little text"):
         decide(csv_bytes(["备注"], "utf-8"))  # 6 bytes: GB18030 reads them too (澶囨敞)
     with pytest.raises(encodings.Undecided):
@@ -263,7 +271,7 @@ def test_the_decision_table() -> None:
     | st.tuples(
         st.integers(0, 29),
         st.integers(0, 40),
-        st.binary(min_size=1, max_size=2).filter(lambda b: b"\n" not in b),
+        st.binary(min_size=1, max_size=3).filter(lambda b: b"\n" not in b),
     ),
 )
 def test_never_a_silent_mis_decoding(
