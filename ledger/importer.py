@@ -43,7 +43,8 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -262,8 +263,9 @@ def import_file(
                 dynamic_ncols=True,
             ) as bar,
         ):
-            for batch in _batches(lines, batch_size):
-                rejects = _store_batch(app, batch, summary, stored_at)
+
+            def handle(batch: list[_Line], rejects: list[Reject]) -> None:
+                nonlocal rejects_file
                 for reject in rejects:
                     summary.reasons[reject.reason] = summary.reasons.get(reject.reason, 0) + 1
                     if on_reject is not None:
@@ -278,6 +280,8 @@ def import_file(
                 if rejects_file is not None:
                     rejects_file.flush()
                 bar.update(batch[-1].number - bar.n)
+
+            _store_ahead(app, _batches(lines, batch_size), summary, stored_at, handle)
     finally:
         if rejects_file is not None:
             rejects_file.close()
@@ -302,9 +306,54 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
+def _store_ahead(
+    app: LedgerApp,
+    batches: Iterable[list[_Line]],
+    summary: ImportSummary,
+    stored_at: datetime | None,
+    handle: Callable[[list[_Line], list[Reject]], None],
+) -> None:
+    """Store the batches in order, each with ``app.append`` (one after the other, so every
+    batch is decided on what the ones before it stored); once a batch is committed its
+    counts are added to ``summary`` and ``handle`` gets it with its rejects.
+
+    The writes run on one writer thread while this thread reads and parses the next batch:
+    the database's share of the work (PostgreSQL's, in another process; SQLite's, which
+    runs without the GIL) overlaps the parsing. At most two batches are held: the one being
+    written and the one being read. When reading stops (an error, Ctrl-C) the batch being
+    written is waited for and, stored, counted; the next is never started."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer") as writer:
+        pending: tuple[list[_Line], Future[tuple[list[Reject], ImportSummary]]] | None = None
+
+        def finish() -> None:
+            nonlocal pending
+            assert pending is not None
+            batch, future = pending
+            pending = None
+            rejects, part = future.result()
+            summary.stored += part.stored
+            summary.present += part.present
+            summary.rejected += part.rejected
+            handle(batch, rejects)
+
+        try:
+            for batch in batches:
+                if pending is not None:
+                    finish()
+                pending = (batch, writer.submit(_store_batch, app, batch, summary.path, stored_at))
+            if pending is not None:
+                finish()
+        finally:
+            if pending is not None:  # reading failed while a batch was being written
+                with suppress(Exception):
+                    finish()
+
+
 def _store_batch(
-    app: LedgerApp, batch: list[_Line], summary: ImportSummary, stored_at: datetime | None
-) -> list[Reject]:
+    app: LedgerApp, batch: list[_Line], path: Path, stored_at: datetime | None
+) -> tuple[list[Reject], ImportSummary]:
+    """Store one batch; its rejects (in line order) and its counts."""
+    summary = ImportSummary(path)
     rejects: list[Reject] = []
     valid: list[_Line] = []
     for line in batch:
@@ -331,7 +380,7 @@ def _store_batch(
             )
     summary.rejected += len(rejects)
     rejects.sort(key=lambda r: r.line)
-    return rejects
+    return rejects, summary
 
 
 def _reject(line: _Line, reason: str, message: str, event_id: str | None) -> Reject:
