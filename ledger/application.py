@@ -105,6 +105,11 @@ class LedgerApp(Application[UUID]):
     calls (least recently used dropped first). They are used only while nothing else was stored
     since this application's last write (checked once per call by the highest notification
     id), so the store stays the truth; a failed write forgets them all."""
+    owns_its_persons = False
+    """Set by a loader that is the only writer of the persons it appends (a parallel import's
+    loaders split the input by person): the cached states are then kept even while other
+    loaders store events. Safe whoever else writes: a state that turns out stale makes the
+    write fail on the events' primary key, and the batch is decided again on fresh states."""
 
     def __init__(self, env: Any = None) -> None:
         super().__init__(env)
@@ -181,14 +186,13 @@ class LedgerApp(Application[UUID]):
                 for event, text in zip(events, given, strict=True)
             ]
         fingerprints = [fingerprint_of(c) for c in canonical]
-        event_ids = {e.event_id: e.person_id for e in events}
-        known = self.ledger_recorder.select_fingerprints(list(event_ids))
+        known = self.ledger_recorder.select_fingerprints(list({e.event_id for e in events}))
         cache = self._residents
         try:
-            position = self._check_cache()
-            residents = self._residents_of(
-                {person_id for event_id, person_id in event_ids.items() if event_id not in known}
-            )
+            position = None if self.owns_its_persons else self._check_cache()
+            # Every person with an event not stored yet (one event id may come under several
+            # persons in a batch: the first stands, but every one of them needs its state).
+            residents = self._residents_of({e.person_id for e in events if e.event_id not in known})
             outcomes: list[Outcome] = []
             stored_events: list[StoredEvent] = []
             touched: dict[str, Resident] = {}
@@ -233,7 +237,9 @@ class LedgerApp(Application[UUID]):
                     ledger_states=[self._state_row(r) for r in touched.values()],
                 )
                 ids = sorted(notification_ids or ())
-                if ids and ids[0] == (position or 0) + 1:
+                if self.owns_its_persons:
+                    pass
+                elif ids and ids[0] == (position or 0) + 1:
                     self._cached_at = ids[-1]
                 else:  # someone else stored events just before: the cache may be behind
                     cache.clear()
