@@ -20,11 +20,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -47,17 +47,6 @@ from tests.support import VALID, id_number, paid, registered, write_jsonl
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def pg_db() -> Iterator[str]:
-    """An empty ledger on the PostgreSQL server, in a schema of its own."""
-    schema = f"ledger_test_{uuid4().hex[:12]}"
-    _drop_schema(schema)
-    try:
-        yield f"{PG_URL}?schema={schema}"
-    finally:
-        _drop_schema(schema)
 
 
 def ledger_command(*args: str) -> list[str]:
