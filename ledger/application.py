@@ -73,7 +73,7 @@ class Outcome:
 STORED = Outcome("stored")
 PRESENT = Outcome("present")
 
-StoredEventEncoder = Callable[[UUID, int, str, datetime], StoredEvent]
+StoredEventEncoder = Callable[[UUID, int, str], StoredEvent]
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ class LedgerApp(Application[UUID]):
             # One timestamp per write (stored_at): the events of a call are stored by one
             # transaction. (Resident.Event.create_timestamp() is datetime.now(tz=TZINFO).)
             timestamp = stored_at if stored_at is not None else datetime.now(tz=TZINFO)
-            encode = self.stored_event_encoder()
+            encode = self.stored_event_encoder(timestamp)
             for event, text, fp in zip(events, canonical, fingerprints, strict=True):
                 event_id = event.event_id
                 # ``known`` also collects this batch's own ids as they are accepted.
@@ -222,7 +222,7 @@ class LedgerApp(Application[UUID]):
                     resident.note(timestamp)
                 originator_id = resident.id
                 version = resident.version
-                stored_events.append(encode(originator_id, version, text, timestamp))
+                stored_events.append(encode(originator_id, version, text))
                 index.append((event_id, fp, originator_id, version))
                 touched[person_id] = resident
                 known[event_id] = fp
@@ -287,19 +287,19 @@ class LedgerApp(Application[UUID]):
         self._residents.clear()
         self._cached_at = None
 
-    def stored_event_encoder(self) -> StoredEventEncoder:
-        """``encode(originator_id, version, record, timestamp)``: the stored form of the
-        Resident event at ``version`` carrying a canonical record, created at ``timestamp``
-        (``Created`` at version 1, else ``Recorded``) — what ``self.mapper.to_stored_event``
-        returns for that domain event. The ledger's mapper forms it without the domain
-        event object (:meth:`ledger.mapper.LedgerMapper.stored_event`); another mapper (a
-        ``MAPPER_TOPIC`` setting) gets the domain event."""
+    def stored_event_encoder(self, timestamp: datetime) -> StoredEventEncoder:
+        """``encode(originator_id, version, record)``: the stored form of the Resident event
+        at ``version`` carrying a canonical record, created at ``timestamp`` (``Created`` at
+        version 1, else ``Recorded``) — what ``self.mapper.to_stored_event`` returns for
+        that domain event. The ledger's mapper forms it without the domain event object
+        (:meth:`ledger.mapper.LedgerMapper.encoder`); another mapper (a ``MAPPER_TOPIC``
+        setting) gets the domain event."""
         mapper = self.mapper
         if isinstance(mapper, LedgerMapper):
-            return mapper.stored_event
+            return mapper.encoder(timestamp)
 
-        def encode(originator_id: UUID, version: int, record: str, moment: datetime) -> StoredEvent:
-            return mapper.to_stored_event(resident_event(originator_id, version, record, moment))
+        def encode(originator_id: UUID, version: int, record: str) -> StoredEvent:
+            return mapper.to_stored_event(resident_event(originator_id, version, record, timestamp))
 
         return encode
 

@@ -45,25 +45,28 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 from tqdm import tqdm
 
 from ledger.application import open_ledger
-from ledger.events import _nonempty, _person
+from ledger.events import _person_text
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
     ImportFileError,
     ImportInterrupted,
     ImportSummary,
+    JsonlUnit,
     Reject,
     RejectSink,
     Unit,
@@ -91,29 +94,34 @@ class LoaderError(RuntimeError):
 
 
 def route(unit: Unit, count: int) -> tuple[int, str | None]:
-    """``(loader, event id)`` of a line: the loader of its person (``crc32`` of the
-    normalised person id, modulo ``count``), and the ``event_id`` it claims as the validator
-    normalises it (``None`` when it has none). A line that cannot be a valid event's goes to
-    a loader by its line number (it is rejected whatever loader validates it)."""
+    """``(loader, event id)`` of a line: the loader of its person (``crc32`` of the person id
+    as the validator normalises it, modulo ``count``) and the ``event_id`` it claims (as the
+    validator normalises it: stripped; ``None`` when it has none). A line whose person id
+    cannot be valid goes to a loader by its line number (whatever loader validates it
+    rejects it)."""
     record = unit.record()
     if type(record) is not dict:
         return unit.number % count, None
-    try:
-        person = _person(record.get("person_id"))
-    except (ValueError, TypeError):
-        loader = unit.number % count
-    else:
-        loader = zlib.crc32(person.encode("utf-8", "surrogatepass")) % count
-    try:
-        event_id: str | None = _nonempty(record.get("event_id"))
-    except (ValueError, TypeError):
-        event_id = None
-    return loader, event_id
+    loader = unit.number % count
+    person = record.get("person_id")
+    if type(person) is str:
+        try:
+            person = _person_text(person)  # the validator's own (cached) normalisation
+        except ValueError:
+            pass
+        else:
+            loader = _crc32(person.encode("utf-8", "surrogatepass")) % count
+    event_id = record.get("event_id")
+    return loader, event_id.strip() if type(event_id) is str else None
 
 
-def rounds(units: Iterator[Unit], count: int, size: int) -> Iterator[list[list[Unit]]]:
-    """The lines in rounds of at most ``size``, each split into ``count`` shares by person;
-    a round ends early before a line whose ``event_id`` another share of it already holds."""
+_crc32 = zlib.crc32
+
+
+def rounds(units: Iterator[Unit], count: int, size: int) -> Iterator[list[Share]]:
+    """The lines in rounds of at most ``size``, each split into ``count`` shares by person
+    (packed, :func:`pack`); a round ends early before a line whose ``event_id`` another
+    share of it already holds."""
     shares: list[list[Unit]] = [[] for _ in range(count)]
     claims: dict[str, int] = {}
     held = 0
@@ -122,19 +130,45 @@ def rounds(units: Iterator[Unit], count: int, size: int) -> Iterator[list[list[U
         if event_id is not None:
             owner = claims.setdefault(event_id, loader)
             if owner != loader:
-                yield shares
+                yield [pack(share) for share in shares]
                 shares = [[] for _ in range(count)]
                 claims = {event_id: loader}
                 held = 0
         shares[loader].append(unit)
         held += 1
         if held >= size:
-            yield shares
+            yield [pack(share) for share in shares]
             shares = [[] for _ in range(count)]
             claims = {}
             held = 0
     if held:
-        yield shares
+        yield [pack(share) for share in shares]
+
+
+Share = tuple[list[int], bytes] | list[Unit]
+"""A loader's lines of a round as sent: JSON Lines as their numbers and one blob (cheaper to
+send than a tuple a line); CSV rows as they are."""
+
+
+def pack(units: list[Unit]) -> Share:
+    if units and all(type(unit) is JsonlUnit for unit in units):
+        jsonl = cast(list[JsonlUnit], units)
+        return [unit.number for unit in jsonl], b"\n".join([unit.data for unit in jsonl])
+    return units
+
+
+def unpack(share: Share) -> list[Unit]:
+    if isinstance(share, tuple):
+        numbers, blob = share
+        return [JsonlUnit(n, d) for n, d in zip(numbers, blob.split(b"\n"), strict=True)]
+    return share
+
+
+def last_line(share: Share) -> int | None:
+    """The number of the last line of a share, ``None`` when it is empty."""
+    if isinstance(share, tuple):
+        return share[0][-1] if share[0] else None
+    return share[-1].number if share else None
 
 
 # ---------------------------------------------------------------- a loader
@@ -151,9 +185,9 @@ class Loader:
         self.stored_at = stored_at
         self.parsed: dict[int, list[_Line]] = {}
 
-    def parse(self, round_no: int, units: list[Unit]) -> None:
+    def parse(self, round_no: int, share: Share) -> None:
         with _fewer_gc_passes():
-            self.parsed[round_no] = [unit.parse() for unit in units]
+            self.parsed[round_no] = [unit.parse() for unit in unpack(share)]
 
     def store(self, round_no: int) -> RoundResult:
         lines = self.parsed.pop(round_no)
@@ -176,9 +210,12 @@ class Loader:
 def _loader_process(
     db: str, batch_size: int, stored_at: datetime | None, channel: Connection
 ) -> None:
-    """A loader process: messages ``("parse", k, units)``, ``("store", k)``, ``None`` (end)
+    """A loader process: messages ``("parse", k, share)``, ``("store", k)``, ``None`` (end)
     from the coordinator; answers ``("done", k, result)`` or ``("error", k, message)`` to
-    each ``store``. Ends when the coordinator is gone (its end of the pipe closed)."""
+    each ``store``. Round ``k`` is stored on a writer thread while this thread validates
+    round ``k + 1`` (the database's time overlaps the validation, as in one loader). Ends
+    when the coordinator is gone (its end of the pipe closed), after the batch being
+    written."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
     try:
         loader = Loader(db, batch_size, stored_at)
@@ -186,6 +223,23 @@ def _loader_process(
         channel.send(("error", -1, _reason(exc)))
         return
     channel.send(("ready", -1, None))
+    sending = threading.Lock()
+    unparsed: dict[int, str] = {}
+
+    def reply(message: tuple[str, int, Any]) -> None:
+        with sending, suppress(OSError):
+            channel.send(message)
+
+    def store(round_no: int) -> None:
+        try:
+            if round_no in unparsed:
+                raise LoaderError(unparsed.pop(round_no))
+            reply(("done", round_no, loader.store(round_no)))
+        except Exception as exc:  # noqa: BLE001 (reported to the coordinator)
+            loader.parsed.pop(round_no, None)
+            reply(("error", round_no, _reason(exc)))
+
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-loader-writer")
     try:
         while True:
             try:
@@ -195,18 +249,15 @@ def _loader_process(
             if message is None:
                 return
             kind, round_no, *rest = message
-            try:
-                if kind == "parse":
-                    loader.parse(round_no, rest[0])
-                else:
-                    channel.send(("done", round_no, loader.store(round_no)))
-            except Exception as exc:  # noqa: BLE001 (reported to the coordinator)
-                loader.parsed.pop(round_no, None)
+            if kind == "parse":
                 try:
-                    channel.send(("error", round_no, _reason(exc)))
-                except OSError:
-                    return
+                    loader.parse(round_no, rest[0])
+                except Exception as exc:  # noqa: BLE001 (reported with the round's store)
+                    unparsed[round_no] = _reason(exc)
+            else:
+                writer.submit(store, round_no)
     finally:
+        writer.shutdown(wait=True)
         loader.close()
 
 
@@ -221,7 +272,7 @@ def _reason(exc: BaseException) -> str:
 class _Loaders(Protocol):
     count: int
 
-    def parse(self, round_no: int, shares: list[list[Unit]]) -> None: ...
+    def parse(self, round_no: int, shares: list[Share]) -> None: ...
 
     def store(self, round_no: int) -> None: ...
 
@@ -262,7 +313,7 @@ class _LocalLoaders:
             self.close()
             raise LoaderError("; ".join(failed))
 
-    def parse(self, round_no: int, shares: list[list[Unit]]) -> None:
+    def parse(self, round_no: int, shares: list[Share]) -> None:
         for channel, share in zip(self.channels, shares, strict=True):
             channel.send(("parse", round_no, share))
 
@@ -326,7 +377,7 @@ class _DaskLoaders:
         self.parsing: list[Any] = []
         self.pending: list[Any] = []
 
-    def parse(self, round_no: int, shares: list[list[Unit]]) -> None:
+    def parse(self, round_no: int, shares: list[Share]) -> None:
         self.parsing = [
             actor.parse(round_no, share) for actor, share in zip(self.actors, shares, strict=True)
         ]
@@ -501,7 +552,7 @@ class LoaderPool:
                 if pending is not None:
                     finish()
                 loaders.store(round_no)
-                pending = (round_no, max(share[-1].number for share in shares if share))
+                pending = (round_no, max(n for n in map(last_line, shares) if n is not None))
             if pending is not None:
                 finish()
         finally:

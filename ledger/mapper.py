@@ -38,6 +38,7 @@ only states with exactly the fields above; anything else goes through ``to_domai
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -99,15 +100,33 @@ class LedgerMapper(Mapper[UUID]):
         """The stored form of the ``Resident`` event at ``version`` carrying ``record`` (the
         canonical contract JSON) created at ``timestamp``: ``Created`` at version 1, else
         ``Recorded`` — what :meth:`to_stored_event` returns for that domain event."""
+        return self.encoder(timestamp)(originator_id, version, record)
+
+    def encoder(self, timestamp: datetime) -> Callable[[UUID, int, str], StoredEvent]:
+        """:meth:`stored_event` for many events of one ``timestamp`` (a bulk write's):
+        ``encode(originator_id, version, record)``, the checks and the encoded fields before
+        the record made once."""
         if not self.fast or _versioned(Resident.Created) or _versioned(Resident.Recorded):
-            event = resident_event(originator_id, version, record, timestamp)
-            return super().to_stored_event(event)
+            general = super().to_stored_event
+
+            def encode_general(originator_id: UUID, version: int, record: str) -> StoredEvent:
+                return general(resident_event(originator_id, version, record, timestamp))
+
+            return encode_general
         created, later = self._prefix(timestamp)
-        if version == 1:
-            state = created + self.transcoder.encode(record) + b"}"
-            return StoredEvent(originator_id, 1, CREATED_TOPIC, state)
-        state = later + self.transcoder.encode(record) + b"}"
-        return StoredEvent(originator_id, version, RECORDED_TOPIC, state)
+        encode_value = self.transcoder.encode
+        stored = StoredEvent
+
+        def encode(originator_id: UUID, version: int, record: str) -> StoredEvent:
+            if version == 1:
+                return stored(
+                    originator_id, 1, CREATED_TOPIC, created + encode_value(record) + b"}"
+                )
+            return stored(
+                originator_id, version, RECORDED_TOPIC, later + encode_value(record) + b"}"
+            )
+
+        return encode
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         """The library's result; for the two kinds new writes store, formed directly."""

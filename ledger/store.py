@@ -394,10 +394,10 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             return {}
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
-                SQL("SELECT event_id, fingerprint FROM {0} WHERE event_id = ANY(%s)").format(
-                    self.index_table
-                ),
-                (list(event_ids),),
+                SQL(
+                    "SELECT event_id, fingerprint FROM {0} WHERE event_id = ANY(%s::text[])"
+                ).format(self.index_table),
+                (array_literal(event_ids),),
             )
             return {row["event_id"]: row["fingerprint"] for row in curs.fetchall()}
 
@@ -408,9 +408,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(
                 SQL(
                     "SELECT originator_id, person_id, originator_version, state FROM {0} "
-                    "WHERE originator_id = ANY(%s)"
+                    "WHERE originator_id = ANY(%s::uuid[])"
                 ).format(self.residents_table),
-                (list(originator_ids),),
+                (array_literal([o.hex for o in originator_ids]),),
             )
             return [
                 (r["originator_id"], r["person_id"], r["originator_version"], r["state"])
@@ -841,6 +841,15 @@ _STATE_TYPES = ("uuid", "text", "int8", "text")
 _EVENT_TYPES = ("uuid", "int8", "text", "bytea")
 
 
+def array_literal(values: Sequence[str]) -> str:
+    """A PostgreSQL array literal of ``values`` (text): one parameter the server parses, made
+    by one join (psycopg adapts a list element by element, about 1 µs each)."""
+    text = '","'.join(values)
+    if "\\" in text or '"' in text:
+        text = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + text + '"}' if values else "{}"
+
+
 def _first(row: StateRow) -> UUID:
     return row[0]
 
@@ -864,6 +873,7 @@ __all__ = [
     "display_db",
     "is_postgres_url",
     "is_write_conflict",
+    "array_literal",
     "persistence_env",
     "prepared_store",
     "read_ledger_id",

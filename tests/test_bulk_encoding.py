@@ -56,12 +56,18 @@ def library_stored_event(app: LedgerApp, domain_event: Any) -> StoredEvent:
 
 
 def encoders(app: LedgerApp) -> list[Callable[[UUID, int, str, datetime], StoredEvent]]:
-    """The ledger mapper's bulk encoder and the general one (what the application uses
-    under another mapper)."""
+    """``encode(originator_id, version, record, timestamp)`` by the ledger mapper's bulk
+    encoder, its one-event form, and the general one (the application's under another
+    mapper)."""
     general = LedgerApp(env={**app.env, "MAPPER_TOPIC": "eventsourcing.persistence:Mapper"})
     try:
         assert not isinstance(general.mapper, LedgerMapper)
-        return [app.stored_event_encoder(), general.stored_event_encoder()]
+        assert isinstance(app.mapper, LedgerMapper)
+        return [
+            lambda o, v, r, t: app.stored_event_encoder(t)(o, v, r),
+            app.mapper.stored_event,
+            lambda o, v, r, t: general.stored_event_encoder(t)(o, v, r),
+        ]
     finally:
         general.close()
 

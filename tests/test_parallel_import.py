@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from ledger.application import open_ledger
-from ledger.importer import ImportSummary, JsonlUnit, import_file, import_files
-from ledger.loaders import LoaderPool, rounds, route
+from ledger.importer import ImportSummary, JsonlUnit, import_file, import_files, read_units
+from ledger.loaders import LoaderPool, rounds, route, unpack
 from ledger.synth import generate
 from policies import builtin_registry
 from projections.replay import Cut, store_views
@@ -55,6 +55,14 @@ def messy_records(seed: int, persons: int = 150) -> list[dict[str, Any] | str]:
     old_form = [p for p in people if len(p) == 18 and p[6:8] == "19"][:10]
     for n, person in enumerate(old_form):  # the first-generation form of the same number
         extra.append({**registered(person[:6] + person[8:17]), "event_id": f"old-form-{n}"})
+    for record in rng.sample(good, 10):  # the same line with spaces around its ids
+        extra.append(
+            {
+                **record,
+                "event_id": f" {record['event_id']} ",
+                "person_id": f"{record['person_id']} ",
+            }
+        )
     for n in range(5):
         opaque = f"护照 P{n}\t"
         extra.append({**registered(opaque.strip(), event_id=f"opaque-{n}"), "person_id": opaque})
@@ -158,7 +166,7 @@ def test_rounds_are_cut_before_a_line_another_loader_holds() -> None:
     units = [JsonlUnit(n + 1, json.dumps(line).encode()) for n, line in enumerate(lines)]
     owners = [route(unit, 4)[0] for unit in units]
     cut = rounds(iter(units), 4, 1000)
-    sizes = [sum(len(share) for share in shares) for shares in cut]
+    sizes = [sum(len(unpack(share)) for share in shares) for shares in cut]
     # A round holds lines of one event id only while they go to the same loader.
     expected = [1]
     for previous, owner in zip(owners, owners[1:], strict=False):
@@ -226,3 +234,22 @@ def test_a_parallel_import_killed_mid_copy_loses_and_doubles_nothing(
         rerun = import_file(app, path, batch_size=10_000)
         assert (rerun.stored, rerun.present, rerun.rejected) == (count - stored, stored, 0)
     check_consistent(pg_db, set(event_ids))
+
+
+def test_routing_reads_ids_as_the_validator_does(tmp_path: Path) -> None:
+    """For every line that is valid: the event id it claims is the stored one, and its
+    loader is its stored person id's (ids with spaces, first-generation numbers, opaque ids,
+    CSV cells alike)."""
+    paths = write_files(tmp_path, 4)
+    checked = 0
+    for path in paths:
+        for unit in read_units(path, None):
+            line = unit.parse()
+            if line.event is None:
+                continue
+            loader, event_id = route(unit, 5)
+            assert event_id == line.event.event_id
+            alone = JsonlUnit(1, json.dumps({"person_id": line.event.person_id}).encode())
+            assert route(alone, 5)[0] == loader
+            checked += 1
+    assert checked > 500

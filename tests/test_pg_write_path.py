@@ -30,13 +30,21 @@ import psycopg
 import pytest
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from psycopg.sql import SQL, Identifier
 
 from ledger.application import LedgerApp, open_ledger
 from ledger.events import parse_event
 from ledger.importer import import_file
 from ledger.mapper import LedgerMapper
-from ledger.store import IndexRow, LedgerPostgresRecorder, StateRow, persistence_env
+from ledger.store import (
+    IndexRow,
+    LedgerPostgresRecorder,
+    StateRow,
+    array_literal,
+    persistence_env,
+)
 from projections.reporting.projector import Projector
 from projections.reporting.target import parse_target
 from projections.reporting.tracking import ReportingTrackingRecorder
@@ -460,3 +468,13 @@ def test_a_loader_killed_mid_copy_loses_and_doubles_nothing(
         log = [e.event_id for _, e in app.read_log(1, count + 1)]
         assert log == event_ids
     check_consistent(pg_db, set(event_ids))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)))
+def test_array_literals_read_back_as_the_values(values: list[str]) -> None:
+    """The index lookup sends its event ids as one array literal: any text the ledger can
+    store (no NUL) comes back as itself."""
+    with psycopg.connect(PG_URL) as conn:
+        row = conn.execute("SELECT %s::text[]", (array_literal(values),)).fetchone()
+    assert row is not None and row[0] == values
