@@ -253,3 +253,32 @@ def test_routing_reads_ids_as_the_validator_does(tmp_path: Path) -> None:
             assert route(alone, 5)[0] == loader
             checked += 1
     assert checked > 500
+
+
+@pytest.mark.postgres
+def test_ctrl_c_completes_the_round_in_flight_and_counts_it(pg_db: str, tmp_path: Path) -> None:
+    """SIGINT to ``ledger import --workers 2``: the loaders ignore it, the round being written
+    is completed, every line counted as stored is stored, exit status 130; a second run
+    stores exactly the rest."""
+    count = 40_000
+    path = tmp_path / "events.jsonl"
+    gen_events.write(path, count, seed=17)
+    with open_ledger(pg_db) as app:
+        process = start(
+            "import", str(path), "--db", pg_db, "--batch-size", "2000", "--workers", "2"
+        )
+        while app.count_events() < 8_000:
+            assert process.poll() is None, finish(process)[1]
+            time.sleep(0.005)
+        process.send_signal(signal.SIGINT)
+        code, output = finish(process, timeout=120)
+        assert code == 130, output
+        assert "interrupted" in output
+        counted = int(output.split(": ", 1)[1].split(" stored", 1)[0])
+        stored = app.count_events()
+        assert 8_000 <= counted <= stored < count
+        rerun = import_file(app, path, batch_size=10_000)
+        assert (rerun.stored, rerun.present, rerun.rejected) == (count - stored, stored, 0)
+    check_consistent(
+        pg_db, {json.loads(line)["event_id"] for line in path.read_text().splitlines()}
+    )
