@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -95,11 +95,29 @@ def require_pyarrow() -> Any:
 
 
 def money(value: Any) -> Decimal | None:
-    """An amount as a ``Decimal`` with two places (from a ``Decimal``, an int or its text)."""
-    if value is None or value == "":
+    """An amount as a ``Decimal`` with two places (from a ``Decimal``, an int or its text);
+    more places are an error, never rounded away."""
+    if value is None:
         return None
-    amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    return amount.quantize(_CENT)
+    if value:  # a few hundred amounts recur in millions of rows (zero: 0.00 and -0.00 differ)
+        found = _MONEY.get(value)
+        if found is not None:
+            return found
+    elif value == "":
+        return None
+    amount = value if type(value) is Decimal else Decimal(str(value))
+    cents = amount.quantize(_CENT)
+    if cents != amount:
+        raise ValueError(f"amount {value} has more than two decimal places")
+    if value:
+        if len(_MONEY) >= _CACHE_LIMIT:
+            _MONEY.clear()
+        _MONEY[value] = cents
+    return cents
+
+
+_MONEY: dict[Any, Decimal] = {}
+_CACHE_LIMIT = 10_000
 
 
 class Sink:
@@ -166,16 +184,42 @@ class Sink:
             self.abort()
 
 
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
+def _money_text(value: Any) -> str | None:
+    if value:
+        found = _MONEY_TEXT.get(value)
+        if found is not None:
+            return found
+    amount = money(value)
+    if amount is None:
+        return None
+    text = str(amount)
+    if value:
+        if len(_MONEY_TEXT) >= _CACHE_LIMIT:
+            _MONEY_TEXT.clear()
+        _MONEY_TEXT[value] = text
+    return text
+
+
+_MONEY_TEXT: dict[Any, str] = {}
+
+
+def _iso(value: date | datetime) -> str:
+    return value.isoformat()
+
+
+_TEXT_CONVERTERS: dict[str, Callable[[Any], Any] | None] = {
+    "text": None,
+    "int": None,
+    "money": _money_text,
+    "date": _iso,
+    "datetime": _iso,
+    "bool": lambda value: "true" if value else "false",
+}
+"""Kind → what a non-null value becomes in CSV and JSON Lines (``None``: as it is)."""
+
+
+def _converters(columns: Sequence[Column]) -> list[Callable[[Any], Any] | None]:
+    return [_TEXT_CONVERTERS[column.kind] for column in columns]
 
 
 class CsvSink(Sink):
@@ -187,16 +231,17 @@ class CsvSink(Sink):
                 f"CSV encoding {encoding!r} is not offered (one of {', '.join(ENCODINGS)})"
             )
         super().__init__(path, columns, lang)
-        self._money = [c.kind == "money" for c in self.columns]
+        self._convert = _converters(self.columns)
         self._file: IO[str] = open(self.partial, "w", encoding=encoding, newline="")  # noqa: SIM115
         self._writer = csv.writer(self._file, lineterminator="\r\n")
         self._writer.writerow(self.headers)
 
     def _write(self, row: Sequence[Any]) -> None:
+        # csv writes None as an empty cell
         self._writer.writerow(
             [
-                _csv_cell(money(v) if is_money else v)
-                for v, is_money in zip(row, self._money, strict=True)
+                v if convert is None or v is None else convert(v)
+                for v, convert in zip(row, self._convert, strict=True)
             ]
         )
 
@@ -207,26 +252,21 @@ class CsvSink(Sink):
         self._file.close()
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return value
-
-
 class JsonLinesSink(Sink):
     def __init__(self, path: Path, columns: Sequence[Column], lang: Lang) -> None:
         super().__init__(path, columns, lang)
-        self._money = [c.kind == "money" for c in self.columns]
+        # JSON has its own booleans: only money, dates and times become text
+        self._convert = [None if c.kind == "bool" else f for c, f in
+                         zip(self.columns, _converters(self.columns), strict=True)]  # fmt: skip
         self._file: IO[str] = open(self.partial, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._encode = json.JSONEncoder(ensure_ascii=False).encode
 
     def _write(self, row: Sequence[Any]) -> None:
         record = {
-            header: _json_value(money(v) if is_money else v)
-            for header, v, is_money in zip(self.headers, row, self._money, strict=True)
+            header: v if convert is None or v is None else convert(v)
+            for header, v, convert in zip(self.headers, row, self._convert, strict=True)
         }
-        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._file.write(self._encode(record) + "\n")
 
     def _finish(self) -> None:
         self._file.close()
