@@ -149,14 +149,14 @@ def person_options(f: F) -> F:
 
 
 def _output(to: Path, fmt: str | None, lang: str, encoding: str | None) -> Output:
+    if to.is_dir():
+        raise click.BadParameter(f"{to} is a directory; name the file", param_hint="--to")
     try:
         chosen = format_of(to, fmt)
     except ExportFormatError as exc:
         raise click.BadParameter(str(exc), param_hint="--to") from None
     if encoding is not None and chosen != "csv":
         raise click.BadParameter(f"for CSV only; {chosen} is always UTF-8", param_hint="--encoding")
-    if to.is_dir():
-        raise click.BadParameter(f"{to} is a directory; name the file", param_hint="--to")
     if not to.parent.is_dir():
         raise OperatorError(f"cannot write {to}: the directory {to.parent} does not exist")
     if chosen == "parquet":
@@ -174,12 +174,14 @@ def _ids(mode: str, key_file: Path | None, key_from: str | None) -> PersonIds:
         return PersonIds()
     try:
         key = configured_key(key_file)
-        if key_from is not None:
-            key = target_key(parse_target(key_from), key)
+        target = parse_target(key_from) if key_from is not None else None
+        if target is not None:
+            try:
+                key = target_key(target, key)
+            except TARGET_ERRORS as exc:
+                raise OperatorError(f"reporting database {target.display}: {reason(exc)}") from None
     except (PseudonymKeyError, InvalidTarget) as exc:
         raise OperatorError(str(exc)) from None
-    except TARGET_ERRORS as exc:
-        raise OperatorError(f"reporting database {key_from}: {reason(exc)}") from None
     if key is None:
         raise OperatorError(
             f"persons are exported by keyed pseudonym: set {KEY_ENV} (or --key-file) to the "
@@ -274,11 +276,14 @@ def table_command(
     output = _output(to, fmt, lang, encoding)
     try:
         target = parse_target(source)
+    except InvalidTarget as exc:
+        raise OperatorError(str(exc)) from None
+    try:
         _run(lambda: export_table(target, name, output), output)
     except InvalidTarget as exc:
         raise OperatorError(str(exc)) from None
     except TARGET_ERRORS as exc:
-        raise click.ClickException(f"reporting database {source}: {reason(exc)}") from None
+        raise OperatorError(f"reporting database {target.display}: {reason(exc)}") from None
 
 
 @export_command.command("lookup")
