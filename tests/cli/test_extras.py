@@ -94,3 +94,20 @@ def test_dask_and_pyarrow_are_extras_that_dev_installs() -> None:
     assert any(d.startswith("dask[distributed]") for d in extras["dask"])
     assert any(d.startswith("pyarrow") for d in extras["parquet"])
     assert "resident-ledger[dask,parquet]" in extras["dev"]  # the suite and CI test both
+
+
+def test_the_core_commands_need_neither_extra(tmp_path: Path) -> None:
+    hidden = {"dask", "distributed", "pyarrow"}
+    db, target = str(tmp_path / "ledger.db"), str(tmp_path / "reports.db")
+    key = "--key-from"
+    for args in (
+        ["import", str(EVENTS), "--db", db],
+        ["replay", "--db", db, "--format", "jsonl"],
+        ["project", "--db", db, "--to", target],
+        ["status", "--db", db, "--to", target],
+        ["export", "views", "--db", db, "--to", str(tmp_path / "v.csv"), key, target],
+        ["export", "insured", "--db", db, "--to", str(tmp_path / "i.jsonl"), "--ids", "mask"],
+        ["export", "table", "flags", "--from", target, "--to", str(tmp_path / "f.csv")],
+    ):
+        result = run_without(hidden, *args, cwd=tmp_path)
+        assert result.returncode == 0, (args, result.stderr)

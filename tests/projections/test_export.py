@@ -430,3 +430,20 @@ def test_memory_stays_flat_with_the_number_of_rows(tmp_path: Path, fmt: str) -> 
     if fmt == "parquet":
         groups = pq.ParquetFile(tmp_path / "x.parquet").metadata
         assert groups.num_rows == many and groups.num_row_groups == 5
+
+
+def test_cut_moments_keep_their_instant_in_every_format(store: LedgerApp, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from ledger.clock import CHINA
+
+    known_on = datetime(2030, 5, 1, tzinfo=CHINA)  # after every stored_at: all events known
+    cut = Cut(as_of=AS_OF, known_on=known_on)
+    for name in ("v.csv", "v.jsonl", "v.parquet"):
+        export_views(store, REGISTRY, _output(tmp_path / name), ids=PersonIds(), cut=cut)
+    csv_rows, json_rows = _read(tmp_path / "v.csv"), _read(tmp_path / "v.jsonl")
+    parquet = pq.read_table(tmp_path / "v.parquet").column("known_on").to_pylist()
+    assert {r["known_on"] for r in csv_rows} == {"2030-05-01T00:00:00+08:00"}
+    assert {r["known_on"] for r in json_rows} == {"2030-05-01T00:00:00+08:00"}
+    assert set(parquet) == {known_on}  # the same instant, stored in UTC
+    assert len(parquet) == len(csv_rows) > 100
