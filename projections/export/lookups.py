@@ -113,7 +113,7 @@ def _rules(registry: PolicyRegistry) -> Iterator[tuple[Any, ...]]:
                     version.region,
                     version.coverage_year,
                     str(part),
-                    part.document or part.reading,
+                    part.document,
                     part.section,
                     part.phrase,
                 )
@@ -122,7 +122,7 @@ def _rules(registry: PolicyRegistry) -> Iterator[tuple[Any, ...]]:
             continue
         zh, en = _rule_label(rule_id)
         reading = rule_id if rule_id.startswith("I-") else None
-        yield rule_id, zh, en, None, None, None, reading, reading, None, None
+        yield rule_id, zh, en, None, None, None, reading, None, None, None
 
 
 def _codes(_: PolicyRegistry) -> Iterator[tuple[Any, ...]]:
