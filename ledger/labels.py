@@ -6,11 +6,40 @@ terminal tables (``--lang zh|en``), the lookup tables of ``ledger export``. ``zh
 reader's word, ``en`` the contract's (INTERCHANGE.md). A code missing here is a
 :class:`KeyError` where it is shown; the tests check that every code of the contract has its
 entry. The rule book's words (rule titles, readings, parameters) are in :mod:`policies.labels`.
+
+The terminal tables' own words are here too (:data:`COLUMNS`, :data:`WORDS`), with
+:class:`Wording`: the phrases they build (``3个月`` / ``3 months``, a date span, a version's
+revision) in one language. Which language a command speaks: :func:`default_lang`.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+"""The language of a table or page meant for people (``--lang``). JSON is never translated."""
+LANGS: tuple[Lang, ...] = ("zh", "en")
+LANG_ENV = "LEDGER_LANG"
+"""The environment variable that chooses the language (``zh`` or ``en``) over the locale."""
+_LOCALE_ENV = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def default_lang(environ: Mapping[str, str] | None = None) -> Lang:
+    """The language when ``--lang`` is not given: :data:`LANG_ENV` when set, else the locale's
+    messages language — the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set (POSIX
+    order) — ``zh`` when it starts with ``zh`` (``zh_CN.UTF-8``, ``zh_TW``…), else ``en``."""
+    env = os.environ if environ is None else environ
+    chosen = env.get(LANG_ENV, "").strip().lower()
+    if chosen in LANGS:
+        return "zh" if chosen == "zh" else "en"
+    for name in _LOCALE_ENV:
+        value = env.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 @dataclass(frozen=True)
@@ -20,6 +49,14 @@ class Label:
     zh: str
     en: str
 
+    def text(self, lang: Lang) -> str:
+        """The term in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+    def other(self, lang: Lang) -> str:
+        """The term in the other language (shown beside it in small type)."""
+        return self.en if lang == "zh" else self.zh
+
 
 @dataclass(frozen=True)
 class FlagLabel:
@@ -28,6 +65,12 @@ class FlagLabel:
     zh: str
     en: str
     explain: str
+
+    def text(self, lang: Lang) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def other(self, lang: Lang) -> str:
+        return self.en if lang == "zh" else self.zh
 
 
 def label_table(table: dict[str, tuple[str, str]]) -> dict[str, Label]:
@@ -263,3 +306,144 @@ FLAGS: dict[str, FlagLabel] = {
     ),
 }
 """Flags of INTERCHANGE.md (需关注事项), each explained for a reader at a service window."""
+
+
+COLUMNS: dict[str, Label] = label_table(
+    {
+        # ledger replay
+        "year": ("参保年度", "year"),
+        "policy": ("政策版本", "policy"),
+        "region": ("参保地", "region"),
+        "enrolled": ("是否参保", "enrolled"),
+        "coverage": ("待遇享受期", "coverage"),
+        "due": ("个人应缴（元）", "due"),
+        "paid": ("实缴（元）", "paid"),
+        "subsidy": ("资助（元）", "subsidy"),
+        "waiting": ("等待期", "waiting"),
+        "consecutive": ("连续参保年数", "consecutive"),
+        "break": ("断保年数", "break"),
+        "cap_adjustment": ("大病保险限额调整（元）", "cap_adjustment"),
+        "flags": ("需关注事项", "flags"),
+        "rule": ("规则", "rule"),
+        "event": ("事件", "event"),
+        "note": ("说明", "note"),
+        "citation": ("出处", "citation"),
+        # ledger history
+        "number": ("序号", "#"),
+        "date": ("日期", "date"),
+        "type": ("类型", "type"),
+        "details": ("事件内容", "details"),
+        "event_id": ("事件编号", "event_id"),
+        "recorded_at": ("来源系统记录时间（北京时间）", "recorded_at (CST)"),
+        "stored_at": ("本账本存储时间（北京时间）", "stored_at (CST)"),
+        # ledger policies
+        "version": ("政策版本", "version"),
+        "coverage_year": ("参保年度", "year"),
+        "revision": ("修订号", "revision"),
+        "extends": ("继承自", "extends"),
+        "origin": ("来源", "origin"),
+        "source": ("依据文件", "source"),
+        "parameter": ("政策参数", "parameter"),
+        "value": ("取值", "value"),
+        "from": ("取值来源", "from"),
+    }
+)
+"""Column names of the terminal tables (表头): ``en`` is the name the English table has always
+printed, ``zh`` the reader's."""
+
+WORDS: dict[str, Label] = label_table(
+    {
+        "none": ("无", "—"),
+        "months": ("个月", "mo"),
+        "repaired": ("修复减少", "repaired"),
+        "revision": ("第{n}版", "r{n}"),
+        "span": ("{start} 至 {end}", "{start}..{end}"),
+        "coverage_year": ("{year}年度", "{year}"),
+        "refunded": ("退费", "−"),
+        "person": ("参保人", "person"),
+        "history_title": (
+            "参保人 {person}：共 {count} 个事件，按到达顺序",
+            "person {person}: {count} events, in arrival order",
+        ),
+        "basis": ("适用规则", "basis"),
+        "trace": ("决定过程", "trace"),
+        "built_in": ("内置", "built-in"),
+        "file": ("参数文件", "file"),
+        "absent": ("（没有此项）", "(absent)"),
+        "extends": ("继承自", "extends"),
+        "store": ("账本", "store"),
+        "target": ("报表库", "target"),
+        "ledger_id": ("账本编号", "ledger id"),
+        "events": ("事件数", "events"),
+        "log_position": ("日志位置", "log position"),
+        "persons": ("参保人数", "persons"),
+        "last_stored_at": ("最近存储时间", "last stored at"),
+        "none_yet": ("（尚无）", "(none yet)"),
+        "not_recorded": ("（未记录）", "(not recorded)"),
+        "schema": ("报表结构版本", "schema"),
+        "schema_head": ("本程序写入版本", "this ledger writes"),
+        "checkpoint": ("检查点", "checkpoint"),
+        "at": ("时间", "at"),
+        "behind": ("落后", "behind"),
+        "seconds": ("秒", "s"),
+        "source_ledger": ("来源账本", "source ledger"),
+        "policy_set": ("政策集", "policy set"),
+        "quarantined": ("隔离的参保人", "quarantined"),
+        "tried": ("已尝试次数", "tried"),
+        "last_run": ("最近一次运行", "last run"),
+        "projector": ("投影进程", "projector"),
+        "running_locked": ("运行中（持有锁）", "yes (lock held)"),
+        "unknown": ("未知", "unknown"),
+        "problems": ("问题", "problems"),
+        "item": ("项目", "item"),
+    }
+)
+"""Other words of the terminal tables; ``{name}`` marks where :class:`Wording` puts a value."""
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The phrases of a table or a page in one language: terms of the catalogue, numbers with
+    their units, spans of days, a version's revision, lists."""
+
+    lang: Lang
+
+    def __call__(self, label: Label | FlagLabel) -> str:
+        return label.text(self.lang)
+
+    def word(self, key: str, **values: object) -> str:
+        """:data:`WORDS` ``key`` in this language, ``{name}`` filled from ``values``."""
+        return WORDS[key].text(self.lang).format(**values)
+
+    def column(self, key: str) -> str:
+        return COLUMNS[key].text(self.lang)
+
+    def field(self, key: str) -> str:
+        """A contract field's name (:data:`FIELDS`); in English the field's own key, the
+        contract's word (``hukou_region``), also for a field the catalogue does not know."""
+        if self.lang == "en" or key not in FIELDS:
+            return key
+        return FIELDS[key].zh
+
+    def months(self, n: int) -> str:
+        return f"{n}{self.word('months')}" if self.lang == "zh" else f"{n} {self.word('months')}"
+
+    def span(self, start: object, end: object) -> str:
+        return self.word("span", start=start, end=end)
+
+    def revision(self, version: str, revision: int) -> str:
+        return f"{version} {self.word('revision', n=revision)}"
+
+    def year(self, year: object) -> str:
+        return self.word("coverage_year", year=year)
+
+    def yes_no(self, value: bool) -> str:
+        return YES_NO[bool(value)].text(self.lang)
+
+    def join(self, items: Iterable[str]) -> str:
+        """Items of a list: ``、`` between them in Chinese, ``, `` in English."""
+        return ("、" if self.lang == "zh" else ", ").join(items)
+
+    @property
+    def colon(self) -> str:
+        return "：" if self.lang == "zh" else ": "

@@ -22,7 +22,11 @@ from rich.text import Text
 
 PLAIN = box.Box("    \n    \n -  \n    \n    \n    \n    \n    \n", ascii=True)
 """Columns apart, a line of dashes under the header, no other rules (rich's SIMPLE_HEAD in
-ASCII)."""
+ASCII). With a cell's padding on its right only, each column's dashes start where its text
+does."""
+
+EMPTY = "—"
+"""An empty cell (no value), in every language."""
 
 WIDE = 1_000
 """Width when the output is not a terminal: rows are never wrapped in a file or a pipe."""
@@ -41,7 +45,7 @@ def render_table(
         box=PLAIN,
         show_edge=False,
         pad_edge=False,
-        padding=(0, 1),
+        padding=(0, 1, 0, 0),
         header_style="",
     )
     for name in header:

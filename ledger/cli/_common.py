@@ -7,6 +7,7 @@ be reached, a target built otherwise) are :class:`OperatorError`: one line, exit
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -18,6 +19,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApp, open_ledger
 from ledger.clock import CHINA
+from ledger.labels import LANG_ENV, LANGS, Lang, default_lang
 from ledger.store import InvalidDatabase, StoreError, display_db
 from policies import PolicyFileError, PolicyRegistry, builtin_registry
 
@@ -43,6 +45,30 @@ def db_option(f: F) -> F:
         metavar="PATH|URL",
         help="SQLite file or postgresql://user@host:port/dbname "
         "[env LEDGER_DB; default: ledger.db in the working directory]",
+    )(f)
+
+
+def _lang(ctx: click.Context, param: click.Parameter, value: str | None) -> Lang:
+    if value is None:
+        chosen = os.environ.get(LANG_ENV, "").strip()
+        if chosen and chosen.lower() not in LANGS:
+            raise click.BadParameter(
+                f"{LANG_ENV}={chosen!r} is not one of 'zh', 'en'", ctx=ctx, param=param
+            )
+        return default_lang()
+    return "zh" if value == "zh" else "en"
+
+
+def lang_option(f: F) -> F:
+    """``--lang zh|en``: the language of a table or page for people (never of JSON)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGS),
+        default=None,
+        callback=_lang,
+        help=f"Language of the table: zh (Chinese) or en [env {LANG_ENV}; default: zh when "
+        "the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else en]. JSON is never "
+        "translated.",
     )(f)
 
 

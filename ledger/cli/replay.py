@@ -14,12 +14,14 @@ import click
 
 from ledger.cli._common import (
     db_option,
+    lang_option,
     ledger_session,
     load_registry,
     parse_moment,
     policies_option,
 )
 from ledger.importer import ImportFileError, is_stdin
+from ledger.labels import Lang
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
 from projections.person import PersonView
 from projections.replay import Cut, LineError, file_views, person_view, store_views
@@ -72,6 +74,7 @@ from projections.table import render_table
     "in China (+08:00).",
 )
 @policies_option
+@lang_option
 def replay_command(
     person_id: str | None,
     events_files: tuple[Path, ...],
@@ -83,6 +86,7 @@ def replay_command(
     known_on: str | None,
     stored_on: str | None,
     policies: Path | None,
+    lang: Lang,
 ) -> None:
     """Replay persons' events through the policy versions into person views.
 
@@ -95,6 +99,7 @@ def replay_command(
     Examples:
       ledger replay --events examples/events.jsonl --format json
       ledger replay 610902197003051215 --explain --as-of 2025-06-30
+      ledger replay 610902197003051215 --lang zh
       ledger replay --format jsonl --stored-on 2025-07-01 > views.jsonl
     """
     registry = load_registry(policies)
@@ -117,18 +122,18 @@ def replay_command(
             events_files, registry, errors, person_id=wanted, cut=cut, explain=explain
         )
         try:
-            written = _write(views, fmt, sys.stdout)
+            written = _write(views, fmt, sys.stdout, lang)
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from None
     else:
         with ledger_session(db) as app:
             if wanted is None:
                 written = _write(
-                    store_views(app, registry, cut=cut, explain=explain), fmt, sys.stdout
+                    store_views(app, registry, cut=cut, explain=explain), fmt, sys.stdout, lang
                 )
             else:
                 view = person_view(app, wanted, registry, cut=cut, explain=explain)
-                written = _write([view] if view else [], fmt, sys.stdout)
+                written = _write([view] if view else [], fmt, sys.stdout, lang)
     if wanted is not None and not written:
         raise click.ClickException(f"no events for person {mask(wanted)}")
     for error in errors:
@@ -138,8 +143,8 @@ def replay_command(
         sys.exit(1)
 
 
-def _write(views: Iterable[PersonView], fmt: str, out: IO[str]) -> int:
-    """Write each view as it comes; how many were written."""
+def _write(views: Iterable[PersonView], fmt: str, out: IO[str], lang: Lang) -> int:
+    """Write each view as it comes (a table in ``lang``); how many were written."""
     count = 0
     documents = (view.to_dict() for view in views)
     if fmt == "jsonl":
@@ -153,7 +158,7 @@ def _write(views: Iterable[PersonView], fmt: str, out: IO[str]) -> int:
         count -= 1  # the closing bracket
     else:
         for document in documents:
-            out.write(("\n\n" if count else "") + render_table(document))
+            out.write(("\n\n" if count else "") + render_table(document, lang=lang))
             count += 1
         if count:
             out.write("\n")
