@@ -353,7 +353,6 @@ printed, ``zh`` the reader's."""
 
 WORDS: dict[str, Label] = label_table(
     {
-        "none": ("无", "—"),
         "months": ("个月", "mo"),
         "repaired": ("修复减少", "repaired"),
         "revision": ("第{n}版", "r{n}"),
@@ -366,39 +365,75 @@ WORDS: dict[str, Label] = label_table(
             "person {person}: {count} events, in arrival order",
         ),
         "basis": ("适用规则", "basis"),
-        "trace": ("决定过程", "trace"),
         "built_in": ("内置", "built-in"),
         "file": ("参数文件", "file"),
         "absent": ("（没有此项）", "(absent)"),
-        "extends": ("继承自", "extends"),
+        "version_title": (
+            "{version} {revision}：{year}年度，{place}，{source}",
+            "{version} {revision}: coverage year {year}, {place}, {source}",
+        ),
+        "version_extends": ("（继承自 {parent}）", " (extends {parent})"),
+        # ledger status
         "store": ("账本", "store"),
         "target": ("报表库", "target"),
         "ledger_id": ("账本编号", "ledger id"),
         "events": ("事件数", "events"),
-        "log_position": ("日志位置", "log position"),
+        "events_value": ("{events}（日志位置 {position}）", "{events} (log position {position})"),
         "persons": ("参保人数", "persons"),
         "last_stored_at": ("最近存储时间", "last stored at"),
         "none_yet": ("（尚无）", "(none yet)"),
         "not_recorded": ("（未记录）", "(not recorded)"),
         "schema": ("报表结构版本", "schema"),
-        "schema_head": ("本程序写入版本", "this ledger writes"),
+        "schema_value": (
+            "{revision}（本程序写入 {head}）",
+            "{revision} (this ledger writes {head})",
+        ),
         "checkpoint": ("检查点", "checkpoint"),
-        "at": ("时间", "at"),
+        "checkpoint_value": ("{position}，时间 {at}", "{position} at {at}"),
         "behind": ("落后", "behind"),
-        "seconds": ("秒", "s"),
+        "behind_value": ("{events} 个事件，{seconds} 秒", "{events} events, {seconds} s"),
         "source_ledger": ("来源账本", "source ledger"),
         "policy_set": ("政策集", "policy set"),
-        "quarantined": ("隔离的参保人", "quarantined"),
-        "tried": ("已尝试次数", "tried"),
+        "policy_file": ("（参数文件 {name} {digest}…）", " (file {name} {digest}…)"),
+        "quarantined": ("隔离", "quarantined"),
+        "quarantined_value": ("{n} 人", "{n} persons"),
+        "quarantine_entry": (
+            "{pseudonym}… 日志位置 {position}（已尝试 {attempts} 次）：{reason}",
+            "{pseudonym}… position {position} (tried {attempts}x): {reason}",
+        ),
         "last_run": ("最近一次运行", "last run"),
+        "last_run_value": ("{mode}，{state}，时间 {at}", "{mode} {state} at {at}"),
+        "last_run_counts": (
+            "：{events} 个事件，隔离 {quarantined} 人",
+            ": {events} events, {quarantined} quarantined",
+        ),
+        "last_run_process": ("（进程 {pid}，主机 {host}）", " (pid {pid} on {host})"),
         "projector": ("投影进程", "projector"),
-        "running_locked": ("运行中（持有锁）", "yes (lock held)"),
+        "projector_running": ("运行中（持有锁）", "yes (lock held)"),
+        "projector_idle": ("未运行", "no"),
         "unknown": ("未知", "unknown"),
         "problems": ("问题", "problems"),
-        "item": ("项目", "item"),
     }
 )
 """Other words of the terminal tables; ``{name}`` marks where :class:`Wording` puts a value."""
+
+RUN_MODES: dict[str, Label] = label_table(
+    {
+        "catch_up": ("追赶", "catch_up"),
+        "follow": ("持续跟随", "follow"),
+        "rebuild": ("重建", "rebuild"),
+    }
+)
+"""How a ``ledger project`` run went about it (``ledger status``: last run)."""
+
+RUN_STATES: dict[str, Label] = label_table(
+    {
+        "running": ("运行中", "running"),
+        "finished": ("已完成", "finished"),
+        "stopped": ("已停止", "stopped"),
+    }
+)
+"""Where a ``ledger project`` run is (``ledger status``: last run)."""
 
 
 @dataclass(frozen=True)

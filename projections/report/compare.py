@@ -25,7 +25,7 @@ from policies import labels as P
 from policies.describe import diff_versions
 from policies.version import PolicyVersion
 from projections.report.labels import UI
-from projections.report.model import EventLine, Report, YearReport, region_text
+from projections.report.model import EventLine, Report, YearReport
 
 _YEARLESS = frozenset(
     {
@@ -206,8 +206,8 @@ def _parameter_causes(va: PolicyVersion, vb: PolicyVersion) -> list[Cause]:
     absent = UI["none"].zh
     causes = []
     for d in diff_versions(va, vb):
-        key, _, member = d.name.partition(".")
-        name = _parameter_name(key) + (f"（{_member_name(member)}）" if member else "")
+        key = d.name.partition(".")[0]
+        name = P.parameter_name(d.name)
         before = _value(d.a) if d.present_in_a else absent
         after = _value(d.b) if d.present_in_b else absent
         citation = vb.citations.get(key, "")
@@ -220,18 +220,6 @@ def _parameter_causes(va: PolicyVersion, vb: PolicyVersion) -> list[Cause]:
             )
         )
     return causes
-
-
-def _parameter_name(key: str) -> str:
-    label = P.PARAMETERS.get(key)
-    return label.zh if label else key
-
-
-def _member_name(member: str) -> str:
-    """A mapping key of a parameter: an identity, else a region code with its name."""
-    if member in L.IDENTITIES:
-        return L.IDENTITIES[member].zh
-    return region_text(member) if member.isdigit() else member
 
 
 def _value(value: Any) -> str:

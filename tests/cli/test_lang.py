@@ -4,6 +4,7 @@ LEDGER_LANG), JSON never translated."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from ledger.cli import main
 from ledger.labels import default_lang
-from tests.support import assert_aligned
+from tests.support import assert_aligned, cell_starts
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "events.jsonl"
@@ -104,3 +105,65 @@ def test_an_unknown_language_is_a_usage_error(store: str) -> None:
     assert result.exit_code == 2 and "LEDGER_LANG" in result.output and "fr" in result.output
     result = CliRunner().invoke(main, ["replay", PERSON, "--db", store, "--lang", "de"])
     assert result.exit_code == 2 and "'de' is not one of 'zh', 'en'" in result.output
+
+
+def test_status_in_both_languages(store: str, tmp_path: Path) -> None:
+    target = str(tmp_path / "reports.db")
+    assert CliRunner().invoke(main, ["project", "--db", store, "--to", target]).exit_code == 0
+    english = _run(["status", "--db", store, "--to", target])
+    chinese = _run(["status", "--db", store, "--to", target, "--lang", "zh"])
+    for text in (english, chinese):
+        lines = text.splitlines()
+        # two columns: every value starts at the same display column
+        assert len({cell_starts(line)[-1] for line in lines}) == 1, text
+    assert "  events          27 (log position 27)" in english
+    assert "  last run        catch_up finished at " in english
+    assert "  事件数        27（日志位置 27）" in chinese
+    assert "  落后          0 个事件，0.0 秒" in chinese
+    assert "  最近一次运行  追赶，已完成，时间 " in chinese and "  投影进程      未运行" in chinese
+    words = {"store", "target", "events", "persons", "schema", "checkpoint", "behind", "yes", "no"}
+    assert not words & set(re.findall("[a-z]+", chinese))
+    as_json = ["status", "--db", store, "--to", target, "--format", "json"]
+    assert (
+        json.loads(_run([*as_json, "--lang", "zh"]))["store"]
+        == json.loads(_run([*as_json, "--lang", "en"]))["store"]
+    )
+
+
+def test_policies_in_both_languages(tmp_path: Path) -> None:
+    listed = assert_aligned(_run(["policies", "list", "--lang", "zh"]))
+    assert listed[0].split() == [
+        "政策版本",
+        "参保年度",
+        "参保地",
+        "修订号",
+        "继承自",
+        "来源",
+        "依据文件",
+    ]
+    assert any("xian-2024" in line and "shaanxi-2024  内置" in line for line in listed)
+    shown = assert_aligned(_run(["policies", "show", "ankang-2025", "--lang", "zh"]))
+    assert shown[0] == "ankang-2025 第2版：2025年度，610900 安康市，安医保发〔2024〕76号"
+    assert any(line.startswith("subsidies.dibao 资助标准（低保对象）") for line in shown)
+    english = assert_aligned(_run(["policies", "show", "ankang-2025", "--lang", "en"]))
+    assert english[0] == "ankang-2025 r2: coverage year 2025, 610900 安康市, 安医保发〔2024〕76号"
+    path = tmp_path / "p.json"
+    version = {
+        "id": "安康-2026",
+        "extends": "ankang-2025",
+        "region": "610900",
+        "coverage_year": 2026,
+        "source": "安医保发〔2025〕99号",
+        "parameters": {
+            "central_window": ["2025-09-01", "2025-12-20"],
+            "late_window": ["2026-01-01", "2026-03-31"],
+            "subsidy_cutoff": "2025-12-31",
+            "subsidies": {"single_daughter_family": None},
+        },
+    }
+    path.write_text(json.dumps({"versions": [version]}, ensure_ascii=False), encoding="utf-8")
+    diff = ["policies", "diff", "ankang-2025", "安康-2026", "--policies", str(path)]
+    for lang, absent in (("zh", "（没有此项）"), ("en", "(absent)")):
+        lines = assert_aligned(_run([*diff, "--lang", lang]))
+        assert lines[0].split()[1:] == ["ankang-2025", "安康-2026"]
+        assert any("single_daughter_family" in line and absent in line for line in lines)
