@@ -64,6 +64,7 @@ PARAMETERS: dict[str, Label] = label_table(
         "place_guardian_age": ("可用监护人户籍的年龄上限", "place guardian age"),
         "place_exempt_under_age": ("免核参保地的年龄", "place exempt under age"),
         "claims_by_discharge_year": ("跨年度住院按出院年度结算", "claims by discharge year"),
+        "subsidy_hukou_province": ("享受资助须具有户籍的省份", "subsidy hukou province"),
     }
 )
 """Parameters of a policy version (政策参数), for comparisons of two parameter files."""
@@ -88,6 +89,7 @@ RULES: dict[str, Label] = label_table(
         "NB-died": ("新生儿死亡，保留90天内缴费取得的待遇", "newborn died"),
         "STU": ("在校大学生自缴费完成之日起享受待遇", "college student"),
         "XA24-stu": ("西安新入学大学生自2023年9月1日起享受待遇", "Xi'an new student"),
+        "XA24-hukou": ("西安参保资助限具有陕西省户籍的人员", "Xi'an subsidy: Shaanxi hukou"),
         "LATE-special": ("特殊人员年度中参保：次月起或次日起享受待遇", "special persons"),
         "ID-change": ("年度内身份变化，次月起调整待遇", "identity change"),
         "WAIT-fixed": ("固定待遇等待期3个月", "fixed waiting period"),
