@@ -60,17 +60,23 @@ class Label:
 
 @dataclass(frozen=True)
 class FlagLabel:
-    """A flag (需关注事项): its name and what it means for the person, in plain Chinese."""
+    """A flag (需关注事项): its name and what it means for the person, in plain Chinese
+    (``explain``) and in English (``explain_en``)."""
 
     zh: str
     en: str
     explain: str
+    explain_en: str
 
     def text(self, lang: Lang) -> str:
         return self.zh if lang == "zh" else self.en
 
     def other(self, lang: Lang) -> str:
         return self.en if lang == "zh" else self.zh
+
+    def explanation(self, lang: Lang) -> str:
+        """What the flag means for the person, in ``lang``."""
+        return self.explain if lang == "zh" else self.explain_en
 
 
 def label_table(table: dict[str, tuple[str, str]]) -> dict[str, Label]:
@@ -241,68 +247,96 @@ FLAGS: dict[str, FlagLabel] = {
         "窗口期外缴费",
         "paid outside window",
         "缴费日期既不在集中缴费期也不在补缴期内，本年度不享受居民医保待遇；这笔钱已记录，可以申请退回。",
+        "The payment date is in neither the central nor the late payment window: no resident "
+        "insurance benefits for this year; the money is on record and can be refunded on "
+        "request.",
     ),
     "partial_payment": FlagLabel(
         "缴费不足",
         "partial payment",
         "实际缴纳的金额少于个人应缴金额，本年度没有完成参保，不享受待遇。",
+        "Less was paid than the individual contribution due: the person is not enrolled for "
+        "this year and has no benefits.",
     ),
     "refund_after_start": FlagLabel(
         "待遇开始后退费",
         "refund after start",
         "退费发生在待遇享受期开始之后，按政策不应退费；账本保留待遇享受期，请经办人员核查这笔退费。",
+        "The refund came after coverage had begun, which the policy does not allow; the ledger "
+        "keeps the coverage: a caseworker should check this refund.",
     ),
     "policy_missing": FlagLabel(
         "无适用政策",
         "policy missing",
         "该参保地、该年度没有可用的政策版本（或参保地不明）：缴费照常记录并计入连续参保，"
         "但不计算待遇享受期、资助和等待期。",
+        "No policy version for this region and year (or the region is unknown): payments are "
+        "recorded and count towards continuity, but no coverage, subsidy or waiting period is "
+        "computed.",
     ),
     "subsidy_amount_unknown": FlagLabel(
         "资助标准不明",
         "subsidy amount unknown",
         "参保人的资助身份已记录，但政策文件没有写明该身份的资助金额，本年度未计算资助。",
+        "The person's subsidy identity is on record, but the notice gives no subsidy amount for "
+        "it: no subsidy is computed for this year.",
     ),
     "ceiling_unknown": FlagLabel(
         "激励上限不明",
         "ceiling unknown",
         "政策文件没有给出本省大病保险最高支付限额，激励金额未设上限，请按省里的标准核对。",
+        "The notice does not give the province's critical-illness maximum: no ceiling is "
+        "applied to the incentives; check them against the provincial standard.",
     ),
     "duplicate_enrolment": FlagLabel(
         "重复参保",
         "duplicate enrolment",
         "同一时期还参加了职工医保，或在两个统筹区都缴了费：职工医保有效期间居民医保待遇暂停，"
         "或按优先原则确定在哪里享受待遇。",
+        "Insured at the same time in the employee scheme, or paid in two pooling regions: "
+        "resident benefits pause while employee insurance is in force, or the priority rule "
+        "decides where benefits are drawn.",
     ),
     "repair_paid": FlagLabel(
         "缴费修复",
         "repair paid",
         "为以前断保的年度补缴了费用（缴费修复）：不产生该年度的待遇，但可缩短以后再参保时的变动等待期。",
+        "A payment for an earlier break year (contribution repair): it buys no benefits for "
+        "that year, but shortens the variable waiting period of a later re-enrolment.",
     ),
     "overpaid": FlagLabel(
         "多缴",
         "overpaid",
         "本年度实缴金额超过个人应缴金额，请复核；账本不认定多出的部分应当退还。",
+        "More was paid for this year than the individual contribution due: for review; the "
+        "ledger does not decide that the excess is due back.",
     ),
     "place_not_eligible": FlagLabel(
         "参保地不符",
         "place not eligible",
         "参保地与户籍地、居住证所在地都不一致，不符合参保地要求；本年度仍按已缴费计算，请核查。",
+        "The region of enrolment matches neither the hukou nor the residence permit: the place "
+        "requirement is not met; the year is still computed from the payments, for review.",
     ),
     "status_lost": FlagLabel(
         "参保身份丧失",
         "status lost",
         "本年度因入伍、服刑、参加其他制度或职工医保等原因丧失居民医保参保身份，待遇在前一天结束。",
+        "Resident insurance status was lost this year (enlistment, prison, another scheme or "
+        "employee insurance): benefits ended the day before.",
     ),
     "after_death": FlagLabel(
         "死亡后事件",
         "after death",
         "有日期在死亡之后的事件：已记录在案，但不产生效力，请核查来源数据。",
+        "Events dated after the death: on record, but without effect; check the source data.",
     ),
     "refund_exceeds_paid": FlagLabel(
         "退费超过实缴",
         "refund exceeds paid",
         "退费金额大于该年度实际缴纳的金额，只按已缴部分处理，请核查。",
+        "The refund is larger than what was paid for the year: only the paid part is taken into "
+        "account; for review.",
     ),
 }
 """Flags of INTERCHANGE.md (需关注事项), each explained for a reader at a service window."""
