@@ -12,6 +12,7 @@ from typing import IO, Any
 
 import click
 
+from ledger import progress as bars
 from ledger.cli._common import (
     db_option,
     lang_option,
@@ -23,6 +24,7 @@ from ledger.cli._common import (
 from ledger.importer import ImportFileError, is_stdin
 from ledger.labels import Lang
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
+from ledger.status import count_persons
 from projections.person import PersonView
 from projections.replay import Cut, LineError, file_views, person_view, store_views
 from projections.table import render_table
@@ -75,6 +77,12 @@ from projections.table import render_table
 )
 @policies_option
 @lang_option
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr for the replay of everyone: persons, rate, ETA [default: "
+    "when stderr is a terminal and the views go to a file or a pipe].",
+)
 def replay_command(
     person_id: str | None,
     events_files: tuple[Path, ...],
@@ -87,6 +95,7 @@ def replay_command(
     stored_on: str | None,
     policies: Path | None,
     lang: Lang,
+    progress: bool | None,
 ) -> None:
     """Replay persons' events through the policy versions into person views.
 
@@ -117,20 +126,29 @@ def replay_command(
     if sum(is_stdin(path) for path in events_files) > 1:
         raise click.UsageError("standard input (-) can be read once")
     errors: list[LineError] = []
+    # A bar for the replay of everyone, on stderr; by default only when the views do not go
+    # to the same terminal (they would scroll through it).
+    show = wanted is None and bars.wanted(progress) and (progress or not sys.stdout.isatty())
     if events_files:
         views = file_views(
             events_files, registry, errors, person_id=wanted, cut=cut, explain=explain
         )
         try:
-            written = _write(views, fmt, sys.stdout, lang)
+            with bars.bar(
+                total=None, desc="replay", unit="person", enabled=show, forced=progress
+            ) as bar:
+                written = _write(bars.counting(views, bar), fmt, sys.stdout, lang)
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from None
     else:
         with ledger_session(db) as app:
             if wanted is None:
-                written = _write(
-                    store_views(app, registry, cut=cut, explain=explain), fmt, sys.stdout, lang
-                )
+                total = count_persons(app.recorder) if show else None
+                with bars.bar(
+                    total=total, desc="replay", unit="person", enabled=show, forced=progress
+                ) as bar:
+                    views = store_views(app, registry, cut=cut, explain=explain)
+                    written = _write(bars.counting(views, bar), fmt, sys.stdout, lang)
             else:
                 view = person_view(app, wanted, registry, cut=cut, explain=explain)
                 written = _write([view] if view else [], fmt, sys.stdout, lang)
