@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from ledger import progress as bars
 from ledger.cli._common import (
     F,
     OperatorError,
@@ -22,6 +23,7 @@ from ledger.cli._common import (
     policies_option,
 )
 from ledger.cli.project import TARGET_ERRORS, key_file_option
+from ledger.status import count_persons
 from projections.export import (
     ExportReport,
     Output,
@@ -135,6 +137,11 @@ def person_options(f: F) -> F:
             ),
             key_file_option,
             click.option(
+                "--progress/--no-progress",
+                default=None,
+                help="A progress bar on stderr [default: when it is a terminal].",
+            ),
+            click.option(
                 "--key-from",
                 "key_from",
                 default=None,
@@ -191,15 +198,18 @@ def _ids(mode: str, key_file: Path | None, key_from: str | None) -> PersonIds:
     return PersonIds(key)
 
 
-def _run(write: Callable[[], ExportReport], output: Output) -> None:
-    """Run an export; problems writing the file become one line."""
+def _run(write: Callable[[], ExportReport], output: Output, *, say: bool = True) -> ExportReport:
+    """Run an export and say what it wrote (``say``); problems writing the file become one
+    line."""
     try:
         report = write()
     except OSError as exc:
         raise click.ClickException(
             f"cannot write {output.path}: {exc.strerror or one_line(exc)}"
         ) from None
-    click.echo(report.describe())
+    if say:
+        click.echo(report.describe())
+    return report
 
 
 def _person_export(
@@ -216,6 +226,7 @@ def _person_export(
     ids: str,
     key_file: Path | None,
     key_from: str | None,
+    progress: bool | None,
 ) -> None:
     output = _output(to, fmt, lang, encoding)
     cut = Cut(
@@ -226,8 +237,20 @@ def _person_export(
     registry = load_registry(policies)
     persons = _ids(ids, key_file, key_from)
     export = export_views if kind == "views" else export_insured
+    show = bars.wanted(progress)
     with ledger_session(db) as app:
-        _run(lambda: export(app, registry, output, ids=persons, cut=cut), output)
+        total = count_persons(app.recorder) if show else None
+        with bars.bar(
+            total=total, desc=f"export {kind}", unit="person", enabled=show, forced=progress
+        ) as bar:
+            report = _run(
+                lambda: export(
+                    app, registry, output, ids=persons, cut=cut, read=lambda: bar.update(1)
+                ),
+                output,
+                say=False,
+            )
+    click.echo(report.describe())  # after the bar is gone
 
 
 @export_command.command("views")

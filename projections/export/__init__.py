@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,15 +115,17 @@ def export_views(
     *,
     ids: PersonIds,
     cut: Cut = Cut(),  # noqa: B008 - frozen
+    read: Callable[[], None] | None = None,
 ) -> ExportReport:
-    """The person views of ``app`` under ``cut``, one row per person and coverage year."""
+    """The person views of ``app`` under ``cut``, one row per person and coverage year;
+    ``read()`` is called for each person read from the store (for a progress bar)."""
     began = time.perf_counter()
     cut = fixed_cut(cut)
     persons = 0
 
     def rows() -> Iterable[tuple[Any, ...]]:
         nonlocal persons
-        for view, _events in fold_persons(app, registry, cut):
+        for view, _events in fold_persons(app, registry, cut, read=read):
             persons += 1
             yield from person_year_rows(view, ids)
 
@@ -140,11 +142,14 @@ def export_insured(
     *,
     ids: PersonIds,
     cut: Cut = Cut(),  # noqa: B008 - frozen
+    read: Callable[[], None] | None = None,
 ) -> ExportReport:
-    """Each person's insured-person record on ``cut.as_of`` (default today in China)."""
+    """Each person's insured-person record on ``cut.as_of`` (default today in China);
+    ``read()`` as for :func:`export_views`."""
     began = time.perf_counter()
     cut = fixed_cut(cut)
-    rows = (insured_row(view, events, ids) for view, events in fold_persons(app, registry, cut))
+    folded = fold_persons(app, registry, cut, read=read)
+    rows = (insured_row(view, events, ids) for view, events in folded)
     written = _write(
         output, insured_columns(ids), rows, _metadata("insured", **_cut_fields(cut, ids))
     )

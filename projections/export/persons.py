@@ -17,7 +17,7 @@ How a person is named in an export (:class:`PersonIds`):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -67,11 +67,15 @@ def fold_persons(
     cut: Cut,
     *,
     page: int = PERSONS_PAGE,
+    read: Callable[[], None] | None = None,
 ) -> Iterator[tuple[PersonView, list[Event]]]:
     """Every person of ``app`` with an event inside ``cut`` (its ``as_of`` fixed, see
     :func:`fixed_cut`), in person id order: their view and the events it was folded from.
-    A person none of whose events is inside the cut is left out."""
+    A person none of whose events is inside the cut is left out. ``read()`` is called for
+    every person read, left out or not (a progress bar's tick)."""
     for person_id, events in iter_persons(app, page=page):
+        if read is not None:
+            read()
         chosen = select_events(
             events, as_of=cut.as_of, known_on=cut.known_on, stored_on=cut.stored_on
         )
