@@ -51,8 +51,8 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, NamedTuple
 
 import orjson
-from tqdm import tqdm
 
+from ledger import progress as bars
 from ledger.application import LedgerApp
 from ledger.events import EventBase, InvalidEvent, parse_event
 from ledger.fastparse import parse_plain
@@ -69,7 +69,11 @@ GC_THRESHOLD = 1_000_000
 """First-generation threshold of the garbage collector during an import (see
 ``_fewer_gc_passes``)."""
 PROGRESS_MIN_BYTES = 1_000_000
-"""Files at least this large show a progress bar (when stderr is a terminal)."""
+"""Files at least this large show a progress bar (when stderr is a terminal); standard input
+and pipes show one whatever their size (after a second: :data:`ledger.progress.DELAY`)."""
+PROGRESS_EVERY = 2_000
+"""Lines between two moves of the progress bar: it moves as lines are read, then to the end
+of each batch as the batch commits (a redraw is at most every 0.2 s, whatever the rate)."""
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 _CSV_REQUIRED = ("event_id", "person_id", "type", "date")
@@ -224,7 +228,8 @@ def import_file(
 
     ``path`` ``-`` is standard input (JSON Lines when its first non-blank character is ``{``,
     else CSV). ``encoding`` overrides CSV encoding detection. ``progress`` forces the progress
-    bar on or off; by default it shows for large files when stderr is a terminal.
+    bar (stderr: lines, rate, and for a file the ETA) on or off; by default it shows for large
+    files and for standard input when stderr is a terminal.
     ``batch_size`` defaults to :data:`DEFAULT_BATCH_SIZE`.
 
     Rejected lines go to ``on_reject`` when given; else to the file ``rejects_to``, by default
@@ -247,22 +252,19 @@ def import_file(
     else:
         rejects_to = None
     lines = _read_lines(path, encoding)
-    show = not stdin and path.is_file() and _want_progress(path, progress)
-    total = _count_lines(path) if show else None
+    show = _want_progress(path, progress)
+    # The total of a file gives the ETA; standard input and pipes have none: rate only.
+    total = _count_lines(path) if show and not stdin and path.is_file() else None
     rejects_file: IO[str] | None = None
     try:
         with (
             _fewer_gc_passes(),
-            tqdm(
-                total=total,
-                unit="line",
-                unit_scale=True,
-                disable=not show,
-                file=sys.stderr,
-                desc=path.name,
-                dynamic_ncols=True,
+            bars.bar(
+                total=total, desc=path.name, unit="line", enabled=show, forced=progress
             ) as bar,
         ):
+            if show:
+                lines = bars.ticking(lines, bar, PROGRESS_EVERY)
 
             def handle(batch: list[_Line], rejects: list[Reject]) -> None:
                 nonlocal rejects_file
@@ -279,7 +281,8 @@ def import_file(
                     rejects_file.write(reject.to_json() + "\n")
                 if rejects_file is not None:
                     rejects_file.flush()
-                bar.update(batch[-1].number - bar.n)
+                if batch[-1].number > bar.n:  # (reading may be past it: the next batch)
+                    bar.update(batch[-1].number - bar.n)
 
             _store_ahead(app, _batches(lines, batch_size), summary, stored_at, handle)
     finally:
@@ -399,9 +402,11 @@ def _batches(lines: Iterable[_Line], size: int) -> Iterator[list[_Line]]:
 
 
 def _want_progress(path: Path, progress: bool | None) -> bool:
-    if progress is not None:
-        return progress
-    return sys.stderr.isatty() and path.stat().st_size >= PROGRESS_MIN_BYTES
+    if not bars.wanted(progress):
+        return False
+    if progress or is_stdin(path) or not path.is_file():
+        return True
+    return path.stat().st_size >= PROGRESS_MIN_BYTES
 
 
 def _count_lines(path: Path) -> int:

@@ -44,7 +44,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 import time
 import zlib
@@ -58,12 +57,13 @@ from pathlib import Path
 from typing import IO, Any, Protocol, cast
 
 import orjson
-from tqdm import tqdm
 
+from ledger import progress as bars
 from ledger.application import open_ledger
 from ledger.events import _person_text
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
+    PROGRESS_EVERY,
     ImportFileError,
     ImportInterrupted,
     ImportSummary,
@@ -376,7 +376,12 @@ class _DaskLoaders:
         stored_at: datetime | None,
         scheduler: str,
     ) -> None:
-        from distributed import Client  # Dask is optional: imported only for a cluster
+        try:
+            from distributed import Client  # Dask is optional: imported only for a cluster
+        except ImportError:
+            raise LoaderError(
+                "loaders on a Dask cluster need Dask: pip install 'resident-ledger[dask]'"
+            ) from None
 
         self.client = Client(scheduler)
         if not count:
@@ -514,19 +519,18 @@ class LoaderPool:
                 rejects_to.unlink(missing_ok=True)
         else:
             rejects_to = None
-        show = not stdin and path.is_file() and _want_progress(path, progress)
+        show = _want_progress(path, progress)
+        # The total of a file gives the ETA; standard input and pipes have none: rate only.
+        total = _count_lines(path) if show and not stdin and path.is_file() else None
         sink = _RejectsSink(summary, rejects_to, on_reject)
         try:
-            with tqdm(
-                total=_count_lines(path) if show else None,
-                unit="line",
-                unit_scale=True,
-                disable=not show,
-                file=sys.stderr,
-                desc=path.name,
-                dynamic_ncols=True,
+            with bars.bar(
+                total=total, desc=path.name, unit="line", enabled=show, forced=progress
             ) as bar:
-                self._run(read_units(path, encoding), summary, sink, bar if show else None)
+                units = read_units(path, encoding)
+                if show:
+                    units = bars.ticking(units, bar, PROGRESS_EVERY)
+                self._run(units, summary, sink, bar if show else None)
         finally:
             sink.close()
         return summary
@@ -554,7 +558,7 @@ class LoaderPool:
                 summary.rejected += rejected
             rejects.sort(key=lambda r: r.line)
             sink.write(rejects)
-            if bar is not None:
+            if bar is not None and last > bar.n:  # (reading may be past it)
                 bar.update(last - bar.n)
 
         try:

@@ -37,6 +37,7 @@ _RULES = [
     Rule("NB-died", "a newborn who dies keeps the coverage bought within 90 days"),
     Rule("STU", "college student covered from the payment date (自缴费完成之日起)"),
     Rule("XA24-stu", "Xi'an new student covered from 2023-09-01"),
+    Rule("XA24-hukou", "Xi'an subsidies only for persons with a Shaanxi hukou"),
     Rule("LATE-special", "special persons joining in the year: next month / next day"),
     Rule("ID-change", "identity change in the year takes effect from next month"),
     Rule("WAIT-fixed", "3 months' fixed waiting period (固定待遇等待期)"),

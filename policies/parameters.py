@@ -91,6 +91,10 @@ class Parameters(BaseModel):
     """SUB-window: a subsidy applies only to a payment in the central window, and a subsidised
     person paying later is covered from the next month (AK22 §五(三)2, SX24 §五(二)4(2), AK25
     §四(二)4(2)); ``False``: the notice has no such rule (HY25)."""
+    subsidy_hukou_province: Region | None = None
+    """XA24-hukou: only a person whose 户籍地 (``hukou_region``) lies in this province gets a
+    subsidy (市医保发〔2023〕57号 §二 具有陕西省户籍的…享受参保资助政策); a person with no hukou
+    on record is not refused. ``None``: no such condition."""
     subsidy_modes: dict[Identity, SubsidyMode] = Field(default_factory=dict)
     """SUB-mode: identity → ``deducted`` (资助) or ``reimbursed`` (先缴后补); default deducted."""
     recognised_after_payment: Literal["none", "reimbursed"] = "none"

@@ -43,7 +43,6 @@ import math
 import os
 import shutil
 import sqlite3
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -55,8 +54,8 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 from sqlalchemy import Engine, select
-from tqdm import tqdm
 
+from ledger import progress as bars
 from ledger.application import LedgerApp
 from ledger.importer import ImportSummary, import_files
 from ledger.loaders import LoaderPool
@@ -511,16 +510,10 @@ def project_partitions(
         # An empty target (a first backfill) has no rows to replace: skip the deletes. Safe
         # because the projector lock is held and partitions hold disjoint persons.
         replace = not _is_empty(projector.engine)
-        show = sys.stderr.isatty() if progress is None else progress
+        show = bars.wanted(progress)
         try:
-            with tqdm(
-                total=persons,
-                unit="person",
-                unit_scale=True,
-                disable=not show,
-                file=sys.stderr,
-                desc="replay",
-                dynamic_ncols=True,
+            with bars.bar(
+                total=persons, desc="replay", unit="person", enabled=show, forced=progress
             ) as bar:
                 for result in _results(options, workers, scheduler):
                     if result.stage is not None:

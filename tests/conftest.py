@@ -34,6 +34,15 @@ def _drop_schema(schema: str) -> None:
         conn.execute(SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(schema)))
 
 
+@pytest.fixture(autouse=True)
+def _english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables speak the locale's language by default: every test starts in an English
+    locale (tests of Chinese tables ask for them), whatever the machine's."""
+    for name in ("LEDGER_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture(params=BACKENDS)
 def ledger_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

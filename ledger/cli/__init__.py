@@ -25,10 +25,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("ledger.cli.import_:import_command", "Import event files (JSON Lines or CSV)."),
     "history": ("ledger.cli.history:history_command", "Show a person's stored events."),
     "replay": ("ledger.cli.replay:replay_command", "Replay events through the policies."),
+    "report": ("ledger.cli.report:report_command", "The auditor's report of a person (HTML, PDF)."),
     "project": ("ledger.cli.project:project_command", "Keep a reporting database current."),
     "status": ("ledger.cli.status:status_command", "Show the store and a reporting target."),
     "backfill": ("ledger.cli.backfill:backfill_command", "Bulk-load history and build reports."),
     "synth": ("ledger.cli.synth:synth_command", "Write a synthetic population."),
+    "export": (
+        "ledger.cli.export:export_command",
+        "Write views, insured status, reporting or lookup tables (CSV, JSONL, Parquet).",
+    ),
     "policies": (
         "ledger.cli.policies:policies_command",
         "List policy versions, show one's parameters, diff two.",

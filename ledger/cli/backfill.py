@@ -24,6 +24,7 @@ from projections.backfill import (
     project_partitions,
     source_files,
 )
+from projections.distributed import DaskMissing, require_dask
 from projections.reporting.pseudonym import PseudonymKeyError, configured_key
 from projections.reporting.target import (
     InvalidTarget,
@@ -104,6 +105,8 @@ def backfill_command(
     """
     if workers and scheduler:
         raise click.UsageError("give either --workers or --scheduler, not both")
+    if workers or scheduler:
+        _require_dask()
     try:
         target = parse_target(to) if to is not None else None
         key = configured_key(key_file) if to is not None else None
@@ -163,6 +166,8 @@ def backfill_command(
                 sys.exit(130)
             except PolicyFileError as exc:
                 raise click.ClickException(str(exc)) from None
+            except DaskMissing as exc:
+                raise OperatorError(_no_dask(exc)) from None
             except MISTAKES as exc:
                 raise OperatorError(str(exc)) from None
             except (PseudonymKeyError, TargetBusy, LockLost) as exc:
@@ -180,6 +185,19 @@ def backfill_command(
         click.echo(line)
     if loaded.rejected:
         sys.exit(1)
+
+
+def _require_dask() -> None:
+    """--workers and --scheduler need the ``dask`` extra: one line and exit 2 without it,
+    before anything is loaded."""
+    try:
+        require_dask()
+    except DaskMissing as exc:
+        raise OperatorError(_no_dask(exc)) from None
+
+
+def _no_dask(exc: DaskMissing) -> str:
+    return f"--workers and --scheduler run the replay on Dask: {exc}"
 
 
 def describe(

@@ -39,6 +39,11 @@ class SubsidyDecision:
         return self.standard
 
 
+def province_of(region: str) -> str:
+    """The province of a division code (GB/T 2260: its first two digits): 610113 → 610000."""
+    return region[:2] + "0000"
+
+
 def in_window(day: date, window: tuple[date, date] | None) -> bool:
     """I-window-days: both ends of a window are in it."""
     return window is not None and window[0] <= day <= window[1]
@@ -79,6 +84,18 @@ def decide_subsidy(
         )
         for s in too_late
     ]
+    if eligible and p.subsidy_hukou_province is not None:
+        hukou = facts.hukou_on(paid_on)
+        if hukou is not None and province_of(hukou) != p.subsidy_hukou_province:
+            steps.append(
+                Step(
+                    "XA24-hukou",
+                    f"{eligible[0].identity} held, but the hukou {hukou} is outside "
+                    f"{p.subsidy_hukou_province}: no subsidy, the full standard is due",
+                    eligible[0].granted,
+                )
+            )
+            return SubsidyDecision(standard, ZERO, None, "none", steps=tuple(steps))
     if not eligible:
         if p.recognised_after_payment == "reimbursed" and in_window(paid_on, p.central_window):
             later = _recognised_after_payment(version, facts, region, paid_on)

@@ -57,6 +57,7 @@ VERSION = build(
         "bridge_min_insured_years": (2, NO_SUCH_RULE),
         "newborn_days": (90, f"{N} §五(二)2 出生90天内"),
         "subsidy_central_window_only": (True, f"{N} §五(三)2"),
+        "subsidy_hukou_province": (None, NO_SUCH_RULE),
         "duplicate_priority": (("college_student",), f"{N} §八(三)"),
         "employee_priority": ("lost", f"{N} §八(五)"),
         "status_lost_reasons": (

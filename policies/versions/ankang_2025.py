@@ -52,6 +52,7 @@ VERSION = build(
         ),
         "subsidy_modes": ({}, f"{N} §三(二) 税务部门依此组织征收"),
         "subsidy_central_window_only": (True, f"{N} §四(二)4(2)"),
+        "subsidy_hukou_province": (None, NO_SUCH_RULE),
         "recognised_after_payment": ("none", NO_SUCH_RULE),
         "county_subsidies": (
             {},

@@ -54,6 +54,7 @@ VERSION = build(
             f"{N} §二(三) 先缴后补",
         ),
         "subsidy_central_window_only": (False, NO_SUCH_RULE),
+        "subsidy_hukou_province": (None, NO_SUCH_RULE),
         "recognised_after_payment": ("none", NO_SUCH_RULE),
         "county_subsidies": ({}, NO_SUCH_RULE),
         "refund_deadline": (

@@ -36,6 +36,7 @@ VERSION = build(
         ),
         "subsidy_modes": ({}, f"{N} §三(一) 享受资助后个人承担部分由参保人员自行缴纳"),
         "subsidy_central_window_only": (True, f"{N} §五(二)4(2)"),
+        "subsidy_hukou_province": (None, NO_SUCH_RULE),
         "recognised_after_payment": (
             "reimbursed",
             f"{N} §四(一) 系统内未标识但已全额参保缴费的人员，由各统筹区落实资助政策",

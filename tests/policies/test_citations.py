@@ -93,6 +93,8 @@ def applied_rules(version: PolicyVersion) -> set[str]:
             rules.add(f"{prefix}-migrant")
     if p.subsidy_central_window_only:
         rules.add("SUB-window")
+    if p.subsidy_hukou_province is not None:
+        rules.add("XA24-hukou")
     if p.student_start is not None:
         rules.add("STU")
     if p.status_lost_reasons or p.employee_start_ends_status:

@@ -97,8 +97,10 @@ def test_show_chained_file_versions_keep_the_first_files_origin(tmp_path: Path) 
 
 def test_diff_lists_only_what_differs() -> None:
     differences = diff_versions(BUILTIN.get("shaanxi-2024"), BUILTIN.get("xian-2024"))
-    assert [d.name for d in differences] == ["new_student_start", "new_student_intake"]
-    assert differences[0].a is None and differences[0].b == "2023-09-01"
+    by_name = {d.name: d for d in differences}
+    assert list(by_name) == ["subsidy_hukou_province", "new_student_start", "new_student_intake"]
+    assert by_name["new_student_start"].a is None and by_name["new_student_start"].b == "2023-09-01"
+    assert by_name["subsidy_hukou_province"].b == "610000"
     assert diff_rows(BUILTIN.get("xian-2024"), BUILTIN.get("xian-2024")) == [
         ["parameter", "xian-2024", "xian-2024"]
     ]

@@ -225,3 +225,41 @@ def test_OVER_paid_repairs_and_refunded_excess_do_not_count() -> None:
     assert h.refund("2024-11-01", 2025, "400").year(2025)["flags"] == []
     h = History().paid("2024-10-01", 2025, "400").paid("2024-10-02", 2025, "400")
     assert h.year(2025)["flags"] == ["overpaid"]
+
+
+# XA24-hukou: 市医保发〔2023〕57号 §二
+# "具有陕西省户籍的拟参加我市城乡居民医保特殊人员享受参保资助政策".
+
+
+@pytest.mark.parametrize(
+    ("hukou", "subsidy", "due"),
+    [
+        ("610113", "190.00", "190.00"),  # a Xi'an hukou
+        ("610902", "190.00", "190.00"),  # another city of Shaanxi: still 陕西省户籍
+        (None, "190.00", "190.00"),  # no hukou on record: nothing says otherwise
+        ("620102", "0.00", "380.00"),  # 甘肃 (Lanzhou): no subsidy in Xi'an
+    ],
+)
+def test_XA24_hukou_subsidy_needs_a_shaanxi_hukou(
+    hukou: str | None, subsidy: str, due: str
+) -> None:
+    h = History("610113", hukou=hukou).grant("2023-03-01", "dibao").paid("2023-10-10", 2024, due)
+    year = h.year(2024, explain=True)
+    assert year["policy"] == "xian-2024"
+    assert year["enrolled"] is True
+    assert year["contribution"]["subsidy"] == subsidy
+    assert year["contribution"]["individual_due"] == due
+    rules = [step["rule"] for step in year["trace"]]
+    assert ("XA24-hukou" in rules) is (subsidy == "0.00")
+
+
+def test_XA24_hukou_is_xian_only() -> None:
+    # shaanxi-2024 elsewhere in the province has no such condition
+    h = (
+        History("610702", hukou="620102")
+        .grant("2023-03-01", "dibao")
+        .paid("2023-10-10", 2024, "190")
+    )
+    year = h.year(2024)
+    assert year["policy"] == "shaanxi-2024"
+    assert year["contribution"]["subsidy"] == "190.00"
