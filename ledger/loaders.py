@@ -127,31 +127,44 @@ _orjson_loads = orjson.loads
 _OrjsonError = orjson.JSONDecodeError
 
 
-def rounds(units: Iterator[Unit], count: int, size: int) -> Iterator[list[Share]]:
+CHUNK = 20_000
+"""Lines sent to the loaders at a time: a round goes out in such chunks as it is read, so the
+loaders validate it while the rest is read."""
+
+
+def rounds(
+    units: Iterator[Unit], count: int, size: int, chunk: int = CHUNK
+) -> Iterator[tuple[list[Share], bool]]:
     """The lines in rounds of at most ``size``, each split into ``count`` shares by person
-    (packed, :func:`pack`); a round ends early before a line whose ``event_id`` another
-    share of it already holds."""
+    (packed, :func:`pack`), as ``(shares, last)`` chunks of at most ``chunk`` lines (``last``:
+    the round ends with this chunk); a round ends early before a line whose ``event_id``
+    another share of it already holds."""
     shares: list[list[Unit]] = [[] for _ in range(count)]
     claims: dict[str, int] = {}
-    held = 0
+    held = taken = 0
     for unit in units:
         loader, event_id = route(unit, count)
         if event_id is not None:
             owner = claims.setdefault(event_id, loader)
             if owner != loader:
-                yield [pack(share) for share in shares]
+                yield [pack(share) for share in shares], True
                 shares = [[] for _ in range(count)]
                 claims = {event_id: loader}
-                held = 0
+                held = taken = 0
         shares[loader].append(unit)
         held += 1
+        taken += 1
         if held >= size:
-            yield [pack(share) for share in shares]
+            yield [pack(share) for share in shares], True
             shares = [[] for _ in range(count)]
             claims = {}
-            held = 0
+            held = taken = 0
+        elif taken >= chunk:
+            yield [pack(share) for share in shares], False
+            shares = [[] for _ in range(count)]
+            taken = 0
     if held:
-        yield [pack(share) for share in shares]
+        yield [pack(share) for share in shares], True
 
 
 Share = tuple[list[int], bytes] | list[Unit]
@@ -195,11 +208,13 @@ class Loader:
         self.parsed: dict[int, list[_Line]] = {}
 
     def parse(self, round_no: int, share: Share) -> None:
+        """Validate a chunk of round ``round_no``'s lines."""
         with _fewer_gc_passes():
-            self.parsed[round_no] = [unit.parse() for unit in unpack(share)]
+            lines = [unit.parse() for unit in unpack(share)]
+        self.parsed.setdefault(round_no, []).extend(lines)
 
     def store(self, round_no: int) -> RoundResult:
-        lines = self.parsed.pop(round_no)
+        lines = self.parsed.pop(round_no, [])
         rejects: list[Reject] = []
         stored = present = rejected = 0
         with _fewer_gc_passes():
@@ -396,7 +411,7 @@ class _DaskLoaders:
         self.pending: list[Any] = []
 
     def parse(self, round_no: int, shares: list[Share]) -> None:
-        self.parsing = [
+        self.parsing += [
             actor.parse(round_no, share) for actor, share in zip(self.actors, shares, strict=True)
         ]
 
@@ -441,6 +456,8 @@ class LoaderPool:
     scheduler: str | None = None
     batch_size: int | None = None
     stored_at: datetime | None = None
+    chunk: int = CHUNK
+    """Lines sent at a time (:func:`rounds`)."""
 
     def __post_init__(self) -> None:
         if self.scheduler is None and self.workers < 1:
@@ -562,14 +579,18 @@ class LoaderPool:
                 bar.update(last - bar.n)
 
         try:
-            for shares in rounds(units, loaders.count, self.size * loaders.count):
+            last = 0
+            for shares, ends in rounds(units, loaders.count, self.size * loaders.count, self.chunk):
                 round_no = self.next_round
-                self.next_round += 1
                 loaders.parse(round_no, shares)
+                last = max([last, *(n for n in map(last_line, shares) if n is not None)])
+                if not ends:
+                    continue
                 if pending is not None:
                     finish()
                 loaders.store(round_no)
-                pending = (round_no, max(n for n in map(last_line, shares) if n is not None))
+                pending = (round_no, last)
+                self.next_round += 1
             if pending is not None:
                 finish()
         finally:

@@ -128,7 +128,7 @@ def test_three_loaders_store_what_one_loader_stores(
     assert any("conflict" in c[3] for c in expected["counts"])
     with open_ledger(other_ledger_db):
         pass  # the tables, before the loaders
-    with LoaderPool(other_ledger_db, 3, batch_size=31, stored_at=MOMENT) as pool:
+    with LoaderPool(other_ledger_db, 3, batch_size=31, stored_at=MOMENT, chunk=20) as pool:
         three = pool.import_files(paths)
         assert pool.next_round > sum(s.lines for s in three) // (31 * 3)  # rounds were cut
     assert outcome(other_ledger_db, three) == expected
@@ -165,8 +165,12 @@ def test_rounds_are_cut_before_a_line_another_loader_holds() -> None:
     ]
     units = [JsonlUnit(n + 1, json.dumps(line).encode()) for n, line in enumerate(lines)]
     owners = [route(unit, 4)[0] for unit in units]
-    cut = rounds(iter(units), 4, 1000)
-    sizes = [sum(len(unpack(share)) for share in shares) for shares in cut]
+    sizes = [0]
+    for shares, last in rounds(iter(units), 4, 1000, chunk=2):
+        sizes[-1] += sum(len(unpack(share)) for share in shares)
+        if last:
+            sizes.append(0)
+    assert sizes.pop() == 0
     # A round holds lines of one event id only while they go to the same loader.
     expected = [1]
     for previous, owner in zip(owners, owners[1:], strict=False):
