@@ -47,6 +47,7 @@ from ledger.mapper import MAPPER_TOPIC, LedgerMapper, resident_event
 from ledger.store import (
     DEFAULT_DB,
     IndexRow,
+    LedgerPostgresRecorder,
     LedgerRecorder,
     StateRow,
     is_write_conflict,
@@ -119,6 +120,12 @@ class LedgerApp(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    @property
+    def store_works_apart(self) -> bool:
+        """Whether the store does its work in a process of its own (PostgreSQL), so that a
+        bulk import gains by reading the next batch while one is written."""
+        return isinstance(self.recorder, LedgerPostgresRecorder)
 
     @property
     def ledger_recorder(self) -> LedgerRecorder:
