@@ -43,7 +43,8 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -264,8 +265,9 @@ def import_file(
         ):
             if show:
                 lines = bars.ticking(lines, bar, PROGRESS_EVERY)
-            for batch in _batches(lines, batch_size):
-                rejects = _store_batch(app, batch, summary, stored_at)
+
+            def handle(batch: list[_Line], rejects: list[Reject]) -> None:
+                nonlocal rejects_file
                 for reject in rejects:
                     summary.reasons[reject.reason] = summary.reasons.get(reject.reason, 0) + 1
                     if on_reject is not None:
@@ -279,7 +281,11 @@ def import_file(
                     rejects_file.write(reject.to_json() + "\n")
                 if rejects_file is not None:
                     rejects_file.flush()
-                bar.update(batch[-1].number - bar.n)
+                if batch[-1].number > bar.n:  # (reading may be past it: the next batch)
+                    bar.update(batch[-1].number - bar.n)
+
+            store = _store_ahead if app.store_works_apart else _store_in_turn
+            store(app, _batches(lines, batch_size), summary, stored_at, handle)
     finally:
         if rejects_file is not None:
             rejects_file.close()
@@ -304,9 +310,72 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
+def _store_in_turn(
+    app: LedgerApp,
+    batches: Iterable[list[_Line]],
+    summary: ImportSummary,
+    stored_at: datetime | None,
+    handle: Callable[[list[_Line], list[Reject]], None],
+) -> None:
+    """Store the batches in order, reading each after the one before is committed (SQLite:
+    its work is this process's own, a writer thread would only add switching)."""
+    for batch in batches:
+        rejects, part = _store_batch(app, batch, summary.path, stored_at)
+        summary.stored += part.stored
+        summary.present += part.present
+        summary.rejected += part.rejected
+        handle(batch, rejects)
+
+
+def _store_ahead(
+    app: LedgerApp,
+    batches: Iterable[list[_Line]],
+    summary: ImportSummary,
+    stored_at: datetime | None,
+    handle: Callable[[list[_Line], list[Reject]], None],
+) -> None:
+    """Store the batches in order, each with ``app.append`` (one after the other, so every
+    batch is decided on what the ones before it stored); once a batch is committed its
+    counts are added to ``summary`` and ``handle`` gets it with its rejects.
+
+    The writes run on one writer thread while this thread reads and parses the next batch:
+    the database's share of the work (PostgreSQL's, in its own process) overlaps the
+    parsing. (On SQLite, measured: no faster, 3-4% more CPU: :func:`_store_in_turn`.) At
+    most two batches are held: the one being written and the one being read. When reading
+    stops (an error, Ctrl-C) the batch being written is waited for and, stored, counted; the
+    next is never started."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer") as writer:
+        pending: tuple[list[_Line], Future[tuple[list[Reject], ImportSummary]]] | None = None
+
+        def finish() -> None:
+            nonlocal pending
+            assert pending is not None
+            batch, future = pending
+            pending = None
+            rejects, part = future.result()
+            summary.stored += part.stored
+            summary.present += part.present
+            summary.rejected += part.rejected
+            handle(batch, rejects)
+
+        try:
+            for batch in batches:
+                if pending is not None:
+                    finish()
+                pending = (batch, writer.submit(_store_batch, app, batch, summary.path, stored_at))
+            if pending is not None:
+                finish()
+        finally:
+            if pending is not None:  # reading failed while a batch was being written
+                with suppress(Exception):
+                    finish()
+
+
 def _store_batch(
-    app: LedgerApp, batch: list[_Line], summary: ImportSummary, stored_at: datetime | None
-) -> list[Reject]:
+    app: LedgerApp, batch: list[_Line], path: Path, stored_at: datetime | None
+) -> tuple[list[Reject], ImportSummary]:
+    """Store one batch; its rejects (in line order) and its counts."""
+    summary = ImportSummary(path)
     rejects: list[Reject] = []
     valid: list[_Line] = []
     for line in batch:
@@ -333,7 +402,7 @@ def _store_batch(
             )
     summary.rejected += len(rejects)
     rejects.sort(key=lambda r: r.line)
-    return rejects
+    return rejects, summary
 
 
 def _reject(line: _Line, reason: str, message: str, event_id: str | None) -> Reject:
@@ -373,6 +442,14 @@ def _count_lines(path: Path) -> int:
 
 
 def _read_lines(path: Path, encoding: str | None) -> Iterator[_Line]:
+    """The lines of a file, each decoded and validated."""
+    return (unit.parse() for unit in read_units(path, encoding))
+
+
+def read_units(path: Path, encoding: str | None) -> Iterator[Unit]:
+    """The lines of a file as read, not yet validated (:data:`Unit`): blank lines skipped,
+    rows cut, the file's own errors (no CSV header, undecodable) raised as
+    :class:`ImportFileError`. ``unit.parse()`` validates one (anywhere: units pickle)."""
     if is_stdin(path):
         return _read_stream(STDIN, sys.stdin.buffer, encoding)
     if not path.is_file():  # a pipe or a device (/dev/stdin, <(command)): read as it comes
@@ -382,7 +459,7 @@ def _read_lines(path: Path, encoding: str | None) -> Iterator[_Line]:
     return _read_csv(path, encoding or detect_encoding(path))
 
 
-def _read_pipe(path: Path, encoding: str | None) -> Iterator[_Line]:
+def _read_pipe(path: Path, encoding: str | None) -> Iterator[Unit]:
     with open(path, "rb") as stream:
         yield from _read_stream(path, stream, encoding)
 
@@ -390,7 +467,7 @@ def _read_pipe(path: Path, encoding: str | None) -> Iterator[_Line]:
 _BLANK = codecs.BOM_UTF8 + b" \t\r\n"
 
 
-def _read_stream(path: Path, stream: BinaryIO, encoding: str | None) -> Iterator[_Line]:
+def _read_stream(path: Path, stream: BinaryIO, encoding: str | None) -> Iterator[Unit]:
     """Lines of standard input (or a pipe): JSON Lines when the first non-blank character is
     ``{``, read as they come; else CSV, spooled to a temporary file first (its encoding is
     detected on the whole input, as for a file)."""
@@ -400,7 +477,7 @@ def _read_stream(path: Path, stream: BinaryIO, encoding: str | None) -> Iterator
         if line.strip(_BLANK):
             break
     if b"".join(head).lstrip(_BLANK).startswith(b"{"):
-        yield from _jsonl_lines(itertools.chain(head, stream))
+        yield from _jsonl_units(itertools.chain(head, stream))
         return
     with tempfile.TemporaryFile() as spool:
         spool.writelines(head)
@@ -433,18 +510,30 @@ def _parse(number: int, raw: str, record: Any) -> _Line:
     return _Line(number, raw, event, None)
 
 
-def _read_jsonl(path: Path) -> Iterator[_Line]:
+def _read_jsonl(path: Path) -> Iterator[Unit]:
     with open(path, "rb") as f:
-        yield from _jsonl_lines(f)
+        yield from _jsonl_units(f)
 
 
-def _jsonl_lines(f: Iterable[bytes]) -> Iterator[_Line]:
+def _jsonl_units(f: Iterable[bytes]) -> Iterator[Unit]:
     for number, data in enumerate(f, start=1):
         if number == 1 and data.startswith(codecs.BOM_UTF8):
             data = data[len(codecs.BOM_UTF8) :]
         data = data.rstrip(b"\r\n")
         if not data.strip():
             continue
+        yield JsonlUnit(number, data)
+
+
+class JsonlUnit(NamedTuple):
+    """One non-blank line of a JSON Lines file, as read."""
+
+    number: int
+    data: bytes
+
+    def parse(self) -> _Line:
+        """The line decoded and validated."""
+        number, data = self
         # The usual line: orjson decodes it and it is a plain record (ledger.fastparse).
         # Anything else is decoded again by the standard library, so that every other
         # line (big integers, NaN, lone surrogates, errors and their messages) is read
@@ -454,27 +543,34 @@ def _jsonl_lines(f: Iterable[bytes]) -> Iterator[_Line]:
         except _OrjsonError:
             plain = None
         if plain is not None:
-            yield _Line(number, data.decode("utf-8"), plain[0], None, plain[1])
-            continue
+            return _Line(number, data.decode("utf-8"), plain[0], None, plain[1])
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raw = data.decode("utf-8", errors="replace")
             error = InvalidEvent("invalid_json", f"line is not UTF-8: {exc.reason}")
-            yield _Line(number, raw, None, error)
-            continue
+            return _Line(number, raw, None, error)
         try:
             record = _loads(text)
         except (ValueError, RecursionError) as exc:
             error = InvalidEvent("invalid_json", f"not JSON: {_short(str(exc))}")
-            yield _Line(number, text, None, error)
-            continue
+            return _Line(number, text, None, error)
         if "\\u" in text and _has_lone_surrogate(record):
             # Valid JSON ("\ud800") but not text: it could be neither hashed nor stored.
             error = InvalidEvent("invalid_json", "unpaired surrogate escape in a string")
-            yield _Line(number, text, None, error)
-            continue
-        yield _parse(number, text, record)
+            return _Line(number, text, None, error)
+        return _parse(number, text, record)
+
+    def record(self) -> Any:
+        """The decoded line (anything JSON gives), or ``None`` when it is not JSON."""
+        try:
+            return _orjson_loads(self.data)
+        except _OrjsonError:
+            pass
+        try:
+            return _loads(self.data.decode("utf-8"))
+        except (ValueError, RecursionError):
+            return None
 
 
 _orjson_loads = orjson.loads
@@ -547,19 +643,19 @@ class _LineTap:
         return text
 
 
-def _read_csv(path: Path, encoding: str) -> Iterator[_Line]:
+def _read_csv(path: Path, encoding: str) -> Iterator[Unit]:
     with open(path, "rb") as f:
         yield from _decoded_csv(path, f, encoding)
 
 
-def _decoded_csv(path: Path, binary: BinaryIO, encoding: str) -> Iterator[_Line]:
+def _decoded_csv(path: Path, binary: BinaryIO, encoding: str) -> Iterator[Unit]:
     try:
         codecs.lookup(encoding)
     except LookupError:
         raise ImportFileError(f"{path}: unknown encoding {encoding!r}") from None
     try:
         with io.TextIOWrapper(binary, encoding=encoding, newline="") as f:
-            yield from _csv_lines(path, f)
+            yield from _csv_units(path, f)
     except UnicodeDecodeError as exc:
         raise ImportFileError(
             f"{path}: cannot be decoded as {encoding} (byte {exc.start}: {exc.reason}); "
@@ -567,7 +663,7 @@ def _decoded_csv(path: Path, binary: BinaryIO, encoding: str) -> Iterator[_Line]
         ) from None
 
 
-def _csv_lines(path: Path, f: IO[str]) -> Iterator[_Line]:
+def _csv_units(path: Path, f: IO[str]) -> Iterator[Unit]:
     tap = _LineTap(f)
     reader = csv.reader(tap)
     try:
@@ -594,19 +690,43 @@ def _csv_lines(path: Path, f: IO[str]) -> Iterator[_Line]:
         except StopIteration:
             return
         except csv.Error as exc:
-            error = InvalidEvent("bad_row", f"unreadable CSV row: {exc}")
-            yield _Line(number, tap.take(), None, error)
+            yield CsvUnit(number, tap.take(), None, f"unreadable CSV row: {exc}", header)
             continue
         raw = tap.take()
         if len(row) <= 1 and not "".join(row).strip():
             continue  # a blank line
         if len(row) != len(header):
-            error = InvalidEvent(
-                "bad_row", f"row has {len(row)} cells but the header has {len(header)}"
-            )
-            yield _Line(number, raw, None, error)
+            error = f"row has {len(row)} cells but the header has {len(header)}"
+            yield CsvUnit(number, raw, None, error, header)
             continue
-        yield _parse(number, raw, dict(zip(header, row, strict=True)))
+        yield CsvUnit(number, raw, row, None, header)
+
+
+class CsvUnit(NamedTuple):
+    """One non-blank row of a CSV file, as read: its cells, or why it cannot be read."""
+
+    number: int
+    raw: str
+    cells: list[str] | None
+    bad_row: str | None
+    """The ``bad_row`` message when ``cells`` is ``None``."""
+    header: list[str]
+
+    def parse(self) -> _Line:
+        """The row validated."""
+        if self.cells is None:
+            return _Line(self.number, self.raw, None, InvalidEvent("bad_row", self.bad_row or ""))
+        return _parse(self.number, self.raw, dict(zip(self.header, self.cells, strict=True)))
+
+    def record(self) -> Any:
+        """The row as a record, or ``None`` when it cannot be read."""
+        if self.cells is None:
+            return None
+        return dict(zip(self.header, self.cells, strict=True))
+
+
+Unit = JsonlUnit | CsvUnit
+"""A line of an events file as read (:func:`read_units`)."""
 
 
 def _short(text: str, limit: int = 200) -> str:

@@ -58,6 +58,7 @@ from sqlalchemy import Engine, select
 from ledger import progress as bars
 from ledger.application import LedgerApp
 from ledger.importer import ImportSummary, import_files
+from ledger.loaders import LoaderPool
 from ledger.partitions import DEFAULT_PAGE, histories_in_partition, open_ledger_readonly
 from ledger.store import LedgerPostgresRecorder, LedgerSQLiteRecorder
 from projections.distributed import _registry, run_partitions
@@ -132,12 +133,23 @@ def load_files(
     paths: Sequence[Path],
     *,
     progress: bool | None = None,
+    loaders: int = 1,
+    scheduler: str | None = None,
+    db: str | None = None,
 ) -> LoadReport:
     """Import ``paths`` in order (:func:`ledger.importer.import_files`: validation, rejects
-    files, idempotency); :class:`ledger.importer.ImportInterrupted` on Ctrl-C."""
+    files, idempotency); :class:`ledger.importer.ImportInterrupted` on Ctrl-C.
+
+    With ``loaders`` above 1, or a Dask ``scheduler``, the files are split by person across
+    that many loaders on the store ``db`` (the one ``app`` holds), local processes or actors
+    on the cluster (:class:`ledger.loaders.LoaderPool`: the same result as one loader)."""
     began = time.perf_counter()
     try:
-        report = LoadReport(import_files(app, paths, progress=progress))
+        if loaders > 1 or scheduler is not None:
+            with LoaderPool(db, loaders if loaders > 1 else 0, scheduler=scheduler) as pool:
+                report = LoadReport(pool.import_files(paths, progress=progress))
+        else:
+            report = LoadReport(import_files(app, paths, progress=progress))
     finally:
         # The import caches up to 100,000 residents' states; the replay needs none of them.
         app.forget_residents()

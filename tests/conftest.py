@@ -60,6 +60,18 @@ def ledger_db(
 
 
 @pytest.fixture
+def pg_db() -> Iterator[str]:
+    """An empty ledger on the PostgreSQL server only, in a schema of its own (for tests of
+    what only PostgreSQL has: concurrent writers, COPY). Mark such tests ``postgres``."""
+    schema = f"ledger_test_{uuid4().hex[:12]}"
+    _drop_schema(schema)
+    try:
+        yield f"{PG_URL}?schema={schema}"
+    finally:
+        _drop_schema(schema)
+
+
+@pytest.fixture
 def other_ledger_db(ledger_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second empty ledger on the same backend as ``ledger_db``."""
     if not ledger_db.startswith("postgresql://"):

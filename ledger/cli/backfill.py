@@ -14,6 +14,7 @@ from ledger.application import LedgerWriteConflict
 from ledger.cli._common import OperatorError, db_option, ledger_session, one_line, policies_option
 from ledger.cli.project import MISTAKES, TARGET_ERRORS, key_file_option
 from ledger.importer import ImportFileError, ImportInterrupted
+from ledger.loaders import LoaderError
 from ledger.store import display_db
 from policies import PolicyFileError
 from projections.backfill import (
@@ -52,7 +53,8 @@ from projections.reporting.target import (
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="Replay on a Dask LocalCluster of N processes (0: in this process).",
+    help="Load with N loader processes split by person, and replay on a Dask LocalCluster of "
+    "N processes (0: both in this process).",
 )
 @click.option(
     "--scheduler",
@@ -92,11 +94,12 @@ def backfill_command(
     ledger, then build the reporting tables at --to from every person, partitioned by person.
 
     Loading validates like ledger import (rejects in FILE.rejects.jsonl, idempotent by
-    event_id). The replay runs in this process, on a Dask LocalCluster (--workers N) or on an
-    existing cluster (--scheduler). Its checkpoint is the one ledger project keeps: run
-    ledger project --to the same target afterwards to follow new events. Running the backfill
-    again gives the same tables. Exit status 1 when any line was rejected. See
-    docs/backfill.md.
+    event_id), split by person across N loaders with --workers N or on the --scheduler's
+    cluster (the same result as one loader). The replay runs in this process, on a Dask
+    LocalCluster (--workers N) or on an existing cluster (--scheduler). Its checkpoint is the
+    one ledger project keeps: run ledger project --to the same target afterwards to follow
+    new events. Running the backfill again gives the same tables. Exit status 1 when any line
+    was rejected. See docs/backfill.md.
 
     Example: ledger backfill history/ --db ledger.db --to reports.db --workers 2
     """
@@ -119,7 +122,9 @@ def backfill_command(
     database = db or "ledger.db"
     with ledger_session(db, create=True) as app:
         try:
-            loaded = load_files(app, paths, progress=progress)
+            loaded = load_files(
+                app, paths, progress=progress, loaders=workers, scheduler=scheduler, db=db
+            )
         except ImportInterrupted as exc:
             for summary in exc.summaries:
                 click.echo(summary.describe())
@@ -129,7 +134,7 @@ def backfill_command(
                 err=True,
             )
             sys.exit(130)
-        except (ImportFileError, LedgerWriteConflict) as exc:
+        except (ImportFileError, LedgerWriteConflict, LoaderError) as exc:
             raise click.ClickException(str(exc)) from None
         for summary in loaded.files:
             if summary.rejected:
