@@ -22,27 +22,20 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
-from json.encoder import encode_basestring
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import TZINFO
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, StoredEvent
+from eventsourcing.persistence import JSONTranscoder, Recording, StoredEvent
 
-from ledger.aggregate import (
-    CREATED_TOPIC,
-    RECORDED_TOPIC,
-    RESIDENT_TOPIC,
-    DateAsISO,
-    Resident,
-    resident_id,
-)
+from ledger.aggregate import DateAsISO, Resident, resident_id
 from ledger.events import (
     Event,
     EventBase,
@@ -50,7 +43,16 @@ from ledger.events import (
     fingerprint_of,
     trusted_event,
 )
-from ledger.store import DEFAULT_DB, IndexRow, LedgerRecorder, StateRow, prepared_store
+from ledger.mapper import MAPPER_TOPIC, LedgerMapper, resident_event
+from ledger.store import (
+    DEFAULT_DB,
+    IndexRow,
+    LedgerPostgresRecorder,
+    LedgerRecorder,
+    StateRow,
+    is_write_conflict,
+    prepared_store,
+)
 
 Status = Literal["stored", "present", "rejected"]
 
@@ -71,10 +73,6 @@ class Outcome:
 
 STORED = Outcome("stored")
 PRESENT = Outcome("present")
-
-_STATE_HEAD = '{"timestamp":{"_type_":"datetime_iso","_data_":"'
-_STATE_LATER = '"},"record":'
-_STATE_CREATED = f'"}},"originator_topic":{encode_basestring(RESIDENT_TOPIC)},"record":'
 
 StoredEventEncoder = Callable[[UUID, int, str], StoredEvent]
 
@@ -97,13 +95,22 @@ class LedgerApp(Application[UUID]):
     """Event-sourced ledger of residents (参保人), one :class:`Resident` aggregate each."""
 
     name = "Ledger"
-    write_attempts = 5
-    """How often a batch is retried when a concurrent writer stored the same persons first."""
+    env: ClassVar[dict[str, str]] = {"MAPPER_TOPIC": MAPPER_TOPIC}
+    """The library's settings the ledger brings: its mapper (:mod:`ledger.mapper`)."""
+    write_attempts = 10
+    """How often a batch is decided and written again when a concurrent writer stored the
+    same persons or event ids first, or the database chose it as a deadlock's or
+    serialisation failure's victim (with a short random pause, growing, between tries)."""
     resident_cache_size = 100_000
     """How many residents' states (person id, version) :meth:`append` keeps in memory between
     calls (least recently used dropped first). They are used only while nothing else was stored
     since this application's last write (checked once per call by the highest notification
     id), so the store stays the truth; a failed write forgets them all."""
+    owns_its_persons = False
+    """Set by a loader that is the only writer of the persons it appends (a parallel import's
+    loaders split the input by person): the cached states are then kept even while other
+    loaders store events. Safe whoever else writes: a state that turns out stale makes the
+    write fail on the events' primary key, and the batch is decided again on fresh states."""
 
     def __init__(self, env: Any = None) -> None:
         super().__init__(env)
@@ -113,6 +120,12 @@ class LedgerApp(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    @property
+    def store_works_apart(self) -> bool:
+        """Whether the store does its work in a process of its own (PostgreSQL), so that a
+        bulk import gains by reading the next batch while one is written."""
+        return isinstance(self.recorder, LedgerPostgresRecorder)
 
     @property
     def ledger_recorder(self) -> LedgerRecorder:
@@ -152,14 +165,18 @@ class LedgerApp(Application[UUID]):
         for attempt in range(1, self.write_attempts + 1):
             try:
                 return self._append_once(events, canonical, stored_at)
-            except IntegrityError as exc:
-                # A concurrent writer stored one of these persons or event ids first: reload
-                # their state and decide again.
+            except Exception as exc:
+                # A concurrent writer stored one of these persons or event ids first (or the
+                # database broke a deadlock or a serialisation failure by aborting this
+                # write): nothing of it is stored; reload the states and decide again.
+                if not is_write_conflict(exc):
+                    raise
                 if attempt == self.write_attempts:
                     raise LedgerWriteConflict(
                         f"could not store a batch of {len(events)} events after "
                         f"{attempt} attempts: {exc}"
                     ) from exc
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 (jitter)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _append_once(
@@ -176,14 +193,13 @@ class LedgerApp(Application[UUID]):
                 for event, text in zip(events, given, strict=True)
             ]
         fingerprints = [fingerprint_of(c) for c in canonical]
-        event_ids = {e.event_id: e.person_id for e in events}
-        known = self.ledger_recorder.select_fingerprints(list(event_ids))
+        known = self.ledger_recorder.select_fingerprints(list({e.event_id for e in events}))
         cache = self._residents
         try:
-            position = self._check_cache()
-            residents = self._residents_of(
-                {person_id for event_id, person_id in event_ids.items() if event_id not in known}
-            )
+            position = None if self.owns_its_persons else self._check_cache()
+            # Every person with an event not stored yet (one event id may come under several
+            # persons in a batch: the first stands, but every one of them needs its state).
+            residents = self._residents_of({e.person_id for e in events if e.event_id not in known})
             outcomes: list[Outcome] = []
             stored_events: list[StoredEvent] = []
             touched: dict[str, Resident] = {}
@@ -191,7 +207,7 @@ class LedgerApp(Application[UUID]):
             # One timestamp per write (stored_at): the events of a call are stored by one
             # transaction. (Resident.Event.create_timestamp() is datetime.now(tz=TZINFO).)
             timestamp = stored_at if stored_at is not None else datetime.now(tz=TZINFO)
-            encode = self._stored_event_encoder(timestamp)
+            encode = self.stored_event_encoder(timestamp)
             for event, text, fp in zip(events, canonical, fingerprints, strict=True):
                 event_id = event.event_id
                 # ``known`` also collects this batch's own ids as they are accepted.
@@ -228,7 +244,9 @@ class LedgerApp(Application[UUID]):
                     ledger_states=[self._state_row(r) for r in touched.values()],
                 )
                 ids = sorted(notification_ids or ())
-                if ids and ids[0] == (position or 0) + 1:
+                if self.owns_its_persons:
+                    pass
+                elif ids and ids[0] == (position or 0) + 1:
                     self._cached_at = ids[-1]
                 else:  # someone else stored events just before: the cache may be behind
                     cache.clear()
@@ -276,64 +294,44 @@ class LedgerApp(Application[UUID]):
         self._residents.clear()
         self._cached_at = None
 
-    def _stored_event_encoder(self, timestamp: datetime) -> StoredEventEncoder:
-        """A function giving the stored form of the Resident event at ``version`` carrying a
-        canonical record and created at ``timestamp`` (``Created`` at version 1, else
-        ``Recorded``): what ``self.mapper.to_stored_event`` returns for that domain event.
-        With the library's plain JSON transcoder (the ledger's setting) it formats the bytes
-        directly, which is several times faster than the general path."""
+    def stored_event_encoder(self, timestamp: datetime) -> StoredEventEncoder:
+        """``encode(originator_id, version, record)``: the stored form of the Resident event
+        at ``version`` carrying a canonical record, created at ``timestamp`` (``Created`` at
+        version 1, else ``Recorded``) — what ``self.mapper.to_stored_event`` returns for
+        that domain event. The ledger's mapper forms it without the domain event object
+        (:meth:`ledger.mapper.LedgerMapper.encoder`); another mapper (a ``MAPPER_TOPIC``
+        setting) gets the domain event."""
         mapper = self.mapper
-        if type(mapper.transcoder) is not JSONTranscoder or mapper.compressor or mapper.cipher:
-            return partial(self._stored_event, timestamp=timestamp)
-        # The JSON transcoder on {"timestamp", ["originator_topic",] "record"}.
-        moment = _STATE_HEAD + timestamp.isoformat()
-        created = moment + _STATE_CREATED
-        later = moment + _STATE_LATER
+        if isinstance(mapper, LedgerMapper):
+            return mapper.encoder(timestamp)
 
         def encode(originator_id: UUID, version: int, record: str) -> StoredEvent:
-            if version == 1:
-                state = created + encode_basestring(record) + "}"
-                return StoredEvent(originator_id, version, CREATED_TOPIC, state.encode())
-            state = later + encode_basestring(record) + "}"
-            return StoredEvent(originator_id, version, RECORDED_TOPIC, state.encode())
+            return mapper.to_stored_event(resident_event(originator_id, version, record, timestamp))
 
         return encode
 
-    def _stored_event(
-        self, originator_id: UUID, version: int, record: str, *, timestamp: datetime
-    ) -> StoredEvent:
-        """The general form of :meth:`_stored_event_encoder` (any transcoder, compression,
-        encryption): the domain event's state, encoded as the mapper does."""
-        mapper = self.mapper
-        event_state: dict[str, Any] = {"timestamp": timestamp}
-        if version == 1:
-            event_state["originator_topic"] = RESIDENT_TOPIC
-        event_state["record"] = record
-        state = mapper.transcoder.encode(event_state)
-        if mapper.compressor:
-            state = mapper.compressor.compress(state)
-        if mapper.cipher:
-            state = mapper.cipher.encrypt(state)
-        return StoredEvent(
-            originator_id=originator_id,
-            originator_version=version,
-            topic=CREATED_TOPIC if version == 1 else RECORDED_TOPIC,
-            state=state,
-        )
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's ``save``, writing each saved Resident's idempotency index rows and
+        state in the same transaction as its events (:mod:`ledger.store`), whoever calls it.
 
-    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        # Every save writes the idempotency index and the residents' states in the same
-        # transaction as the events (see ledger.store), whoever calls save().
-        kwargs = processing_event.saved_kwargs
+        The Residents' pending events are collected here and saved as events (the library
+        accepts both): the ledger configures no snapshots and no repository cache, the only
+        uses the library has for the aggregates themselves."""
+        saved: list[Any] = []
+        states: list[StateRow] = []
+        for obj in objs:
+            if isinstance(obj, Resident):
+                saved.extend(obj.collect_events())
+                states.append(self._state_row(obj))
+            else:
+                saved.append(obj)
         if "ledger_index" not in kwargs:
-            kwargs["ledger_index"] = _index_rows(processing_event.events)
+            kwargs["ledger_index"] = _index_rows(
+                [e for e in saved if isinstance(getattr(e, "record", None), str)]
+            )
         if "ledger_states" not in kwargs:
-            kwargs["ledger_states"] = [
-                self._state_row(aggregate)
-                for aggregate in processing_event.aggregates.values()
-                if isinstance(aggregate, Resident)
-            ]
-        return super()._record(processing_event)
+            kwargs["ledger_states"] = states
+        return super().save(*saved, **kwargs)
 
     @staticmethod
     def _state_row(resident: Resident) -> StateRow:

@@ -3,7 +3,10 @@
 Tables are for people, so ID numbers in them are masked (``610902********1234``), including
 guardians' ids and any unknown field holding one, and region codes carry their names
 (``region=610902 汉滨区``); both clocks are shown in China Standard Time (``recorded_at``,
-defaulting to ``stored_at``, and ``stored_at``). JSON is for programs: in arrival order, each
+defaulting to ``stored_at``, and ``stored_at``). A table speaks Chinese or English
+(``lang``): in Chinese its headers, event types, field names and coded values (identities,
+reasons, purposes, yes/no) are the catalogue's words (:mod:`ledger.labels`); in English the
+contract's own. JSON is for programs, and never translated: in arrival order, each
 event's contract record as the source gave it (``recorded_at`` only when the source gave one)
 plus ``stored_at`` (China Standard Time). Such a record imported again is the same record (the
 import drops ``stored_at``, the ledger's own clock), so ``ledger history P --format jsonl |
@@ -14,18 +17,27 @@ stores nothing.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ledger import labels as L
 from ledger.application import StoredFact
 from ledger.clock import in_china
 from ledger.events import event_to_record, source_record
+from ledger.labels import Lang, Wording
 from ledger.person_id import mask, mask_ids_in
 from ledger.regions import region_label
+from ledger.tables import render_table
 
 _COMMON = ("event_id", "person_id", "type", "date", "recorded_at")
-_HEADERS = ("#", "date", "type", "details", "event_id", "recorded_at (CST)", "stored_at (CST)")
+_COLUMNS = ("number", "date", "type", "details", "event_id", "recorded_at", "stored_at")
+_CODED: dict[str, dict[str, L.Label]] = {
+    "identity": L.IDENTITIES,
+    "purpose": L.PURPOSES,
+    "late_reason": L.LATE_REASONS,
+    "subsidy_mode": L.SUBSIDY_MODES,
+}
+"""Fields whose values are codes of the contract, shown in Chinese in a Chinese table."""
 
 
 def history_record(fact: StoredFact) -> dict[str, Any]:
@@ -50,40 +62,55 @@ def _seconds(moment: Any) -> str:
     return in_china(moment).isoformat(timespec="seconds") if moment is not None else ""
 
 
-def history_table(person_id: str, facts: Sequence[StoredFact]) -> str:
-    """A plain-text table of ``facts`` (arrival order), ID numbers masked, times in CST."""
-    rows = [
-        (
+def history_table(person_id: str, facts: Sequence[StoredFact], *, lang: Lang = "en") -> str:
+    """A plain-text table of ``facts`` (arrival order) in ``lang``, ID numbers masked, times
+    in CST, through the project's table renderer."""
+    say = Wording(lang)
+    rows = [[say.column(key) for key in _COLUMNS]]
+    rows += [
+        [
             str(fact.position),
             fact.event.date.isoformat(),
-            fact.event.type,
-            _details(event_to_record(fact.event)),
+            fact.event.type if lang == "en" else L.EVENT_TYPES[fact.event.type].zh,
+            _details(fact.event.type, event_to_record(fact.event), say),
             _mask_text(fact.event.event_id),
             _seconds(fact.event.recorded_at),
             _seconds(fact.stored_at),
-        )
+        ]
         for fact in facts
     ]
-    widths = [
-        max([_width(header)] + [_width(row[i]) for row in rows])
-        for i, header in enumerate(_HEADERS)
-    ]
-    lines = [f"person {mask(person_id)}: {len(facts)} events, in arrival order"]
-    lines.append(_line(_HEADERS, widths))
-    lines.append("  ".join("-" * w for w in widths))
-    lines.extend(_line(row, widths) for row in rows)
-    return "\n".join(lines)
+    title = say.word("history_title", person=mask(person_id), count=len(facts))
+    return render_table(rows, title=title)
 
 
-def _details(record: dict[str, Any]) -> str:
+def _details(event_type: str, record: dict[str, Any], say: Wording) -> str:
     parts = []
     for key, value in record.items():
         if key in _COMMON:
             continue
-        if _is_region_field(key) and isinstance(value, str):
-            value = region_label(value)
-        parts.append(f"{_mask_text(key)}={_masked(value)}")
-    return ", ".join(parts)
+        shown = _value(event_type, key, value, say)
+        if say.lang == "zh":
+            parts.append(f"{_mask_text(say.field(key))}：{shown}")
+        else:
+            parts.append(f"{_mask_text(key)}={shown}")
+    return ("；" if say.lang == "zh" else ", ").join(parts)
+
+
+def _value(event_type: str, key: str, value: Any, say: Wording) -> str:
+    """A field's value for the table: a region with its name, in Chinese a code of the
+    contract by its name (身份, 缴费用途, 原因 …) and yes/no; ID numbers masked."""
+    if _is_region_field(key) and isinstance(value, str):
+        return _mask_text(region_label(value))
+    if say.lang == "zh":
+        if key == "reason" and isinstance(value, str):
+            table = L.REFUND_REASONS if event_type == "refunded" else L.STATUS_LOSS_REASONS
+            if value in table:
+                return table[value].zh
+        elif key in _CODED and isinstance(value, str) and value in _CODED[key]:
+            return _CODED[key][value].zh
+        elif isinstance(value, bool):
+            return say.yes_no(value)
+    return _masked(value)
 
 
 def _is_region_field(key: str) -> bool:
@@ -99,13 +126,3 @@ def _masked(value: Any) -> str:
         return _mask_text(value)
     # Numbers, lists and objects as JSON text, ID numbers masked wherever they appear.
     return _mask_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-
-
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
-    padded = [c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True)]
-    return "  ".join(padded).rstrip()

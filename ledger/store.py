@@ -41,11 +41,10 @@ from urllib.parse import quote
 from uuid import UUID, uuid4
 
 import psycopg
-from eventsourcing.persistence import PersistenceError, StoredEvent
+from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from psycopg import Cursor
-from psycopg.rows import DictRow, dict_row
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
 from ledger.dburl import DatabaseSpec, InvalidDatabase, display_database, parse_database
@@ -137,46 +136,49 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         )
         return statements
 
-    def _insert_events(
+    def insert_events(
         self,
-        c: SQLiteCursor,
         stored_events: Sequence[StoredEvent],
         *,
         ledger_index: Sequence[IndexRow] = (),
         ledger_states: Sequence[StateRow] = (),
         **_: Any,
     ) -> Sequence[int] | None:
+        """The library's insert (its public method, replaced whole): events, then the index
+        and state rows, in one write transaction; the events' notification ids."""
         if not stored_events:
             return []
-        c.execute(_SQLITE_CACHE_PRAGMA)
-        hexes = _HexCache()
-        c.executemany(
-            self.insert_events_statement,
-            [
-                (
-                    hexes[s.originator_id],
-                    s.originator_version,
-                    s.topic,
-                    s.state,
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(_SQLITE_CACHE_PRAGMA)
+            hexes = _HexCache()
+            c.executemany(
+                self.insert_events_statement,
+                [
+                    (
+                        hexes[s.originator_id],
+                        s.originator_version,
+                        s.topic,
+                        s.state,
+                    )
+                    for s in stored_events
+                ],
+            )
+            # The write lock is held since the first insert, so the rowids just assigned are
+            # the last len(stored_events) ones.
+            c.execute(self.select_max_notification_id_statement)
+            last: int = c.fetchone()[0]
+            if ledger_index:
+                c.executemany(
+                    "INSERT INTO ledger_event_ids VALUES (?,?,?,?)",
+                    [(e, f, hexes[o], v) for e, f, o, v in ledger_index],
                 )
-                for s in stored_events
-            ],
-        )
-        # The write lock is held since the first insert, so the rowids just assigned are the
-        # last len(stored_events) ones.
-        last = self._max_notification_id(c)
-        if ledger_index:
-            c.executemany(
-                "INSERT INTO ledger_event_ids VALUES (?,?,?,?)",
-                [(e, f, hexes[o], v) for e, f, o, v in ledger_index],
-            )
-        if ledger_states:
-            c.executemany(
-                "INSERT INTO ledger_residents VALUES (?,?,?,?) "
-                "ON CONFLICT (originator_id) DO UPDATE SET "
-                "originator_version=excluded.originator_version, state=excluded.state",
-                [(o.hex, p, v, state) for o, p, v, state in ledger_states],
-            )
+            if ledger_states:
+                c.executemany(
+                    "INSERT INTO ledger_residents VALUES (?,?,?,?) "
+                    "ON CONFLICT (originator_id) DO UPDATE SET "
+                    "originator_version=excluded.originator_version, state=excluded.state",
+                    [(o.hex, p, v, state) for o, p, v, state in ledger_states],
+                )
         return list(range(last - len(stored_events) + 1, last + 1))
 
     def select_fingerprints(self, event_ids: Sequence[str]) -> dict[str, str]:
@@ -254,8 +256,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
     """The library's PostgreSQL application recorder plus the ledger's index and state tables.
 
-    The index and state rows are written by ``_insert_events``, which the library runs inside
-    the same transaction (and pipeline) as the insert of the stored events."""
+    Writes go through :meth:`insert_events` (the library's public method: ``Application.save``
+    and :meth:`ledger.application.LedgerApp.append` both call it), which writes events,
+    index rows and resident states with ``COPY`` in one transaction."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
@@ -287,74 +290,114 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 Identifier("ledger_residents_person_id"), self.residents_table
             )
         )
+        events = SQL("{0}.{1}").format(schema, Identifier(self.events_table_name))
+        self._events_relation = events.as_string(None)
+        self._copy_index = SQL(
+            "COPY {0} (event_id, fingerprint, originator_id, originator_version) "
+            "FROM STDIN (FORMAT BINARY)"
+        ).format(self.index_table)
+        # A temporary table per transaction (dropped at its end): no per-connection state to
+        # keep, one catalog entry per batch.
+        self._create_stage = SQL(
+            "CREATE TEMPORARY TABLE ledger_states_stage (originator_id uuid, person_id text, "
+            "originator_version bigint, state text) ON COMMIT DROP"
+        )
+        self._copy_stage = SQL(
+            "COPY ledger_states_stage (originator_id, person_id, originator_version, state) "
+            "FROM STDIN (FORMAT BINARY)"
+        )
+        self._upsert_states = SQL(
+            "INSERT INTO {0} (originator_id, person_id, originator_version, state) "
+            "SELECT originator_id, person_id, originator_version, state "
+            "FROM ledger_states_stage ORDER BY originator_id "
+            "ON CONFLICT (originator_id) DO UPDATE SET "
+            "originator_version = excluded.originator_version, state = excluded.state"
+        ).format(self.residents_table)
+        self._lock_timeout = SQL("SET LOCAL lock_timeout = {0}").format(
+            f"{int(self.datastore.lock_timeout)}s"
+        )
+        self._lock_events = SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(events)
+        self._notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
+        self._copy_events = SQL(
+            "COPY {0} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
+        ).format(events)
+        self._last_id = SQL("SELECT currval(pg_get_serial_sequence(%s, 'notification_id')) AS last")
 
     def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        """The library's insert (index and states, table lock, events, their ids: one
-        transaction), in a plain transaction instead of psycopg's pipeline mode. The pipeline
-        saves round trips the ledger does not make (a batch is three statements) and hangs
-        for good on a large enough batch (psycopg issue #685: seen at 30,000 events)."""
-        if self.datastore.enable_db_functions:
-            return super().insert_events(stored_events, **kwargs)
-        with (
-            self.datastore.get_connection() as conn,
-            conn.transaction(),
-            conn.cursor() as curs,
-        ):
-            self._insert_events(curs, stored_events, **kwargs)
-            if not stored_events:
-                return None
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-
-    def _insert_events(
         self,
-        curs: Cursor[DictRow],
         stored_events: Sequence[StoredEvent],
         *,
         ledger_index: Sequence[IndexRow] = (),
         ledger_states: Sequence[StateRow] = (),
         **_: Any,
-    ) -> None:
-        if ledger_index:
-            curs.execute(
-                SQL(
-                    "INSERT INTO {0} (event_id, fingerprint, originator_id, originator_version) "
-                    "SELECT * FROM unnest(%s::text[], %s::text[], %s::uuid[], %s::bigint[])"
-                ).format(self.index_table),
-                (
-                    [row[0] for row in ledger_index],
-                    [row[1] for row in ledger_index],
-                    [row[2] for row in ledger_index],
-                    [row[3] for row in ledger_index],
-                ),
-            )
-        if ledger_states:
-            curs.execute(
-                SQL(
-                    "INSERT INTO {0} (originator_id, person_id, originator_version, state) "
-                    "SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bigint[], %s::text[]) "
-                    "ON CONFLICT (originator_id) DO UPDATE SET "
-                    "originator_version = excluded.originator_version, state = excluded.state"
-                ).format(self.residents_table),
-                (
-                    [row[0] for row in ledger_states],
-                    [row[1] for row in ledger_states],
-                    [row[2] for row in ledger_states],
-                    [row[3] for row in ledger_states],
-                ),
-            )
+    ) -> Sequence[int] | None:
+        """Events, idempotency index and resident states in one transaction, each written with
+        ``COPY`` (the library's public method, replaced whole); the events' notification ids.
+
+        Order inside the transaction, so that concurrent writers neither deadlock nor hand a
+        follower a gap it would skip:
+
+        1. the index rows, sorted by ``event_id``: its primary key is the idempotency
+           decision's arbiter (a writer that decided "new" for an id another writer stored
+           first fails here with ``IntegrityError``, and ``LedgerApp.append`` decides again);
+        2. the resident states, sorted by aggregate id: copied into a temporary table, then
+           upserted in that order;
+        3. the table lock (``LOCK TABLE … IN EXCLUSIVE MODE``, the library's own guarantee,
+           held to the commit), then the events, whose notification ids the table's sequence
+           assigns: one writer at a time assigns ids and commits, so ids are visible in
+           increasing order and a follower never passes over an id that commits later.
+
+        Every writer takes the row locks of 1 and 2 in the same global order and all of them
+        before the table lock, so two writers touching the same persons or ids wait for each
+        other but cannot deadlock (``tests/test_pg_write_path.py``). Only step 3 is serial
+        among writers. Rows are formatted before the transaction (binary ``COPY``, psycopg's
+        dumpers), so little client time is spent holding locks."""
+        index = sorted(ledger_index)
+        states = sorted(ledger_states, key=_first)
+        events = [(s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events]
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            if index:
+                with curs.copy(self._copy_index) as copy:
+                    copy.set_types(_INDEX_TYPES)
+                    for row in index:
+                        copy.write_row(row)
+            if states:
+                curs.execute(self._create_stage)
+                with curs.copy(self._copy_stage) as copy:
+                    copy.set_types(_STATE_TYPES)
+                    for state in states:
+                        copy.write_row(state)
+                curs.execute(self._upsert_states)
+            if not events:
+                return []
+            curs.execute(self._lock_timeout)
+            curs.execute(self._lock_events)
+            curs.execute(self._notify)
+            with curs.copy(self._copy_events) as copy:
+                copy.set_types(_EVENT_TYPES)
+                for event in events:
+                    copy.write_row(event)
+            curs.execute(self._last_id, (self._events_relation,))
+            found = curs.fetchone()
+            assert found is not None
+            last: int = found["last"]
+        # Under the table lock only this transaction draws from the sequence (which the
+        # library creates with the default cache of 1), so its ids are consecutive.
+        return list(range(last - len(events) + 1, last + 1))
 
     def select_fingerprints(self, event_ids: Sequence[str]) -> dict[str, str]:
         if not event_ids:
             return {}
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
-                SQL("SELECT event_id, fingerprint FROM {0} WHERE event_id = ANY(%s)").format(
-                    self.index_table
-                ),
-                (list(event_ids),),
+                SQL(
+                    "SELECT event_id, fingerprint FROM {0} WHERE event_id = ANY(%s::text[])"
+                ).format(self.index_table),
+                (array_literal(event_ids),),
             )
             return {row["event_id"]: row["fingerprint"] for row in curs.fetchall()}
 
@@ -365,9 +408,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(
                 SQL(
                     "SELECT originator_id, person_id, originator_version, state FROM {0} "
-                    "WHERE originator_id = ANY(%s)"
+                    "WHERE originator_id = ANY(%s::uuid[])"
                 ).format(self.residents_table),
-                (list(originator_ids),),
+                (array_literal([o.hex for o in originator_ids]),),
             )
             return [
                 (r["originator_id"], r["person_id"], r["originator_version"], r["state"])
@@ -736,6 +779,18 @@ def _ddl_lock_key(schema: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def is_write_conflict(exc: BaseException) -> bool:
+    """Whether a failed write lost to a concurrent writer and may simply be decided again:
+    a unique key another writer filled first (the library's ``IntegrityError``), or a
+    transaction the database aborted to break a deadlock or a serialisation failure
+    (SQLSTATE class 40, which the library reports as an ``OperationalError``). Nothing of
+    such a write is stored."""
+    if isinstance(exc, IntegrityError):
+        return True
+    cause = exc if isinstance(exc, psycopg.Error) else exc.__cause__
+    return isinstance(cause, psycopg.errors.TransactionRollback)
+
+
 def postgres_reason(exc: BaseException) -> str:
     """The server's (or libpq's) reason for a psycopg error, on one line."""
     text = " ".join(str(exc).split())
@@ -781,6 +836,24 @@ class _HexCache(dict[UUID | str, str]):
         return value
 
 
+_INDEX_TYPES = ("text", "text", "uuid", "int8")
+_STATE_TYPES = ("uuid", "text", "int8", "text")
+_EVENT_TYPES = ("uuid", "int8", "text", "bytea")
+
+
+def array_literal(values: Sequence[str]) -> str:
+    """A PostgreSQL array literal of ``values`` (text): one parameter the server parses, made
+    by one join (psycopg adapts a list element by element, about 1 µs each)."""
+    text = '","'.join(values)
+    if "\\" in text or '"' in text:
+        text = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + text + '"}' if values else "{}"
+
+
+def _first(row: StateRow) -> UUID:
+    return row[0]
+
+
 def _chunks(items: list[str]) -> list[list[str]]:
     return [items[i : i + _IN_CHUNK] for i in range(0, len(items), _IN_CHUNK)]
 
@@ -799,6 +872,8 @@ __all__ = [
     "StoreUnavailable",
     "display_db",
     "is_postgres_url",
+    "is_write_conflict",
+    "array_literal",
     "persistence_env",
     "prepared_store",
     "read_ledger_id",

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger import regions
+from ledger.labels import Lang, Wording
+from ledger.tables import EMPTY
+from policies.labels import parameter_name
 from policies.parameters import MAPPING_KEYS, Parameters
 from policies.registry import PolicyRegistry
 from policies.version import Origin, PolicyVersion
@@ -179,52 +182,83 @@ Rows = list[list[str]]
 """Table rows as text cells, the header first, for the project's one table renderer."""
 
 
-def list_rows(summaries: Iterable[VersionSummary]) -> Rows:
-    """``ledger policies list``: one row per version."""
-    rows = [["version", "year", "region", "revision", "extends", "origin", "source"]]
+def _place(region: str) -> str:
+    name = region_name(region)
+    return f"{region} {name}" if name else region
+
+
+def list_rows(summaries: Iterable[VersionSummary], lang: Lang = "en") -> Rows:
+    """``ledger policies list``: one row per version, in ``lang``."""
+    say = Wording(lang)
+    columns = ("version", "coverage_year", "region", "revision", "extends", "origin", "source")
+    rows = [[say.column(key) for key in columns]]
     for s in summaries:
-        place = f"{s.region} {s.region_name}" if s.region_name else s.region
-        origin = "built-in" if s.built_in else "file"
+        origin = say.word("built_in" if s.built_in else "file")
+        place = _place(s.region)
         rows.append(
-            [s.id, str(s.coverage_year), place, str(s.revision), s.extends or "—", origin, s.source]
+            [
+                s.id,
+                str(s.coverage_year),
+                place,
+                str(s.revision),
+                s.extends or EMPTY,
+                origin,
+                s.source,
+            ]
         )
     return rows
 
 
-def show_title(version: PolicyVersion) -> str:
-    """The line above ``ledger policies show VERSION``'s table."""
-    name = region_name(version.region)
-    place = f"{version.region} {name}" if name else version.region
-    extends = f" (extends {version.extends})" if version.extends else ""
-    return (
-        f"{version.id} r{version.revision}: coverage year {version.coverage_year}, {place}, "
-        f"{version.source}{extends}"
+def show_title(version: PolicyVersion, lang: Lang = "en") -> str:
+    """The line above ``ledger policies show VERSION``'s table, in ``lang``."""
+    say = Wording(lang)
+    title = say.word(
+        "version_title",
+        version=version.id,
+        revision=say.word("revision", n=version.revision),
+        year=version.coverage_year,
+        place=_place(version.region),
+        source=version.source,
     )
+    if version.extends:
+        title += say.word("version_extends", parent=version.extends)
+    return title
 
 
-def show_rows(version: PolicyVersion) -> Rows:
+def _parameter(name: str, say: Wording) -> str:
+    """The parameter's name as files spell it, and in Chinese its name in the notices."""
+    return name if say.lang == "en" else f"{name} {parameter_name(name)}"
+
+
+def show_rows(version: PolicyVersion, lang: Lang = "en") -> Rows:
     """``ledger policies show VERSION``: one row per effective value, with where it comes
-    from (``built-in`` or ``file PATH (VERSION)``) and its citation."""
-    rows = [["parameter", "value", "from", "citation"]]
+    from (``built-in`` or ``file PATH (VERSION)``) and its citation, in ``lang``."""
+    say = Wording(lang)
+    rows = [[say.column(key) for key in ("parameter", "value", "from", "citation")]]
     for value in effective_parameters(version):
         origin = value.origin
-        where = (
-            "built-in" if origin.kind == "built-in" else f"file {origin.file} ({origin.version})"
-        )
-        rows.append([value.name, _text(value.value), where, origin.citation])
+        if origin.kind == "built-in":
+            where = say.word("built_in")
+        elif lang == "zh":
+            where = f"{say.word('file')} {origin.file}（{origin.version}）"
+        else:
+            where = f"{say.word('file')} {origin.file} ({origin.version})"
+        rows.append([_parameter(value.name, say), _text(value.value), where, origin.citation])
     return rows
 
 
-def diff_rows(a: PolicyVersion, b: PolicyVersion) -> Rows:
+def diff_rows(a: PolicyVersion, b: PolicyVersion, lang: Lang = "en") -> Rows:
     """``ledger policies diff A B``: one row per differing value (only the header when the
-    parameters are the same), ``(absent)`` where a mapping lacks the key."""
-    rows = [["parameter", a.id, b.id]]
+    parameters are the same), ``(absent)`` where a mapping lacks the key; in ``lang``."""
+    say = Wording(lang)
+    absent = say.word("absent")
+    rows = [[say.column("parameter"), a.id, b.id]]
     for d in diff_versions(a, b):
         rows.append(
             [
-                d.name,
-                _text(d.a) if d.present_in_a else "(absent)",
-                _text(d.b) if d.present_in_b else "(absent)",
+                _parameter(d.name, say),
+                _text(d.a) if d.present_in_a else absent,
+                _text(d.b) if d.present_in_b else absent,
             ]
         )
     return rows

@@ -3,7 +3,8 @@ window rules and its parameters (政策参数). The contract's words are in :mod
 
 from __future__ import annotations
 
-from ledger.labels import Label, label_table
+from ledger.labels import IDENTITIES, Label, Lang, label_table
+from ledger.regions import region_label
 
 PARAMETERS: dict[str, Label] = label_table(
     {
@@ -158,3 +159,23 @@ def rule_label(rule_id: str) -> Label:
     if prefix.isalnum() and prefix.isupper() and kind in WINDOW_RULES:
         return WINDOW_RULES[kind]
     raise KeyError(f"no label for rule {rule_id!r}")
+
+
+def parameter_name(name: str, lang: Lang = "zh") -> str:
+    """A parameter, or one key of a mapping parameter (``subsidies.dibao``), in Chinese:
+    ``资助标准（低保对象）``; a key that is a region code with its name; the name itself when
+    the catalogue does not know it. In English the name itself (the parameter files' key)."""
+    if lang == "en":
+        return name
+    key, _, member = name.partition(".")
+    label = PARAMETERS.get(key)
+    text = label.zh if label else key
+    if not member:
+        return text
+    if member in IDENTITIES:
+        part = IDENTITIES[member].zh
+    elif member.isdigit():
+        part = region_label(member)
+    else:
+        part = member
+    return f"{text}（{part}）"

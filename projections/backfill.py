@@ -43,7 +43,6 @@ import math
 import os
 import shutil
 import sqlite3
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -57,10 +56,11 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL
 from sqlalchemy import Engine, select
-from tqdm import tqdm
 
+from ledger import progress as bars
 from ledger.application import LedgerApp
 from ledger.importer import ImportSummary, import_files
+from ledger.loaders import LoaderPool
 from ledger.partitions import DEFAULT_PAGE, histories_in_partition, open_ledger_readonly
 from ledger.store import LedgerPostgresRecorder, LedgerSQLiteRecorder
 from projections.distributed import _registry, run_partitions
@@ -135,12 +135,23 @@ def load_files(
     paths: Sequence[Path],
     *,
     progress: bool | None = None,
+    loaders: int = 1,
+    scheduler: str | None = None,
+    db: str | None = None,
 ) -> LoadReport:
     """Import ``paths`` in order (:func:`ledger.importer.import_files`: validation, rejects
-    files, idempotency); :class:`ledger.importer.ImportInterrupted` on Ctrl-C."""
+    files, idempotency); :class:`ledger.importer.ImportInterrupted` on Ctrl-C.
+
+    With ``loaders`` above 1, or a Dask ``scheduler``, the files are split by person across
+    that many loaders on the store ``db`` (the one ``app`` holds), local processes or actors
+    on the cluster (:class:`ledger.loaders.LoaderPool`: the same result as one loader)."""
     began = time.perf_counter()
     try:
-        report = LoadReport(import_files(app, paths, progress=progress))
+        if loaders > 1 or scheduler is not None:
+            with LoaderPool(db, loaders if loaders > 1 else 0, scheduler=scheduler) as pool:
+                report = LoadReport(pool.import_files(paths, progress=progress))
+        else:
+            report = LoadReport(import_files(app, paths, progress=progress))
     finally:
         # The import caches up to 100,000 residents' states; the replay needs none of them.
         app.forget_residents()
@@ -566,16 +577,10 @@ def _replay(
     # An empty target (a first backfill) has no rows to replace: skip the deletes. Safe
     # because the projector lock is held and partitions hold disjoint persons.
     replace = not _is_empty(projector.engine)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = bars.wanted(progress)
     try:
-        with tqdm(
-            total=persons,
-            unit="person",
-            unit_scale=True,
-            disable=not show,
-            file=sys.stderr,
-            desc="replay",
-            dynamic_ncols=True,
+        with bars.bar(
+            total=persons, desc="replay", unit="person", enabled=show, forced=progress
         ) as bar:
             for result in _results(options, workers, scheduler):
                 if result.stage is not None:

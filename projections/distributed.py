@@ -19,6 +19,10 @@ Where it runs:
 - ``scheduler="tcp://HOST:PORT"``: an existing Dask cluster. Its workers need this package
   installed and must reach the store: a PostgreSQL URL, or a SQLite path they can read.
 
+Dask is an optional extra (``pip install -e '.[dask]'``): nothing here imports it until a
+cluster is asked for, and then :func:`require_dask` says what to install
+(:class:`DaskMissing`) instead of an ``ImportError`` from deep inside.
+
 The :attr:`ReplaySummary.digest` combines the views' hashes by addition modulo 2²⁵⁶, so it does
 not depend on the number of partitions, on their order or on where they ran: two replays of the
 same store agree on it exactly when they produced the same views.
@@ -43,6 +47,24 @@ from projections.person import project_person, today_in_china
 
 _MODULUS = 1 << 256
 R = TypeVar("R")
+
+DASK_EXTRA = "pip install -e '.[dask]'"
+"""How to install what a cluster needs (the package's ``dask`` extra)."""
+
+
+class DaskMissing(ImportError):
+    """Work was asked to run on Dask (``workers`` or ``scheduler``) and Dask is not installed."""
+
+
+def require_dask() -> None:
+    """Import ``dask.distributed``; :class:`DaskMissing`, naming the extra, when it is not
+    installed (or cannot be imported)."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError as exc:
+        raise DaskMissing(
+            f"Dask is not installed ({exc}): {DASK_EXTRA} (or pip install 'resident-ledger[dask]')"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -221,6 +243,7 @@ def run_partitions(
         for index in range(partitions):
             yield task(options, index)
         return
+    require_dask()
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -270,6 +293,8 @@ def replay(
 
 
 __all__ = [
+    "DASK_EXTRA",
+    "DaskMissing",
     "PartitionResult",
     "ReplayOptions",
     "ReplaySummary",
@@ -277,6 +302,7 @@ __all__ = [
     "partition_path",
     "replay",
     "replay_partition",
+    "require_dask",
     "run_partitions",
     "view_digest",
     "view_json",

@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
-"""Benchmark ``ledger import`` against the raw insert rate and the library's one-save path.
+"""Benchmark ``ledger import`` against the raw insert rates and the library's one-save path.
 
 Generates N events (``scripts/gen_events.py``), then measures, in one run:
 
 1. ``ledger import`` into a fresh SQLite file;
-2. ``ledger import`` into PostgreSQL (a fresh schema, dropped afterwards; ``--no-pg`` skips);
-3. raw ``executemany`` of the same rows -- the stored-event rows the SQLite import wrote
-   (originator_id, version, topic, state) -- into a bare SQLite table (no key, no index), in
-   transactions of the same size;
-4. the library's own path: each event applied to its Resident aggregate (kept in memory) and
+2. ``ledger import`` into PostgreSQL with one loader, then with 2 (``--workers 2``: loader
+   processes split by person), each into a fresh schema dropped afterwards (``--no-pg``
+   skips the PostgreSQL measurements);
+3. raw ``COPY`` (binary, psycopg's ``write_row``, one client) of the same rows -- the
+   stored-event rows the SQLite import wrote (originator_id, version, topic, state) -- into
+   a PostgreSQL table of the events table's shape with its primary key and its notification
+   id (``bigserial``) and unique index, in transactions of the batch size;
+4. raw ``executemany`` of the same rows into a bare SQLite table (no key, no index);
+5. the library's own path: each event applied to its Resident aggregate (kept in memory) and
    stored with one ``Application.save`` call per aggregate, on the first ``--save-events``
    events (default 50,000) of the same file, parsed the same way as the import does;
 
-and prints events/s for each (wall clock, and per CPU second of this process: the machine
-may be shared), the ratios the issue asks for, and the peak RSS. Examples::
+and prints events/s for each (wall clock, and per CPU second of this process and its loader
+processes: the machine may be shared; the PostgreSQL server's CPU is not counted), the
+ratios the issues ask for, the load average before and after, and the peak RSS. Examples::
 
     python scripts/bench_import.py                       # 1,000,000 events (a few minutes)
     python scripts/bench_import.py --events 20000 --no-pg
@@ -21,8 +26,9 @@ may be shared), the ratios the issue asks for, and the peak RSS. Examples::
 
 ``--profile FILE`` then imports the file once more into a fresh SQLite file under cProfile
 (not timed), writes the profile to FILE and prints its top functions.
-Target (issue 2): SQLite import ≥ 50,000 events/s on one core, within 5x of raw inserts and
-≥ 5x the one-save path.
+Targets: SQLite import ≥ 50,000 events/s on one core, within 5x of raw inserts and ≥ 5x the
+one-save path (issue 2); PostgreSQL import ≥ 50,000 events/s with one loader and ≥ 0.25 of
+raw COPY in the same run, more with 2 loaders (issue 15).
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ from ledger.importer import (  # noqa: E402
     DEFAULT_BATCH_SIZE,
     import_file,
 )
+from ledger.loaders import LoaderPool  # noqa: E402
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -81,11 +88,33 @@ class Measure:
         )
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds a running process has used (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+out_cpu_extra: list[float] = []
+"""CPU seconds of the loader processes of the last parallel import (they are the fork
+server's children, not this process's)."""
+
+
 @contextmanager
 def clock(label: str, events: Callable[[], int], results: list[Measure]) -> Iterator[None]:
-    wall, cpu = time.perf_counter(), time.process_time()
+    out_cpu_extra.clear()
+    wall, cpu = time.perf_counter(), cpu_seconds()
     yield
-    measure = Measure(label, events(), time.perf_counter() - wall, time.process_time() - cpu)
+    cpu = cpu_seconds() - cpu + sum(out_cpu_extra)
+    measure = Measure(label, events(), time.perf_counter() - wall, cpu)
     results.append(measure)
     print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
 
@@ -111,8 +140,15 @@ def remove_sqlite(path: Path) -> None:
 
 
 def bench_import(
-    db: str, path: Path, batch_size: int | None, label: str, out: list[Measure]
+    db: str,
+    path: Path,
+    batch_size: int | None,
+    label: str,
+    out: list[Measure],
+    workers: int = 1,
 ) -> int:
+    """``ledger import`` of ``path`` into ``db`` (empty), with ``workers`` loaders; timed
+    from the start of the loaders (their start-up included) to the end of the last."""
     with open_ledger(db) as app:
         summary = None
 
@@ -120,7 +156,13 @@ def bench_import(
             return summary.stored if summary else 0
 
         with clock(label, stored, out):
-            summary = import_file(app, path, batch_size=batch_size, progress=False)
+            if workers == 1:
+                summary = import_file(app, path, batch_size=batch_size, progress=False)
+            else:
+                with LoaderPool(db, workers, batch_size=batch_size) as pool:
+                    summary = pool.import_file(path, progress=False)
+                    loaders_cpu = sum(process_cpu(p.pid) for p in pool.loaders.processes)
+                out_cpu_extra.append(loaders_cpu)
         if summary.rejected or summary.present:
             raise SystemExit(f"unexpected: {summary.describe()}")
         return summary.stored
@@ -152,6 +194,56 @@ def bench_raw(ledger_db: Path, raw_db: Path, batch_size: int, out: list[Measure]
     source.close()
     target.close()
     measure = Measure("raw executemany, bare SQLite table", rows_done, wall, cpu)
+    out.append(measure)
+    print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
+
+
+def bench_raw_copy(
+    ledger_db: Path, pg: str, schema: str, batch_size: int, out: list[Measure]
+) -> None:
+    """Binary COPY of the stored-event rows into a PostgreSQL table of the events table's
+    shape (primary key, bigserial notification id and its unique index), one client, one
+    transaction per ``batch_size`` rows; only the COPY and the commits are timed."""
+    import psycopg
+    from psycopg.sql import SQL, Identifier
+
+    table = Identifier(schema, "raw_events")
+    source = sqlite3.connect(ledger_db)
+    rows_done = 0
+    wall = cpu = 0.0
+    with psycopg.connect(pg.split("?", 1)[0], autocommit=True) as conn:
+        conn.execute(SQL("CREATE SCHEMA {0}").format(Identifier(schema)))
+        conn.execute(
+            SQL(
+                "CREATE TABLE {0} (originator_id uuid NOT NULL, originator_version bigint NOT "
+                "NULL, topic text, state bytea, notification_id bigserial, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            ).format(table)
+        )
+        conn.execute(
+            SQL("CREATE UNIQUE INDEX {0} ON {1} (notification_id)").format(
+                Identifier("raw_events_notification_id"), table
+            )
+        )
+        statement = SQL(
+            "COPY {0} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
+        ).format(table)
+        cursor = source.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events "
+            "ORDER BY rowid"
+        )
+        while rows := cursor.fetchmany(batch_size):
+            batch = [(UUID(o), v, t, s) for o, v, t, s in rows]
+            w, c = time.perf_counter(), time.process_time()
+            with conn.transaction(), conn.cursor() as curs, curs.copy(statement) as copy:
+                copy.set_types(["uuid", "int8", "text", "bytea"])
+                for row in batch:
+                    copy.write_row(row)
+            wall += time.perf_counter() - w
+            cpu += time.process_time() - c
+            rows_done += len(rows)
+    source.close()
+    measure = Measure("raw COPY, PostgreSQL table with its keys", rows_done, wall, cpu)
     out.append(measure)
     print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
 
@@ -238,23 +330,40 @@ def main() -> None:
     batch = f"{args.batch_size:,}" if args.batch_size else "the import's default"
     print(f"events file {events_path} ({size_mb:,.0f} MB), batch size {batch}")
 
+    load_before = os.getloadavg()
+    print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
     results: list[Measure] = []
     sqlite_db = workdir / "ledger.db"
     remove_sqlite(sqlite_db)
     bench_import(str(sqlite_db), events_path, args.batch_size, "ledger import, SQLite", results)
     sqlite_import = results[-1]
 
+    pg_imports: dict[int, Measure] = {}
+    raw_copy: Measure | None = None
     if not args.no_pg:
-        schema = f"bench_import_{os.getpid()}"
+        for workers in (1, 2):
+            schema = f"bench_import_{os.getpid()}_{workers}"
+            drop_pg_schema(args.pg, schema)
+            try:
+                label = f"ledger import, PostgreSQL, {workers} loader" + "s" * (workers > 1)
+                bench_import(
+                    pg_schema_url(args.pg, schema),
+                    events_path,
+                    args.batch_size,
+                    label,
+                    results,
+                    workers=workers,
+                )
+                pg_imports[workers] = results[-1]
+            finally:
+                drop_pg_schema(args.pg, schema)
+        schema = f"bench_import_{os.getpid()}_raw"
         drop_pg_schema(args.pg, schema)
         try:
-            bench_import(
-                pg_schema_url(args.pg, schema),
-                events_path,
-                args.batch_size,
-                "ledger import, PostgreSQL",
-                results,
+            bench_raw_copy(
+                sqlite_db, args.pg, schema, args.batch_size or DEFAULT_BATCH_SIZE, results
             )
+            raw_copy = results[-1]
         finally:
             drop_pg_schema(args.pg, schema)
 
@@ -293,6 +402,20 @@ def main() -> None:
         f"  SQLite import {sqlite_import.rate:,.0f} ev/s wall, {sqlite_import.cpu_rate:,.0f} "
         "ev/cpu-s (target 50,000 ev/s on one core)"
     )
+    if raw_copy is not None and pg_imports:
+        one, two = pg_imports[1], pg_imports.get(2)
+        print(
+            f"  PostgreSQL import, 1 loader {one.rate:,.0f} ev/s wall (target 50,000); "
+            f"import/raw COPY {one.rate / raw_copy.rate:.3f} (target at least 0.25)"
+        )
+        if two is not None:
+            print(
+                f"  PostgreSQL import, 2 loaders {two.rate:,.0f} ev/s wall: "
+                f"{two.rate / one.rate:.2f}x one loader (target: more than 1); "
+                f"import/raw COPY {two.rate / raw_copy.rate:.3f}"
+            )
+    load_after = os.getloadavg()
+    print(f"  load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (2 cores)")
     print(f"  peak RSS {peak_rss_mb():,.0f} MB")
     if not args.workdir:
         for name in ("ledger.db", "raw.db", "one_save.db"):

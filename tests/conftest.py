@@ -34,6 +34,15 @@ def _drop_schema(schema: str) -> None:
         conn.execute(SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(schema)))
 
 
+@pytest.fixture(autouse=True)
+def _english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables speak the locale's language by default: every test starts in an English
+    locale (tests of Chinese tables ask for them), whatever the machine's."""
+    for name in ("LEDGER_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture(params=BACKENDS)
 def ledger_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -42,6 +51,18 @@ def ledger_db(
     if request.param == "sqlite":
         yield str(tmp_path_factory.mktemp("db") / "ledger.db")
         return
+    schema = f"ledger_test_{uuid4().hex[:12]}"
+    _drop_schema(schema)
+    try:
+        yield f"{PG_URL}?schema={schema}"
+    finally:
+        _drop_schema(schema)
+
+
+@pytest.fixture
+def pg_db() -> Iterator[str]:
+    """An empty ledger on the PostgreSQL server only, in a schema of its own (for tests of
+    what only PostgreSQL has: concurrent writers, COPY). Mark such tests ``postgres``."""
     schema = f"ledger_test_{uuid4().hex[:12]}"
     _drop_schema(schema)
     try:

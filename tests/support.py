@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,45 @@ def read_rejects(path: Path) -> list[dict[str, Any]]:
     # Split on "\n" only: U+0085 or U+2028 inside a JSON string is not a line break.
     text = rejects.read_text(encoding="utf-8")
     return [json.loads(line) for line in text.split("\n") if line]
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: CJK characters (East Asian wide or fullwidth)
+    two, others one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def cell_starts(line: str) -> list[int]:
+    """The display columns where the cells of a table line start: cells are apart by two
+    spaces or more (one space may be inside a cell: ``610902 汉滨区``)."""
+    starts = []
+    column = 0
+    gap = 2
+    for ch in line:
+        if ch != " " and gap >= 2:
+            starts.append(column)
+        gap = gap + 1 if ch == " " else 0
+        column += display_width(ch)
+    return starts
+
+
+def assert_aligned(text: str) -> list[str]:
+    """Check that every line of each table in ``text`` (header, dashes, rows up to a blank or
+    indented line) starts its cells at the display columns where the dashes under the header
+    start; the lines of ``text``. At least one table must be there."""
+    lines = text.splitlines()
+    tables = [i for i, line in enumerate(lines) if line and set(line) <= {"-", " "}]
+    assert tables, f"no table in {text!r}"
+    for dashes in tables:
+        rule = lines[dashes]
+        starts = [i for i, ch in enumerate(rule) if ch == "-" and (i == 0 or rule[i - 1] == " ")]
+        rows = [lines[dashes - 1]]
+        for line in lines[dashes + 1 :]:
+            if not line or line.startswith(" "):
+                break
+            rows.append(line)
+        for line in rows:
+            assert cell_starts(line) == starts, (
+                f"{line!r}: cells at {cell_starts(line)}, not {starts}"
+            )
+    return lines

@@ -89,6 +89,21 @@ def test_append_is_idempotent_and_detects_conflicts(app: LedgerApp) -> None:
     assert app.count_events() == 2
 
 
+@pytest.mark.parametrize("cached", [True, False])
+def test_one_event_id_under_two_persons_in_a_batch(app: LedgerApp, cached: bool) -> None:
+    """The first line with an event id stands and the second, under another person, is a
+    conflict; the first person's state is needed whichever person the id ends up under
+    (before: only the last person of an event id was loaded, so a stored first person was
+    taken for new and its batch failed on the events' key, five times)."""
+    app.append([parse_event(registered(PERSON)), parse_event(registered(OTHER))])
+    if not cached:
+        app.forget_residents()  # the states come from the state table
+    outcomes = app.append([parse_event(paid("x", PERSON)), parse_event(paid("x", OTHER))])
+    assert [(o.status, o.reason) for o in outcomes] == [("stored", None), ("rejected", "conflict")]
+    assert [e.event_id for e in app.events_of(PERSON)] == [f"reg-{PERSON}", "x"]
+    assert [e.event_id for e in app.events_of(OTHER)] == [f"reg-{OTHER}"]
+
+
 def test_any_event_may_come_first(app: LedgerApp) -> None:
     """I-order: the ledger records facts; a payment or a death before the registration is
     stored, and the person exists from their first event on."""

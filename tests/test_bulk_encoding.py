@@ -11,11 +11,13 @@ topic per contract type, a larger resident state) are read and appended to alike
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from functools import partial
 from typing import Any
+from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import Mapper, StoredEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +30,7 @@ from ledger.aggregate import (
 )
 from ledger.application import LedgerApp
 from ledger.events import EVENT_TYPES, canonical_json, compact_json, parse_event
+from ledger.mapper import LedgerMapper
 from tests.support import NEWBORN, PERSON, VALID, paid
 
 HISTORY = [
@@ -44,6 +47,29 @@ HISTORY = [
     "resident_status_lost",
     "died",
 ]
+
+
+def library_stored_event(app: LedgerApp, domain_event: Any) -> StoredEvent:
+    """The library's own ``Mapper.to_stored_event`` (not the ledger mapper's fast form), with
+    the application's transcoder."""
+    return Mapper(app.mapper.transcoder).to_stored_event(domain_event)
+
+
+def encoders(app: LedgerApp) -> list[Callable[[UUID, int, str, datetime], StoredEvent]]:
+    """``encode(originator_id, version, record, timestamp)`` by the ledger mapper's bulk
+    encoder, its one-event form, and the general one (the application's under another
+    mapper)."""
+    general = LedgerApp(env={**app.env, "MAPPER_TOPIC": "eventsourcing.persistence:Mapper"})
+    try:
+        assert not isinstance(general.mapper, LedgerMapper)
+        assert isinstance(app.mapper, LedgerMapper)
+        return [
+            lambda o, v, r, t: app.stored_event_encoder(t)(o, v, r),
+            app.mapper.stored_event,
+            lambda o, v, r, t: general.stored_event_encoder(t)(o, v, r),
+        ]
+    finally:
+        general.close()
 
 
 def history(person_note: str = "") -> list[Any]:
@@ -74,19 +100,19 @@ def test_stored_bytes_and_state_match_the_library(app: LedgerApp, note: str, fir
     assert bulk.version == 1
     for domain_event in domain_events[1:]:
         bulk.note(domain_event.timestamp)
+    assert isinstance(app.mapper, LedgerMapper) and app.mapper.fast
     for event, domain_event in zip(events, domain_events, strict=True):
-        expected = app.mapper.to_stored_event(domain_event)
+        expected = library_stored_event(app, domain_event)
         moment = domain_event.timestamp
-        for encode in (
-            app._stored_event_encoder(moment),
-            partial(app._stored_event, timestamp=moment),
-        ):
+        for encode in encoders(app):
             got = encode(
                 domain_event.originator_id,
                 domain_event.originator_version,
                 canonical_json(event),
+                moment,
             )
             assert got == expected
+        assert app.mapper.to_stored_event(domain_event) == expected
         assert expected.topic == (
             CREATED_TOPIC if domain_event.originator_version == 1 else RECORDED_TOPIC
         )
@@ -100,12 +126,10 @@ def test_born_is_encoded_like_the_library(app: LedgerApp) -> None:
     library = Resident.begin(born)
     [domain_event] = library.collect_events()
     moment = domain_event.timestamp
-    for encode in (
-        app._stored_event_encoder(moment),
-        partial(app._stored_event, timestamp=moment),
-    ):
-        got = encode(resident_id(NEWBORN), 1, canonical_json(born))
-        assert got == app.mapper.to_stored_event(domain_event)
+    expected = library_stored_event(app, domain_event)
+    for encode in encoders(app):
+        assert encode(resident_id(NEWBORN), 1, canonical_json(born), moment) == expected
+    assert app.mapper.to_stored_event(domain_event) == expected
     bulk = Resident.start(resident_id(NEWBORN), canonical_json(born), domain_event.timestamp)
     assert bulk.compact_state() == library.compact_state()
 

@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("ledger.cli.status:status_command", "Show the store and a reporting target."),
     "backfill": ("ledger.cli.backfill:backfill_command", "Bulk-load history and build reports."),
     "synth": ("ledger.cli.synth:synth_command", "Write a synthetic population."),
+    "export": (
+        "ledger.cli.export:export_command",
+        "Write views, insured status, reporting or lookup tables (CSV, JSONL, Parquet).",
+    ),
     "policies": (
         "ledger.cli.policies:policies_command",
         "List policy versions, show one's parameters, diff two.",

@@ -7,6 +7,7 @@ be reached, a target built otherwise) are :class:`OperatorError`: one line, exit
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -18,6 +19,7 @@ from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerApp, open_ledger
 from ledger.clock import CHINA
+from ledger.labels import LANG_ENV, LANGS, Lang, default_lang
 from ledger.store import InvalidDatabase, StoreError, display_db
 from policies import PolicyFileError, PolicyRegistry, builtin_registry
 
@@ -43,6 +45,59 @@ def db_option(f: F) -> F:
         metavar="PATH|URL",
         help="SQLite file or postgresql://user@host:port/dbname "
         "[env LEDGER_DB; default: ledger.db in the working directory]",
+    )(f)
+
+
+def _chosen_lang(ctx: click.Context, param: click.Parameter) -> Lang | None:
+    """The language :data:`LANG_ENV` chooses, if any; a usage error for an unknown one."""
+    chosen = os.environ.get(LANG_ENV, "").strip()
+    if not chosen:
+        return None
+    if chosen.lower() not in LANGS:
+        raise click.BadParameter(
+            f"{LANG_ENV}={chosen!r} is not one of 'zh', 'en'", ctx=ctx, param=param
+        )
+    return "zh" if chosen.lower() == "zh" else "en"
+
+
+def _table_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> Lang:
+    if value is not None:
+        return "zh" if value == "zh" else "en"
+    _chosen_lang(ctx, param)
+    return default_lang()
+
+
+def _page_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> Lang:
+    if value is not None:
+        return "zh" if value == "zh" else "en"
+    return _chosen_lang(ctx, param) or "zh"
+
+
+def lang_option(f: F) -> F:
+    """``--lang zh|en``: the language of a table for people (never of JSON); by default
+    :data:`LANG_ENV`, else the locale's (:func:`ledger.labels.default_lang`)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGS),
+        default=None,
+        callback=_table_lang,
+        help=f"Language of the table: zh (Chinese) or en [env {LANG_ENV}; default: zh when "
+        "the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else en]. JSON is never "
+        "translated.",
+    )(f)
+
+
+def page_lang_option(f: F) -> F:
+    """``--lang zh|en`` of a document (the auditor's report): Chinese unless asked otherwise
+    (:data:`LANG_ENV` or the option); the terminal's locale does not choose a document's
+    language."""
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGS),
+        default=None,
+        callback=_page_lang,
+        help=f"Language of the page: zh (Chinese, the English term in small type) or en "
+        f"(English, the Chinese term in small type) [env {LANG_ENV}; default: zh].",
     )(f)
 
 

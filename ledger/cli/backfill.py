@@ -17,6 +17,7 @@ from ledger.application import LedgerWriteConflict
 from ledger.cli._common import OperatorError, db_option, ledger_session, one_line, policies_option
 from ledger.cli.project import MISTAKES, TARGET_ERRORS, key_file_option
 from ledger.importer import ImportFileError, ImportInterrupted
+from ledger.loaders import LoaderError
 from ledger.store import display_db
 from policies import PolicyFileError
 from projections.backfill import (
@@ -27,6 +28,7 @@ from projections.backfill import (
     replay_session,
     source_files,
 )
+from projections.distributed import DaskMissing, require_dask
 from projections.reporting.projector import require_key
 from projections.reporting.pseudonym import PseudonymKeyError, configured_key
 from projections.reporting.target import (
@@ -57,7 +59,8 @@ from projections.reporting.target import (
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="Replay on a Dask LocalCluster of N processes (0: in this process).",
+    help="Load with N loader processes split by person, and replay on a Dask LocalCluster of "
+    "N processes (0: both in this process).",
 )
 @click.option(
     "--scheduler",
@@ -97,16 +100,19 @@ def backfill_command(
     ledger, then build the reporting tables at --to from every person, partitioned by person.
 
     Loading validates like ledger import (rejects in FILE.rejects.jsonl, idempotent by
-    event_id). The replay runs in this process, on a Dask LocalCluster (--workers N) or on an
-    existing cluster (--scheduler). Its checkpoint is the one ledger project keeps: run
-    ledger project --to the same target afterwards to follow new events. Running the backfill
-    again gives the same tables. Exit status 1 when any line was rejected. See
-    docs/backfill.md.
+    event_id), split by person across N loaders with --workers N or on the --scheduler's
+    cluster (the same result as one loader). The replay runs in this process, on a Dask
+    LocalCluster (--workers N) or on an existing cluster (--scheduler). Its checkpoint is the
+    one ledger project keeps: run ledger project --to the same target afterwards to follow
+    new events. Running the backfill again gives the same tables. Exit status 1 when any line
+    was rejected. See docs/backfill.md.
 
     Example: ledger backfill history/ --db ledger.db --to reports.db --workers 2
     """
     if workers and scheduler:
         raise click.UsageError("give either --workers or --scheduler, not both")
+    if workers or scheduler:
+        _require_dask()
     # Everything that can refuse the run is checked before a single line is loaded (a refused
     # run used to load every file first): the target and the key here; the policies file,
     # the key the target was built with, its source ledger, its schema and its lock when the
@@ -134,7 +140,9 @@ def backfill_command(
                     replay_session(app, target, key, policies=policies, wait=wait, warn=warn)
                 )
         try:
-            loaded = load_files(app, paths, progress=progress)
+            loaded = load_files(
+                app, paths, progress=progress, loaders=workers, scheduler=scheduler, db=db
+            )
         except ImportInterrupted as exc:
             for summary in exc.summaries:
                 click.echo(summary.describe())
@@ -144,7 +152,7 @@ def backfill_command(
                 err=True,
             )
             sys.exit(130)
-        except (ImportFileError, LedgerWriteConflict) as exc:
+        except (ImportFileError, LedgerWriteConflict, LoaderError) as exc:
             raise click.ClickException(str(exc)) from None
         for summary in loaded.files:
             if summary.rejected:
@@ -187,6 +195,8 @@ def _replay_errors(target: Target, database: str) -> Iterator[None]:
         yield
     except PolicyFileError as exc:
         raise click.ClickException(str(exc)) from None
+    except DaskMissing as exc:
+        raise OperatorError(_no_dask(exc)) from None
     except MISTAKES as exc:
         raise OperatorError(str(exc)) from None
     except (PseudonymKeyError, TargetBusy, LockLost) as exc:
@@ -197,6 +207,19 @@ def _replay_errors(target: Target, database: str) -> Iterator[None]:
     except (*TARGET_ERRORS, OSError) as exc:
         shown = f"reporting target {target.display}: {reason(exc)[:500]}"
         raise click.ClickException(shown) from None
+
+
+def _require_dask() -> None:
+    """--workers and --scheduler need the ``dask`` extra: one line and exit 2 without it,
+    before anything is loaded."""
+    try:
+        require_dask()
+    except DaskMissing as exc:
+        raise OperatorError(_no_dask(exc)) from None
+
+
+def _no_dask(exc: DaskMissing) -> str:
+    return f"--workers and --scheduler run the replay on Dask: {exc}"
 
 
 def describe(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ledger.cli._common import db_option, ledger_session
+from ledger.cli._common import db_option, lang_option, ledger_session
 from ledger.history import history_json, history_jsonl, history_table
+from ledger.labels import Lang
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
 
 
@@ -21,13 +22,15 @@ from ledger.person_id import InvalidPersonId, mask, validate_person_id
     help="table (ID numbers masked, times in CST), json (one array) or jsonl (one record a "
     "line, fit for `ledger import -`): the records as the source gave them, plus stored_at.",
 )
-def history_command(person_id: str, db: str | None, fmt: str) -> None:
+@lang_option
+def history_command(person_id: str, db: str | None, fmt: str, lang: Lang) -> None:
     """Show a person's events in arrival order, with both clocks: recorded_at (the
     source's, defaulting to stored_at) and stored_at (this ledger's).
 
     \b
     Examples:
       ledger history 610902198001011230
+      ledger history 610902198001011230 --lang zh
       ledger history 610902198001011230 --format jsonl | ledger import --db other.db -
     """
     try:
@@ -44,4 +47,4 @@ def history_command(person_id: str, db: str | None, fmt: str) -> None:
         for line in history_jsonl(facts):
             click.echo(line)
     else:
-        click.echo(history_table(person_id, facts))
+        click.echo(history_table(person_id, facts, lang=lang))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,6 +19,7 @@ from ledger.importer import (
     import_file,
     is_stdin,
 )
+from ledger.loaders import LoaderError, LoaderPool
 from ledger.person_id import mask_ids_in
 
 
@@ -53,6 +56,20 @@ from ledger.person_id import mask_ids_in
     help="Where the rejected lines of standard input (-) go, as FILE.rejects.jsonl does for "
     "a file [default: one line each on stderr].",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Loader processes: the input is split by person across them (the result is one "
+    "loader's). With --scheduler, Dask workers (default: one per worker of the cluster).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="Run the loaders on an existing Dask cluster (they must reach the store).",
+)
 def import_command(
     files: tuple[Path, ...],
     db: str | None,
@@ -60,6 +77,8 @@ def import_command(
     encoding: str | None,
     progress: bool | None,
     rejects_to: Path | None,
+    workers: int,
+    scheduler: str | None,
 ) -> None:
     """Import event files (JSON Lines, or CSV in UTF-8 or GB18030); - is standard input.
 
@@ -68,9 +87,13 @@ def import_command(
     FILE.rejects.jsonl (for -: stderr, or --rejects FILE); the exit status is 1 when any line
     was rejected.
 
+    --workers N splits the input by person across N loader processes (PostgreSQL: only the
+    events' insert is serial among them); the same events, rejects and views as one loader.
+
     \b
     Examples:
       ledger import examples/events.jsonl
+      ledger import big-export.jsonl --db postgresql://ledger@db/ledger --workers 8
       ledger history 610902197003051215 --format jsonl | ledger import --db copy.db -
     """
     if sum(is_stdin(path) for path in files) > 1:
@@ -78,22 +101,34 @@ def import_command(
     if rejects_to is not None and not any(is_stdin(path) for path in files):
         raise click.UsageError("--rejects is for standard input (-); files have FILE.rejects.jsonl")
     with ledger_session(db, create=True) as app:
+        summaries: list[ImportSummary] = []
         try:
-            summaries: list[ImportSummary] = []
-            for path in files:
-                summary = ImportSummary(path)
-                summaries.append(summary)
-                stdin = is_stdin(path)
-                import_file(
-                    app,
-                    path,
-                    batch_size=batch_size,
-                    encoding=encoding,
-                    progress=progress,
-                    summary=summary,
-                    rejects_to=rejects_to if stdin else None,
-                    on_reject=_report if stdin and rejects_to is None else None,
-                )
+            with ExitStack() as stack:
+                pool = None
+                if workers > 1 or scheduler:
+                    pool = stack.enter_context(
+                        LoaderPool(
+                            db,
+                            workers if workers > 1 or not scheduler else 0,
+                            scheduler=scheduler,
+                            batch_size=batch_size,
+                        )
+                    )
+                for path in files:
+                    summary = ImportSummary(path)
+                    summaries.append(summary)
+                    stdin = is_stdin(path)
+                    options: dict[str, Any] = {
+                        "encoding": encoding,
+                        "progress": progress,
+                        "summary": summary,
+                        "rejects_to": rejects_to if stdin else None,
+                        "on_reject": _report if stdin and rejects_to is None else None,
+                    }
+                    if pool is None:
+                        import_file(app, path, batch_size=batch_size, **options)
+                    else:
+                        pool.import_file(path, **options)
         except KeyboardInterrupt:
             _print_summaries(summaries)
             click.echo(
@@ -104,7 +139,7 @@ def import_command(
             sys.exit(130)
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from None
-        except LedgerWriteConflict as exc:
+        except (LedgerWriteConflict, LoaderError) as exc:
             raise click.ClickException(str(exc)) from None
     _print_summaries(summaries)
     if any(summary.rejected for summary in summaries):

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from ledger.cli._common import load_registry, policies_option
+from ledger.cli._common import lang_option, load_registry, policies_option
+from ledger.labels import Lang
 from ledger.tables import render_table
 from policies import PolicyRegistry
 from policies.describe import (
@@ -32,7 +33,7 @@ _FORMAT = click.option(
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
-    help="A table for people, or JSON for programs.",
+    help="A table for people (in --lang), or JSON for programs.",
 )
 
 
@@ -65,27 +66,29 @@ def policies_command() -> None:
 @policies_command.command("list")
 @policies_option
 @_FORMAT
-def list_command(policies: Path | None, fmt: str) -> None:
+@lang_option
+def list_command(policies: Path | None, fmt: str, lang: Lang) -> None:
     """The versions known to a run (built in, and from --policies FILE), by coverage year."""
     summaries = list_versions(load_registry(policies))
     if fmt == "json":
         _echo_json([summary.to_dict() for summary in summaries])
     else:
-        click.echo(render_table(list_rows(summaries)))
+        click.echo(render_table(list_rows(summaries, lang)))
 
 
 @policies_command.command("show")
 @click.argument("version_id", metavar="VERSION")
 @policies_option
 @_FORMAT
-def show_command(version_id: str, policies: Path | None, fmt: str) -> None:
+@lang_option
+def show_command(version_id: str, policies: Path | None, fmt: str, lang: Lang) -> None:
     """VERSION's effective parameters: each value, where it comes from (built in, or which
     file and version) and its citation."""
     version = _version(load_registry(policies), version_id)
     if fmt == "json":
         _echo_json(describe_version(version))
     else:
-        click.echo(render_table(show_rows(version), title=show_title(version)))
+        click.echo(render_table(show_rows(version, lang), title=show_title(version, lang)))
 
 
 @policies_command.command("diff")
@@ -93,7 +96,8 @@ def show_command(version_id: str, policies: Path | None, fmt: str) -> None:
 @click.argument("second", metavar="B")
 @policies_option
 @_FORMAT
-def diff_command(first: str, second: str, policies: Path | None, fmt: str) -> None:
+@lang_option
+def diff_command(first: str, second: str, policies: Path | None, fmt: str, lang: Lang) -> None:
     """The parameters in which versions A and B differ (nothing printed but the header when
     they are the same)."""
     registry = load_registry(policies)
@@ -101,4 +105,4 @@ def diff_command(first: str, second: str, policies: Path | None, fmt: str) -> No
     if fmt == "json":
         _echo_json([difference.to_dict() for difference in diff_versions(a, b)])
     else:
-        click.echo(render_table(diff_rows(a, b)))
+        click.echo(render_table(diff_rows(a, b, lang)))

@@ -17,6 +17,7 @@ import psycopg
 from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 
+from ledger import progress as bars
 from ledger.cli._common import (
     F,
     OperatorError,
@@ -27,6 +28,7 @@ from ledger.cli._common import (
     policies_option,
 )
 from ledger.events import Event
+from ledger.status import count_persons
 from ledger.store import display_db
 from policies import PolicyRegistry
 from projections.person import PersonView, project_person
@@ -177,6 +179,12 @@ def key_file_option(f: F) -> F:
     show_default=True,
     help="Progress lines on stderr: text, or one JSON object per batch (for log collectors).",
 )
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr for a catch-up (events) or a rebuild (persons), with rate "
+    "and ETA [default: when stderr is a terminal, not with --follow or --log-format json].",
+)
 def project_command(
     to: str,
     db: str | None,
@@ -190,6 +198,7 @@ def project_command(
     wait: bool,
     upgrade: bool,
     log_format: str,
+    progress: bool | None,
 ) -> None:
     """Write the person views into reporting tables, incrementally and exactly once.
 
@@ -219,6 +228,7 @@ def project_command(
         known = ", ".join(v.id for v in registry)
         raise OperatorError(f"unknown policy version {policy!r} (known: {known})")
     log = log_writer(log_format)
+    show = bars.wanted(progress) and (progress or log_format == "text")
     with ledger_session(db) as app:
         try:
             projector = Projector(
@@ -235,7 +245,14 @@ def project_command(
                 mode = "rebuild" if rebuild else "follow" if follow else "catch_up"
                 projector.record_run(mode=mode, state="running")
                 if rebuild:
-                    result = projector.rebuild(policy, stop)
+                    with bars.bar(
+                        total=count_persons(projector.source.app.recorder) if show else None,
+                        desc="rebuild",
+                        unit="person",
+                        enabled=show,
+                        forced=progress,
+                    ) as bar:
+                        result = projector.rebuild(policy, stop, on_chunk=bar.update)
                     for line in result.describe():
                         click.echo(line)
                 if follow:
@@ -252,7 +269,18 @@ def project_command(
                         else lambda r: click.echo(r.describe(), err=True),
                     )
                 else:
-                    report = projector.catch_up(stop)
+                    # The bar's total: the log's last notification id minus the checkpoint.
+                    behind = projector.source.max_position() - projector.position() if show else 0
+                    with bars.bar(
+                        total=behind,
+                        desc="catch-up",
+                        unit="event",
+                        enabled=behind > 0,
+                        forced=progress,
+                    ) as bar:
+                        report = projector.catch_up(
+                            stop, on_batch=lambda b: bar.update(b.end - b.start)
+                        )
                 projector.record_run(
                     mode=mode,
                     state="stopped" if report.interrupted else "finished",

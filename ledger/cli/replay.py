@@ -12,15 +12,19 @@ from typing import IO, Any
 
 import click
 
+from ledger import progress as bars
 from ledger.cli._common import (
     db_option,
+    lang_option,
     ledger_session,
     load_registry,
     parse_moment,
     policies_option,
 )
 from ledger.importer import ImportFileError, is_stdin
+from ledger.labels import Lang
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
+from ledger.status import count_persons
 from projections.person import PersonView
 from projections.replay import Cut, LineError, file_views, person_view, store_views
 from projections.table import render_table
@@ -72,6 +76,13 @@ from projections.table import render_table
     "in China (+08:00).",
 )
 @policies_option
+@lang_option
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr for the replay of everyone: persons, rate, ETA [default: "
+    "when stderr is a terminal and the views go to a file or a pipe].",
+)
 def replay_command(
     person_id: str | None,
     events_files: tuple[Path, ...],
@@ -83,6 +94,8 @@ def replay_command(
     known_on: str | None,
     stored_on: str | None,
     policies: Path | None,
+    lang: Lang,
+    progress: bool | None,
 ) -> None:
     """Replay persons' events through the policy versions into person views.
 
@@ -95,6 +108,7 @@ def replay_command(
     Examples:
       ledger replay --events examples/events.jsonl --format json
       ledger replay 610902197003051215 --explain --as-of 2025-06-30
+      ledger replay 610902197003051215 --lang zh
       ledger replay --format jsonl --stored-on 2025-07-01 > views.jsonl
     """
     registry = load_registry(policies)
@@ -112,23 +126,32 @@ def replay_command(
     if sum(is_stdin(path) for path in events_files) > 1:
         raise click.UsageError("standard input (-) can be read once")
     errors: list[LineError] = []
+    # A bar for the replay of everyone, on stderr; by default only when the views do not go
+    # to the same terminal (they would scroll through it).
+    show = wanted is None and bars.wanted(progress) and (progress or not sys.stdout.isatty())
     if events_files:
         views = file_views(
             events_files, registry, errors, person_id=wanted, cut=cut, explain=explain
         )
         try:
-            written = _write(views, fmt, sys.stdout)
+            with bars.bar(
+                total=None, desc="replay", unit="person", enabled=show, forced=progress
+            ) as bar:
+                written = _write(bars.counting(views, bar), fmt, sys.stdout, lang)
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from None
     else:
         with ledger_session(db) as app:
             if wanted is None:
-                written = _write(
-                    store_views(app, registry, cut=cut, explain=explain), fmt, sys.stdout
-                )
+                total = count_persons(app.recorder) if show else None
+                with bars.bar(
+                    total=total, desc="replay", unit="person", enabled=show, forced=progress
+                ) as bar:
+                    views = store_views(app, registry, cut=cut, explain=explain)
+                    written = _write(bars.counting(views, bar), fmt, sys.stdout, lang)
             else:
                 view = person_view(app, wanted, registry, cut=cut, explain=explain)
-                written = _write([view] if view else [], fmt, sys.stdout)
+                written = _write([view] if view else [], fmt, sys.stdout, lang)
     if wanted is not None and not written:
         raise click.ClickException(f"no events for person {mask(wanted)}")
     for error in errors:
@@ -138,8 +161,8 @@ def replay_command(
         sys.exit(1)
 
 
-def _write(views: Iterable[PersonView], fmt: str, out: IO[str]) -> int:
-    """Write each view as it comes; how many were written."""
+def _write(views: Iterable[PersonView], fmt: str, out: IO[str], lang: Lang) -> int:
+    """Write each view as it comes (a table in ``lang``); how many were written."""
     count = 0
     documents = (view.to_dict() for view in views)
     if fmt == "jsonl":
@@ -153,7 +176,7 @@ def _write(views: Iterable[PersonView], fmt: str, out: IO[str]) -> int:
         count -= 1  # the closing bracket
     else:
         for document in documents:
-            out.write(("\n\n" if count else "") + render_table(document))
+            out.write(("\n\n" if count else "") + render_table(document, lang=lang))
             count += 1
         if count:
             out.write("\n")

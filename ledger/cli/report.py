@@ -15,11 +15,13 @@ from ledger.cli._common import (
     db_option,
     ledger_session,
     load_registry,
+    page_lang_option,
     parse_moment,
     policies_option,
 )
 from ledger.events import Event
 from ledger.importer import ImportFileError, is_stdin
+from ledger.labels import Lang
 from ledger.person_id import InvalidPersonId, mask, validate_person_id
 from policies import PolicyRegistry
 from projections.person import CHINA
@@ -132,6 +134,7 @@ def _read(
     metavar="A B",
     help="Compare two parameter files (either may be 'builtin': the built-in versions only).",
 )
+@page_lang_option
 def report_command(
     person_id: str,
     html_file: Path | None,
@@ -146,9 +149,12 @@ def report_command(
     compare_known_on: tuple[str, str] | None,
     compare_stored_on: tuple[str, str] | None,
     compare_policies: tuple[str, str] | None,
+    lang: Lang,
 ) -> None:
-    """The auditor's report of one person: a self-contained HTML page in Chinese (timeline,
-    every year, every decision with its rule, notice, section and clause text), or a PDF.
+    """The auditor's report of one person: a self-contained HTML page (timeline, every year,
+    every decision with its rule, notice, section and clause text), or a PDF. In Chinese with
+    the English term in small type, or with --lang en in English with the Chinese term; the
+    notices' clauses are quoted as written.
 
     With one --compare-* option, two cuts (or two parameter files) side by side: what changed
     in each year, and the events or parameters that caused it.
@@ -157,6 +163,7 @@ def report_command(
     Examples:
       ledger report 610926198003150016 --html report.html
       ledger report 610926198003150016 --pdf report.pdf --as-of 2025-06-30
+      ledger report 610926198003150016 --lang en --html report-en.html
       ledger report 610926198003150016 --compare-known-on 2025-01-01 2025-06-01 --html cmp.html
       ledger report P-1 --events events.jsonl --compare-policies builtin revised.toml
     """
@@ -194,6 +201,7 @@ def report_command(
             cut=cut,
             made_at=made_at,
             policies_file=policies_file,
+            lang=lang,
         )
 
     if comparisons:
@@ -201,7 +209,13 @@ def report_command(
         from projections.report.html import render_comparison
 
         sides = _sides(
-            base, policies, compare_as_of, compare_known_on, compare_stored_on, compare_policies
+            base,
+            policies,
+            compare_as_of,
+            compare_known_on,
+            compare_stored_on,
+            compare_policies,
+            lang,
         )
         (cut_a, reg_a, file_a, text_a), (cut_b, reg_b, file_b, text_b) = sides
         comparison = compare_reports(
@@ -230,13 +244,15 @@ def _sides(
     compare_known_on: tuple[str, str] | None,
     compare_stored_on: tuple[str, str] | None,
     compare_policies: tuple[str, str] | None,
+    lang: Lang,
 ) -> tuple[_Side, _Side]:
-    """The two sides of a comparison: each a cut, a registry, its file and its description."""
+    """The two sides of a comparison: each a cut, a registry, its file and its description
+    (in ``lang``)."""
     if compare_policies:
         built: list[_Side] = []
         for value in compare_policies:
             if value == BUILTIN:
-                built.append((base, load_registry(None), None, UI["builtin"].zh))
+                built.append((base, load_registry(None), None, UI["builtin"].text(lang)))
                 continue
             path = Path(value)
             if not path.is_file():
@@ -248,7 +264,7 @@ def _sides(
                     base,
                     load_registry(path),
                     path.name,
-                    f"{L.FIELDS['policies_file'].zh} {path.name}",
+                    f"{L.FIELDS['policies_file'].text(lang)} {path.name}",
                 )
             )
         return built[0], built[1]
@@ -270,7 +286,7 @@ def _sides(
             for v in compare_stored_on
         ]
         key = "stored_on"
-    label = L.FIELDS[key].zh
+    label = L.FIELDS[key].text(lang)
     a, b = ((cut, registry, file_name, f"{label} {getattr(cut, key).isoformat()}") for cut in cuts)
     return a, b
 

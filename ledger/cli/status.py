@@ -13,9 +13,12 @@ import psycopg
 from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger.cli._common import OperatorError, db_option, ledger_session, one_line
+from ledger import labels as L
+from ledger.cli._common import OperatorError, db_option, lang_option, ledger_session, one_line
+from ledger.labels import Lang, Wording
 from ledger.status import events_after, store_status, stored_at
 from ledger.store import display_db
+from ledger.tables import EMPTY, render_table
 from projections.reporting.status import TargetStatus, target_status
 from projections.reporting.target import InvalidTarget, parse_target, reason
 
@@ -35,9 +38,10 @@ from projections.reporting.target import InvalidTarget, parse_target, reason
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
-    help="table for people, json for monitoring.",
+    help="table for people (in --lang), json for monitoring.",
 )
-def status_command(db: str | None, to: str | None, fmt: str) -> None:
+@lang_option
+def status_command(db: str | None, to: str | None, fmt: str, lang: Lang) -> None:
     """Show the store (events, persons, newest event, backend) and, with --to, the reporting
     target (checkpoint, lag, schema, policy set, quarantine, last run). Reads only.
 
@@ -77,8 +81,7 @@ def status_command(db: str | None, to: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    for line in _table(report, problems):
-        click.echo(line)
+    click.echo(_table(report, problems, Wording(lang)))
 
 
 def _lag(app: Any, status: TargetStatus) -> None:
@@ -93,57 +96,114 @@ def _lag(app: Any, status: TargetStatus) -> None:
     )
 
 
-def _table(report: dict[str, Any], problems: list[str]) -> list[str]:
+def _table(report: dict[str, Any], problems: list[str], say: Wording) -> str:
+    """The report for people: the store, the target with its quarantine, then the problems
+    (their text as the checks wrote it)."""
+    w = say.word
     store = report["store"]
-    lines = [
-        f"store     {store['database']} ({store['backend']})",
-        f"  ledger id       {store['ledger_id'] or '(none yet)'}",
-        f"  events          {store['events']:,} (log position {store['position']:,})",
-        f"  persons         {store['persons']:,}",
-        f"  last stored at  {store['last_stored_at'] or '-'}",
+    rows = [
+        [w("store"), f"{store['database']} ({store['backend']})"],
+        _item(say, "ledger_id", store["ledger_id"] or w("none_yet")),
+        _item(
+            say,
+            "events",
+            w("events_value", events=f"{store['events']:,}", position=f"{store['position']:,}"),
+        ),
+        _item(say, "persons", f"{store['persons']:,}"),
+        _item(say, "last_stored_at", store["last_stored_at"] or EMPTY),
     ]
     target = report.get("target")
-    if target is None:
-        return lines
+    if target is not None:
+        rows += _target_rows(target, say)
+    lines = [render_table(rows, header=False)]
+    if problems:
+        lines.append(f"{w('problems')}{say.colon.rstrip()}")
+        lines += [f"  - {p}" for p in problems]
+    return "\n".join(lines)
+
+
+def _item(say: Wording, key: str, value: str) -> list[str]:
+    return [f"  {say.word(key)}", value]
+
+
+def _target_rows(target: dict[str, Any], say: Wording) -> list[list[str]]:
+    w = say.word
     policy = target["policy_set"]
-    policy_text = "(not recorded)"
+    policy_text = w("not_recorded")
     if policy:
-        versions = ", ".join(f"{k} r{v['revision']}" for k, v in policy["versions"].items())
-        policy_text = f"{policy['id']}: {versions}"
+        versions = ", ".join(say.revision(k, v["revision"]) for k, v in policy["versions"].items())
+        policy_text = f"{policy['id']}{say.colon}{versions}"
         if policy.get("file"):
-            policy_text += f" (file {policy.get('file_name') or ''} {policy['file'][:19]}…)"
+            name = policy.get("file_name") or ""
+            policy_text += w("policy_file", name=name, digest=policy["file"][:19])
     last = target["last_run"]
-    last_text = "-"
+    last_text = EMPTY
     if last:
-        last_text = f"{last.get('mode')} {last.get('state')} at {last.get('at')}"
-        if last.get("state") != "running" and "events" in last:
-            last_text += f": {last['events']:,} events, {last.get('quarantined', 0)} quarantined"
-        last_text += f" (pid {last.get('pid')} on {last.get('host')})"
-    running = {True: "yes (lock held)", False: "no", None: "unknown"}[target["projector_running"]]
-    lines += [
-        f"target    {target['database']} ({target['backend']})",
-        f"  schema          {target['schema_revision']} (this ledger writes "
-        f"{target['schema_head']})",
-        f"  checkpoint      {target['checkpoint']:,} at {target['checkpoint_at'] or '-'}",
-        f"  behind          {target['lag_events']:,} events, {_seconds(target['lag_seconds'])}",
-        f"  source ledger   {target['source_ledger'] or '(not recorded)'}",
-        f"  policy set      {policy_text}",
-        f"  quarantined     {target['quarantined']:,} persons",
+        mode, state = str(last.get("mode")), str(last.get("state"))
+        last_text = w(
+            "last_run_value",
+            mode=say(L.RUN_MODES[mode]) if mode in L.RUN_MODES else mode,
+            state=say(L.RUN_STATES[state]) if state in L.RUN_STATES else state,
+            at=last.get("at"),
+        )
+        if state != "running" and "events" in last:
+            last_text += w(
+                "last_run_counts",
+                events=f"{last['events']:,}",
+                quarantined=last.get("quarantined", 0),
+            )
+        last_text += w("last_run_process", pid=last.get("pid"), host=last.get("host"))
+    running = {
+        True: w("projector_running"),
+        False: w("projector_idle"),
+        None: w("unknown"),
+    }[target["projector_running"]]
+    return [
+        [w("target"), f"{target['database']} ({target['backend']})"],
+        _item(
+            say,
+            "schema",
+            w("schema_value", revision=target["schema_revision"], head=target["schema_head"]),
+        ),
+        _item(
+            say,
+            "checkpoint",
+            w(
+                "checkpoint_value",
+                position=f"{target['checkpoint']:,}",
+                at=target["checkpoint_at"] or EMPTY,
+            ),
+        ),
+        _item(
+            say,
+            "behind",
+            w(
+                "behind_value",
+                events=f"{target['lag_events']:,}",
+                seconds=_seconds(target["lag_seconds"]),
+            ),
+        ),
+        _item(say, "source_ledger", target["source_ledger"] or w("not_recorded")),
+        _item(say, "policy_set", policy_text),
+        _item(say, "quarantined", w("quarantined_value", n=f"{target['quarantined']:,}")),
         *(
-            f"    {q['pseudonym']}… position {q['position']} (tried {q['attempts']}x): "
-            f"{q['reason'][:160]}"
+            [
+                "",
+                "  "
+                + w(
+                    "quarantine_entry",
+                    pseudonym=q["pseudonym"],
+                    position=q["position"],
+                    attempts=q["attempts"],
+                    reason=q["reason"][:160],
+                ),
+            ]
             for q in target["quarantine"]
         ),
-        f"  last run        {last_text}",
-        f"  projector       {running}",
+        _item(say, "last_run", last_text),
+        _item(say, "projector", running),
     ]
-    if problems:
-        lines.append("problems:")
-        lines += [f"  - {p}" for p in problems]
-    return lines
 
 
 def _seconds(value: float | None) -> str:
-    if value is None:
-        return "? s"
-    return f"{value:,.1f} s"
+    return "?" if value is None else f"{value:,.1f}"

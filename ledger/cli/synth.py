@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import IO
 
 import click
-from tqdm import tqdm
 
+from ledger import progress as bars
 from ledger.synth import generate, parse_years, to_line
 
 
@@ -82,12 +82,12 @@ def synth_command(
     try:
         records = generate(persons, years, seed, start=start, order=order)  # type: ignore[arg-type]
         by_person = order == "person"
-        with tqdm(
+        with bars.bar(
             total=persons if by_person else None,
+            desc="synth",
             unit="person" if by_person else "event",
-            unit_scale=True,
-            disable=not show,
-            file=sys.stderr,
+            enabled=show,
+            forced=progress,
         ) as bar:
             last_person = None
             for record in records:

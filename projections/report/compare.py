@@ -24,8 +24,8 @@ from ledger.labels import Label
 from policies import labels as P
 from policies.describe import diff_versions
 from policies.version import PolicyVersion
-from projections.report.labels import UI
-from projections.report.model import EventLine, Report, YearReport, region_text
+from projections.report.labels import UI, PageWording
+from projections.report.model import EventLine, Report, YearReport
 
 _YEARLESS = frozenset(
     {
@@ -106,13 +106,13 @@ class Comparison:
         return self.a.report.person
 
 
-def _rows(year: YearReport | None) -> dict[str, tuple[Label, str]]:
+def _rows(year: YearReport | None, say: PageWording) -> dict[str, tuple[Label, str]]:
     if year is None:
         return {}
     rows = {row.key: (row.label, row.value) for _, group in year.groups for row in group}
-    flags = "、".join(f.label.zh for f in year.flags) or UI["none"].zh
+    flags = say.join(say(f.label) for f in year.flags) or say.ui("none")
     rows["flags"] = (L.FIELDS["flags"], flags)
-    basis = "、".join(f"{d.rule} {d.label.zh}" for d in _basis(year)) or UI["none"].zh
+    basis = say.join(f"{d.rule} {say(d.label)}" for d in _basis(year)) or say.ui("none")
     rows["basis"] = (L.FIELDS["basis"], basis)
     return rows
 
@@ -125,9 +125,11 @@ def _basis(year: YearReport) -> list[Any]:
     return list(seen.values())
 
 
-def _field_changes(a: YearReport | None, b: YearReport | None) -> tuple[FieldChange, ...]:
-    ra, rb = _rows(a), _rows(b)
-    absent = UI["year_absent"].zh
+def _field_changes(
+    a: YearReport | None, b: YearReport | None, say: PageWording
+) -> tuple[FieldChange, ...]:
+    ra, rb = _rows(a, say), _rows(b, say)
+    absent = say.ui("year_absent")
     keys = list(ra) + [k for k in rb if k not in ra]
     return tuple(
         FieldChange(
@@ -158,26 +160,26 @@ def _bears_on(line: EventLine, year: int, decided: set[str]) -> bool:
     return False
 
 
-def _event_cause(line: EventLine, side: str) -> Cause:
+def _event_cause(line: EventLine, side: str, say: PageWording) -> Cause:
     label = UI["only_in_a"] if side == "a" else UI["only_in_b"]
     when = []
     if line.recorded_at:
-        when.append(f"{L.FIELDS['recorded_at'].zh} {line.recorded_at}")
+        when.append(f"{say(L.FIELDS['recorded_at'])} {line.recorded_at}")
     if line.stored_at:
-        when.append(f"{L.FIELDS['stored_at'].zh} {line.stored_at}")
+        when.append(f"{say(L.FIELDS['stored_at'])} {line.stored_at}")
     return Cause(
         f"event_{side}",
         label,
         f"#{line.number} {line.date} {line.summary}",
-        "；".join(when) or None,
+        say.sentence(when) or None,
     )
 
 
-def _side_word(side: str) -> str:
-    return (UI["only_in_a"] if side == "a" else UI["only_in_b"]).zh
+def _side_word(side: str, say: PageWording) -> str:
+    return say(UI["only_in_a"] if side == "a" else UI["only_in_b"])
 
 
-def _version_causes(a: YearReport | None, b: YearReport | None) -> list[Cause]:
+def _version_causes(a: YearReport | None, b: YearReport | None, say: PageWording) -> list[Cause]:
     """The version used, when it differs, and every parameter whose value differs (a
     corrected reading shipped as a new revision changes the parameters, not the id)."""
     va = a.version if a else None
@@ -187,27 +189,32 @@ def _version_causes(a: YearReport | None, b: YearReport | None) -> list[Cause]:
     key_b = (vb.id, vb.revision) if vb else None
     if key_a != key_b:
         causes.append(
-            Cause("version", L.FIELDS["policy"], f"{_version_name(va)} → {_version_name(vb)}")
+            Cause(
+                "version",
+                L.FIELDS["policy"],
+                f"{_version_name(va, say)} → {_version_name(vb, say)}",
+            )
         )
     if va is not None and vb is not None:
-        causes.extend(_parameter_causes(va, vb))
+        causes.extend(_parameter_causes(va, vb, say))
     return causes
 
 
-def _version_name(version: PolicyVersion | None) -> str:
+def _version_name(version: PolicyVersion | None, say: PageWording) -> str:
     if version is None:
-        return UI["not_computed"].zh
-    return f"{version.id} 第{version.revision}版"
+        return say.ui("not_computed")
+    return say.revision(version.id, version.revision)
 
 
-def _parameter_causes(va: PolicyVersion, vb: PolicyVersion) -> list[Cause]:
+def _parameter_causes(va: PolicyVersion, vb: PolicyVersion, say: PageWording) -> list[Cause]:
     """Each parameter (or mapping key: ``subsidies.dibao``) whose value differs, from
-    :func:`policies.describe.diff_versions`, named in Chinese, with the new value's citation."""
-    absent = UI["none"].zh
+    :func:`policies.describe.diff_versions`, named in the page's language (Chinese: the
+    notices' name; English: the parameter files' key), with the new value's citation."""
+    absent = say.ui("none")
     causes = []
     for d in diff_versions(va, vb):
-        key, _, member = d.name.partition(".")
-        name = _parameter_name(key) + (f"（{_member_name(member)}）" if member else "")
+        key = d.name.partition(".")[0]
+        name = P.parameter_name(d.name, say.lang)
         before = _value(d.a) if d.present_in_a else absent
         after = _value(d.b) if d.present_in_b else absent
         citation = vb.citations.get(key, "")
@@ -215,23 +222,11 @@ def _parameter_causes(va: PolicyVersion, vb: PolicyVersion) -> list[Cause]:
             Cause(
                 "parameter",
                 UI["parameters"],
-                f"{name}：{before} → {after}",
+                f"{name}{say.colon}{before} → {after}",
                 f"{d.name}; {citation}".rstrip("; "),
             )
         )
     return causes
-
-
-def _parameter_name(key: str) -> str:
-    label = P.PARAMETERS.get(key)
-    return label.zh if label else key
-
-
-def _member_name(member: str) -> str:
-    """A mapping key of a parameter: an identity, else a region code with its name."""
-    if member in L.IDENTITIES:
-        return L.IDENTITIES[member].zh
-    return region_text(member) if member.isdigit() else member
 
 
 def _value(value: Any) -> str:
@@ -243,8 +238,10 @@ def _value(value: Any) -> str:
 
 
 def compare_reports(a: Side, b: Side) -> Comparison:
-    """The two sides' years side by side, each changed year with its causes."""
+    """The two sides' years side by side, each changed year with its causes (in the
+    language of ``b``'s report)."""
     ra, rb = a.report, b.report
+    say = rb.say
     keys_a = {line.key for line in ra.events}
     keys_b = {line.key for line in rb.events}
     only_a = tuple(line for line in ra.events if line.key not in keys_b)
@@ -256,15 +253,15 @@ def compare_reports(a: Side, b: Side) -> Comparison:
     compared = []
     for year in sorted(set(years_a) | set(years_b)):
         ya, yb = years_a.get(year), years_b.get(year)
-        rows = _field_changes(ya, yb)
+        rows = _field_changes(ya, yb, say)
         causes: list[Cause] = []
         if any(row.changed for row in rows):
             decided = _decision_events(ya) | _decision_events(yb)
             causes.extend(
-                _event_cause(line, "a") for line in only_a if _bears_on(line, year, decided)
+                _event_cause(line, "a", say) for line in only_a if _bears_on(line, year, decided)
             )
             causes.extend(
-                _event_cause(line, "b") for line in only_b if _bears_on(line, year, decided)
+                _event_cause(line, "b", say) for line in only_b if _bears_on(line, year, decided)
             )
             for earlier in sorted((enrolled_a ^ enrolled_b) & set(range(0, year))):
                 # The events behind the earlier year's change, so the chain is traced whole.
@@ -272,7 +269,7 @@ def compare_reports(a: Side, b: Side) -> Comparison:
                     years_b.get(earlier)
                 )
                 events = [
-                    f"{_side_word(side)} #{line.number} {line.date} {line.summary}"
+                    f"{_side_word(side, say)} #{line.number} {line.date} {line.summary}"
                     for side, lines in (("a", only_a), ("b", only_b))
                     for line in lines
                     if _bears_on(line, earlier, behind)
@@ -281,13 +278,14 @@ def compare_reports(a: Side, b: Side) -> Comparison:
                     Cause(
                         "earlier_year",
                         UI["earlier_year"],
-                        f"{earlier}年度 {L.FIELDS['enrolled'].zh}："
-                        f"{L.YES_NO[earlier in enrolled_a].zh} → "
-                        f"{L.YES_NO[earlier in enrolled_b].zh}",
-                        "；".join(events) or None,
+                        f"{say.ui('year_heading', year=earlier)} "
+                        f"{say(L.FIELDS['enrolled'])}{say.colon}"
+                        f"{say.yes_no(earlier in enrolled_a)} → "
+                        f"{say.yes_no(earlier in enrolled_b)}",
+                        say.sentence(events) or None,
                     )
                 )
-            causes.extend(_version_causes(ya, yb))
+            causes.extend(_version_causes(ya, yb, say))
         compared.append(
             YearComparison(year, rows, tuple(causes), in_a=ya is not None, in_b=yb is not None)
         )

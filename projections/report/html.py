@@ -17,9 +17,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from ledger import labels as L
+from ledger.labels import Lang
 from ledger.person_id import mask_ids_in
 from projections.report.compare import Comparison
-from projections.report.labels import UI
+from projections.report.labels import UI, PageWording
 from projections.report.model import CitedClause, Report, region_text
 from projections.report.timeline import build_timeline
 
@@ -64,10 +65,28 @@ def environment() -> Environment:
     return env
 
 
+LANG_CODES: dict[Lang, str] = {"zh": "zh-CN", "en": "en"}
+"""The page's ``lang`` attribute for each language (and the small type's, for the other)."""
+
+
+def _language(lang: Lang) -> dict[str, Any]:
+    """What the templates need to write in ``lang``: ``lang`` and ``alt`` (the other language,
+    for ``label[lang]`` and ``label[alt]``), their HTML codes, and the phrases of each."""
+    say = PageWording(lang)
+    return {
+        "lang": lang,
+        "alt": say.alt,
+        "lang_code": LANG_CODES[lang],
+        "alt_code": LANG_CODES[say.alt],
+        "say": say,
+        "alt_say": PageWording(say.alt),
+    }
+
+
 def render_report(report: Report) -> str:
-    """The report page as HTML text."""
+    """The report page as HTML text, in the report's language (``report.lang``)."""
     template = environment().get_template("report.html.j2")
-    return template.render(r=report, timeline=build_timeline(report))
+    return template.render(r=report, timeline=build_timeline(report), **_language(report.lang))
 
 
 def render_comparison(comparison: Comparison) -> str:
@@ -92,6 +111,7 @@ def render_comparison(comparison: Comparison) -> str:
         timeline_b=build_timeline(b, span),
         changed_years=years,
         changed_clauses=list(seen.values()),
+        **_language(b.lang),
     )
 
 

@@ -1,9 +1,17 @@
 """The auditor's report's own headings and words, in Chinese with the English term. The codes'
-labels are in :mod:`ledger.labels` (the contract) and :mod:`policies.labels` (the rule book)."""
+labels are in :mod:`ledger.labels` (the contract) and :mod:`policies.labels` (the rule book).
+
+A page is written in one language (``ledger report --lang``, Chinese by default) with the other
+language's term beside each heading in small type; :class:`PageWording` makes its phrases
+(amounts, months, spans of days, a version's revision) in that language."""
 
 from __future__ import annotations
 
-from ledger.labels import Label, label_table
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ledger.labels import Label, Lang, Wording, label_table
 
 UI: dict[str, Label] = label_table(
     {
@@ -44,9 +52,23 @@ UI: dict[str, Label] = label_table(
         "earlier_year": ("较早年度的参保状态变化", "an earlier year changed"),
         "year_absent": ("该年度不存在", "no such year"),
         "builtin": ("内置政策版本", "built-in versions"),
-        "yuan": ("元", "yuan"),
-        "months": ("个月", "months"),
-        "years_unit": ("年", "years"),
+        "amount": ("{amount} 元", "{amount} yuan"),
+        "n_months": ("{n} 个月", "{n} months"),
+        "one_month": ("1 个月", "1 month"),
+        "n_months_short": ("{n}个月", "{n} mo"),
+        "n_years": ("{n} 年", "{n} years"),
+        "one_year": ("1 年", "1 year"),
+        "span": ("{start} 至 {end}", "{start} to {end}"),
+        "revision": ("第{n}版", "revision {n}"),
+        "coverage_year": ("{year}年度", "{year}"),
+        "year_heading": ("{year}年度", "coverage year {year}"),
+        "version_line": ("（{region}，{year}年度）", " ({region}, coverage year {year})"),
+        "break_bar": ("断保", "break"),
+        "break_title": (
+            "{year}年度断保（{again}年度再参保）",
+            "no cover in {year} (enrolled again for {again})",
+        ),
+        "waiting_title": ("等待期 {start} 至 {end}", "waiting {start} to {end}"),
         "masked": ("身份证号已脱敏", "ID numbers masked"),
         "generated_by": ("生成程序", "made by"),
         "event_detail": ("事件内容", "event"),
@@ -55,3 +77,46 @@ UI: dict[str, Label] = label_table(
     }
 )
 """The report's own headings and words."""
+
+
+@dataclass(frozen=True)
+class PageWording(Wording):
+    """The report's phrases in one language: the report's own words (:data:`UI`) beside the
+    catalogue's (:class:`~ledger.labels.Wording`)."""
+
+    def ui(self, key: str, **values: object) -> str:
+        """:data:`UI` ``key`` in this language, ``{name}`` filled from ``values``."""
+        return UI[key].text(self.lang).format(**values)
+
+    @property
+    def alt(self) -> Lang:
+        """The other language (the small type beside each heading)."""
+        return "en" if self.lang == "zh" else "zh"
+
+    def money(self, value: Decimal | str | None) -> str:
+        if value is None:
+            return "—"
+        return self.ui("amount", amount=f"{Decimal(value):.2f}")
+
+    def months(self, n: int) -> str:
+        return self.ui("one_month") if n == 1 else self.ui("n_months", n=n)
+
+    def years(self, n: int) -> str:
+        return self.ui("one_year") if n == 1 else self.ui("n_years", n=n)
+
+    def span(self, start: object, end: object) -> str:
+        return self.ui("span", start=start, end=end)
+
+    def revision(self, version: str, revision: int) -> str:
+        return f"{version} {self.ui('revision', n=revision)}"
+
+    def year(self, year: object) -> str:
+        return self.ui("coverage_year", year=year)
+
+    def sentence(self, items: Iterable[str]) -> str:
+        """Parts of one line: ``；`` between them in Chinese, ``; `` in English."""
+        return ("；" if self.lang == "zh" else "; ").join(items)
+
+    def phrase(self, items: Iterable[str]) -> str:
+        """Parts of a phrase: ``，`` between them in Chinese, ``, `` in English."""
+        return ("，" if self.lang == "zh" else ", ").join(items)

@@ -20,7 +20,7 @@ from typing import Any
 
 from ledger import labels as L
 from ledger.events import Event, event_to_record
-from ledger.labels import Label
+from ledger.labels import Label, Lang
 from ledger.person_id import mask, mask_ids_in
 from ledger.regions import region_label
 from policies import clauses
@@ -31,7 +31,7 @@ from policies.registry import PolicyRegistry
 from policies.version import PolicyVersion
 from projections.person import CHINA, project_person, select_events, year_to_dict
 from projections.replay import Cut
-from projections.report.labels import UI
+from projections.report.labels import UI, PageWording
 
 # ------------------------------------------------------------------ the cut
 
@@ -172,12 +172,8 @@ class EventLine:
     stored_at: str | None
     year: int | None = None
     """The coverage year a payment or refund is for, or a claim's year."""
-
-    @property
-    def summary(self) -> str:
-        """One line in Chinese: type and the main details."""
-        parts = [self.label.zh] + [f"{k.zh} {v}" for k, v in self.details]
-        return "，".join(parts)
+    summary: str = ""
+    """One line in the page's language: type and the main details."""
 
 
 _DETAIL_FIELDS = (
@@ -203,24 +199,24 @@ _DETAIL_FIELDS = (
 )
 
 
-def _detail_value(event_type: str, key: str, value: Any) -> str:
+def _detail_value(event_type: str, key: str, value: Any, say: PageWording) -> str:
     if key in ("region", "hukou_region"):
         return region_text(str(value))
     if key in ("amount", "fund_amount", "critical_illness_amount"):
-        return money(Decimal(str(value)))
+        return say.money(Decimal(str(value)))
     if key == "identity":
-        return L.IDENTITIES[str(value)].zh
+        return say(L.IDENTITIES[str(value)])
     if key == "purpose":
-        return L.PURPOSES[str(value)].zh
+        return say(L.PURPOSES[str(value)])
     if key == "reason":
         table = L.REFUND_REASONS if event_type == "refunded" else L.STATUS_LOSS_REASONS
-        return table[str(value)].zh
+        return say(table[str(value)])
     if key == "late_reason":
-        return L.LATE_REASONS[str(value)].zh
+        return say(L.LATE_REASONS[str(value)])
     if key == "reward_used":
-        return L.YES_NO[bool(value)].zh
+        return say.yes_no(bool(value))
     if key in ("coverage_year", "year"):
-        return f"{value}年度"
+        return say.year(value)
     return mask_ids_in(str(value))
 
 
@@ -229,9 +225,10 @@ def _china(moment: datetime | None) -> str | None:
     return moment.astimezone(CHINA).isoformat(timespec="seconds") if moment else None
 
 
-def event_line(number: int, event: Event) -> EventLine:
-    """The event as the report shows it; ``stored_at`` is the ledger's (None from a file
-    never stored)."""
+def event_line(number: int, event: Event, lang: Lang = "zh") -> EventLine:
+    """The event as the report shows it, in ``lang``; ``stored_at`` is the ledger's (None
+    from a file never stored)."""
+    say = PageWording(lang)
     stored_at = event.stored_at
     record = event_to_record(event)
     details = []
@@ -239,18 +236,21 @@ def event_line(number: int, event: Event) -> EventLine:
         if key not in record or (key == "purpose" and record[key] == "contribution"):
             continue
         label = L.FIELDS["year"] if key == "year" else L.FIELDS[key]
-        details.append((label, _detail_value(event.type, key, record[key])))
+        details.append((label, _detail_value(event.type, key, record[key], say)))
+    kind = L.EVENT_TYPES[event.type]
+    summary = say.phrase([say(kind)] + [f"{say(k)} {v}" for k, v in details])
     return EventLine(
         number=number,
         key=event.event_id,
         event_id=mask_ids_in(event.event_id),
         date=event.date,
         type=event.type,
-        label=L.EVENT_TYPES[event.type],
+        label=kind,
         details=tuple(details),
         recorded_at=_china(event.recorded_at),
         stored_at=_china(stored_at),
         year=record.get("coverage_year", record.get("year")),
+        summary=summary,
     )
 
 
@@ -308,10 +308,9 @@ class YearReport:
         return bool(self.view["enrolled"])
 
 
-def money(value: Decimal | str | None) -> str:
-    if value is None:
-        return "—"
-    return f"{Decimal(value):.2f} 元"
+def money(value: Decimal | str | None, lang: Lang = "zh") -> str:
+    """An amount with its unit (``400.00 元``; ``—`` for none)."""
+    return PageWording(lang).money(value)
 
 
 def region_text(code: str | None) -> str:
@@ -319,24 +318,23 @@ def region_text(code: str | None) -> str:
     return region_label(code) if code else "—"
 
 
-def _months(n: int) -> str:
-    return f"{n} 个月"
-
-
-def _overpaid(view: dict[str, Any]) -> str:
+def _overpaid(view: dict[str, Any], say: PageWording) -> str:
     c = view["contribution"]
     if "overpaid" in c:
-        return money(c["overpaid"])
+        return say.money(c["overpaid"])
     if "overpaid" not in view["flags"] or c["individual_due"] is None:
-        return money(Decimal("0"))
+        return say.money(Decimal("0"))
     standing = Decimal(c["paid"]) - Decimal(c["refunded"]) - Decimal(c["individual_due"])
-    return money(max(standing, Decimal("0")))
+    return say.money(max(standing, Decimal("0")))
 
 
-def _groups(view: dict[str, Any], outcome: YearOutcome) -> Groups:
+def _groups(view: dict[str, Any], outcome: YearOutcome, say: PageWording) -> Groups:
     F = L.FIELDS
     c = view["contribution"]
     version = outcome.version
+    none = say.ui("none")
+    money = say.money
+    months = say.months
 
     def row(key: str, value: str) -> Row:
         return Row(key, F[key], value)
@@ -345,42 +343,39 @@ def _groups(view: dict[str, Any], outcome: YearOutcome) -> Groups:
     enrolment = (
         row(
             "policy",
-            f"{version.id} 第{version.revision}版" if version else UI["not_computed"].zh,
+            say.revision(version.id, version.revision) if version else say.ui("not_computed"),
         ),
         row("source", version.source if version else "—"),
         row("region", region_text(view["region"])),
-        row("enrolled", L.YES_NO[bool(view["enrolled"])].zh),
+        row("enrolled", say.yes_no(bool(view["enrolled"]))),
     )
     contribution = (
         row("standard", money(c["standard"])),
         row("subsidy", money(c["subsidy"])),
-        row("subsidy_identity", L.IDENTITIES[identity].zh if identity else UI["none"].zh),
-        row("subsidy_mode", L.SUBSIDY_MODES[c["subsidy_mode"]].zh),
+        row("subsidy_identity", say(L.IDENTITIES[identity]) if identity else none),
+        row("subsidy_mode", say(L.SUBSIDY_MODES[c["subsidy_mode"]])),
         row("individual_due", money(c["individual_due"])),
         row("paid", money(c["paid"])),
         row("refunded", money(c["refunded"])),
-        row("overpaid", _overpaid(view)),
+        row("overpaid", _overpaid(view, say)),
     )
-    segments = "；".join(f"{s['start']} 至 {s['end']}" for s in view["coverage"])
+    segments = say.sentence(say.span(s["start"], s["end"]) for s in view["coverage"])
     w = view["waiting"]
     waiting_span = _waiting_span(outcome)
-    cover = (row("coverage", segments or UI["none"].zh),)
+    cover = (row("coverage", segments or none),)
     waiting = (
-        row("fixed_months", _months(w["fixed_months"])),
-        row("variable_months", _months(w["variable_months"])),
-        row("repaired_months", _months(w["repaired_months"])),
-        row("total_months", _months(w["total_months"])),
-        row(
-            "waiting_from",
-            f"{waiting_span[0]} 至 {waiting_span[1]}" if waiting_span else UI["none"].zh,
-        ),
+        row("fixed_months", months(w["fixed_months"])),
+        row("variable_months", months(w["variable_months"])),
+        row("repaired_months", months(w["repaired_months"])),
+        row("total_months", months(w["total_months"])),
+        row("waiting_from", say.span(*waiting_span) if waiting_span else none),
     )
     cont = view["continuity"]
     breaks = _break_years(outcome)
     continuity = (
-        row("consecutive_years", f"{cont['consecutive_years']} 年"),
-        row("break_years", f"{cont['break_years']} 年"),
-        row("break_year_list", "、".join(f"{y}年度" for y in breaks) or UI["none"].zh),
+        row("consecutive_years", say.years(cont["consecutive_years"])),
+        row("break_years", say.years(cont["break_years"])),
+        row("break_year_list", say.join(say.year(y) for y in breaks) or none),
     )
     cap = view["critical_illness_cap"]
     incentives = (
@@ -418,7 +413,10 @@ def _break_years(outcome: YearOutcome) -> tuple[int, ...]:
 
 
 def _year_report(
-    outcome: YearOutcome, numbers: Mapping[str, EventLine], lines_of: dict[int, EventLine]
+    outcome: YearOutcome,
+    numbers: Mapping[str, EventLine],
+    lines_of: dict[int, EventLine],
+    say: PageWording,
 ) -> YearReport:
     view = year_to_dict(outcome, explain=True)
     decisions = []
@@ -427,7 +425,7 @@ def _year_report(
         if line is None and step.event is not None:
             # An event the fold used that is not among the person's listed events (the
             # REF-wrong-region copy of a payment): shown by itself.
-            line = lines_of.setdefault(id(step.event), event_line(0, step.event))
+            line = lines_of.setdefault(id(step.event), event_line(0, step.event, say.lang))
         citation = traced["citation"]
         decisions.append(
             Decision(
@@ -450,7 +448,7 @@ def _year_report(
         year=outcome.year,
         view=view,
         version=outcome.version,
-        groups=_groups(view, outcome),
+        groups=_groups(view, outcome, say),
         flags=flags,
         decisions=tuple(decisions),
         coverage=tuple(outcome.coverage),
@@ -505,6 +503,13 @@ class Report:
     spans: tuple[Span, ...]
     view: dict[str, Any] = field(repr=False)
     """The whole person view (``PersonView.to_dict()``, with the trace)."""
+    lang: Lang = "zh"
+    """The page's language: its words, amounts and dates in it, the other language's term in
+    small type beside each heading."""
+
+    @property
+    def say(self) -> PageWording:
+        return PageWording(self.lang)
 
     @property
     def clauses(self) -> tuple[CitedClause, ...]:
@@ -523,6 +528,10 @@ class Report:
     @property
     def region_text(self) -> str:
         return region_text(self.region)
+
+    def version_text(self, version: VersionUsed) -> str:
+        """A version used, with its revision: ``ankang-2025 第2版``."""
+        return self.say.revision(version.id, version.revision)
 
     @property
     def first_day(self) -> date:
@@ -549,9 +558,11 @@ def build_report(
     cut: Cut | None = None,
     made_at: datetime | None = None,
     policies_file: str | None = None,
+    lang: Lang = "zh",
 ) -> Report:
-    """The report of ``person_id`` from all of their ``events`` (the cut is applied here);
-    ``made_at`` defaults to now in China Standard Time."""
+    """The report of ``person_id`` from all of their ``events`` (the cut is applied here),
+    in ``lang`` (Chinese by default); ``made_at`` defaults to now in China Standard Time."""
+    say = PageWording(lang)
     cut = cut or Cut()
     for name in ("known_on", "stored_on"):
         moment = getattr(cut, name)
@@ -572,10 +583,10 @@ def build_report(
     ordered = sorted(events, key=lambda e: (e.date, e.recorded_at or _EARLIEST, e.event_id))
     number_of = {e.event_id: n for n, e in enumerate(ordered, start=1)}
     kept = sorted(chosen, key=lambda e: number_of[e.event_id])
-    lines = [event_line(number_of[e.event_id], e) for e in kept]
+    lines = [event_line(number_of[e.event_id], e, lang) for e in kept]
     numbers = {line.key: line for line in lines}
     extra: dict[int, EventLine] = {}
-    years = tuple(_year_report(outcome, numbers, extra) for outcome in view.years)
+    years = tuple(_year_report(outcome, numbers, extra, say) for outcome in view.years)
     versions: dict[tuple[str, int], VersionUsed] = {}
     for outcome in view.years:
         v = outcome.version
@@ -606,6 +617,7 @@ def build_report(
         years=years,
         spans=tuple(spans),
         view=view.to_dict(),
+        lang=lang,
     )
 
 

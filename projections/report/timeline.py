@@ -183,6 +183,7 @@ def build_timeline(report: Report, years: tuple[int, int] | None = None) -> Time
                 Bar(key, css, x0, top + row * ROW + 2, max(1.5, _r(x1 - x0)), ROW - 4, text, title)
             )
 
+    say = report.say
     coverage: list[_Item] = []
     waiting: list[_Item] = []
     breaks: list[_Item] = []
@@ -190,13 +191,25 @@ def build_timeline(report: Report, years: tuple[int, int] | None = None) -> Time
     for year in report.years:
         for first, last in year.coverage:
             coverage.append(
-                (first, last, "bar-coverage", str(year.year), f"{year.year}年度 {first} 至 {last}")
+                (
+                    first,
+                    last,
+                    "bar-coverage",
+                    str(year.year),
+                    f"{say.ui('year_heading', year=year.year)} {say.span(first, last)}",
+                )
             )
         if year.waiting is not None:
             first, last = year.waiting
             months = year.view["waiting"]["total_months"]
             waiting.append(
-                (first, last, "bar-waiting", f"{months}个月", f"等待期 {first} 至 {last}")
+                (
+                    first,
+                    last,
+                    "bar-waiting",
+                    say.ui("n_months_short", n=months),
+                    say.ui("waiting_title", start=first, end=last),
+                )
             )
         for b in year.break_years:
             if b not in seen_breaks:
@@ -206,8 +219,8 @@ def build_timeline(report: Report, years: tuple[int, int] | None = None) -> Time
                         date(b, 1, 1),
                         date(b, 12, 31),
                         "bar-break",
-                        "断保",
-                        f"{b}年度断保（{year.year}年度再参保）",
+                        say.ui("break_bar"),
+                        say.ui("break_title", year=b, again=year.year),
                     )
                 )
     bar_lane("coverage", UI["lane_coverage"], coverage)
@@ -220,9 +233,9 @@ def build_timeline(report: Report, years: tuple[int, int] | None = None) -> Time
         last = span.end or end
         if last < first:
             continue
-        shown_end = str(span.end) if span.end else UI["open"].zh
-        title = f"{span.label.zh} {span.start or '…'} 至 {shown_end}"
-        item = (first, last, f"bar-{span.kind}", span.label.zh, title)
+        shown_end = str(span.end) if span.end else say.ui("open")
+        title = f"{say(span.label)} {say.span(span.start or '…', shown_end)}"
+        item = (first, last, f"bar-{span.kind}", say(span.label), title)
         (identities if span.kind == "identity" else employee).append(item)
     bar_lane("identity", UI["lane_identity"], identities)
     bar_lane("employee", UI["lane_employee"], employee)

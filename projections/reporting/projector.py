@@ -750,6 +750,7 @@ class Projector:
         policy: str | None = None,
         stop: threading.Event | None = None,
         person_ids: Sequence[str] | None = None,
+        on_chunk: Callable[[int], None] | None = None,
     ) -> RebuildReport:
         """Fold every person again (after a policy revision) and replace their rows, a batch of
         persons per transaction; report what changed.
@@ -760,7 +761,8 @@ class Projector:
         of the log as it was when the rebuild started, so one rebuild builds a new target.
         A rebuild may switch the target to this projector's policy set (a full one always, one
         of ``policy`` when the sets differ in that version only); the set is recorded when the
-        rebuild completes."""
+        rebuild completes. ``on_chunk`` gets the number of persons of each chunk folded (for
+        a progress bar)."""
         full = policy is None and person_ids is None
         self.check_policy_set(True if full else (policy or False))
         switching = self.policy_set is not None and (
@@ -789,7 +791,7 @@ class Projector:
                 )
         self._versions.clear()
         with fewer_gc_passes():
-            self._rebuild_chunks(ids, policy, under_policy, report, stop)
+            self._rebuild_chunks(ids, policy, under_policy, report, stop, on_chunk)
         if report.interrupted:
             return report
         if full:
@@ -808,6 +810,7 @@ class Projector:
         under_policy: set[str],
         report: RebuildReport,
         stop: threading.Event | None,
+        on_chunk: Callable[[int], None] | None = None,
     ) -> None:
         for chunk in _chunked(ids, self.batch_size):
             if stop is not None and stop.is_set():
@@ -834,6 +837,8 @@ class Projector:
             report.quarantined += len(failed)
             self._after_commit(records, failed)
             self._remember(histories, failed)
+            if on_chunk is not None:
+                on_chunk(len(chunk))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from ledger.regions import (
 )
 from policies import PolicyFileError, builtin_registry
 from projections.table import render_table
-from tests.support import VALID, id_number, write_jsonl
+from tests.support import VALID, assert_aligned, display_width, id_number, write_jsonl
 
 REGISTRY = builtin_registry()
 
@@ -242,13 +241,10 @@ def test_the_replay_table_names_the_region() -> None:
             }
         ],
     }
-    lines = render_table(view).splitlines()
-    header, rule, row = lines[1], lines[2], lines[3]
-    assert "610113 雁塔区" in row
     # Columns line up on screen although each character of the name takes two columns.
-    assert _width(header[: header.index("enrolled")]) == _width(row[: row.index("yes")])
-    assert _width(rule.split()[2]) == _width("610113 雁塔区")
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    lines = assert_aligned(render_table(view))
+    header, row = lines[1], lines[3]
+    assert "610113 雁塔区" in row
+    assert display_width(header[: header.index("enrolled")]) == display_width(
+        row[: row.index("yes")]
+    )

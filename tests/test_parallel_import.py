@@ -1,0 +1,288 @@
+"""Parallel loaders (``ledger import --workers N``): the result is one loader's.
+
+A messy input — shuffled histories, repeated lines, conflicts within a person and across
+persons (the same ``event_id`` under another person: a line another loader holds), the
+15-digit and 18-digit forms of one ID number, opaque ids, bad lines, a CSV file after a
+JSON Lines one — imported by one loader and by three: the same stored rows byte for byte
+(events by person and version, idempotency index, resident states: the storage time fixed),
+the same counts, the same rejects file, the same views. On SQLite and PostgreSQL.
+
+And a parallel import killed with SIGKILL mid-COPY: its loaders stop, and a second run
+loses and doubles nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import signal
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.application import open_ledger
+from ledger.importer import ImportSummary, JsonlUnit, import_file, import_files, read_units
+from ledger.loaders import LoaderPool, rounds, route, unpack
+from ledger.synth import generate
+from policies import builtin_registry
+from projections.replay import Cut, store_views
+from tests.reporting.conftest import gen_events
+from tests.support import id_number, registered
+from tests.test_pg_write_path import check_consistent, finish, rows_of, start, wait_for_copy
+
+MOMENT = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+CUT = Cut(as_of=date(2025, 12, 31))
+
+
+def messy_records(seed: int, persons: int = 150) -> list[dict[str, Any] | str]:
+    rng = random.Random(seed)
+    records: list[dict[str, Any] | str] = list(generate(persons, (2022, 2025), seed=seed))
+    rng.shuffle(records)
+    good = [r for r in records if isinstance(r, dict)]
+    people = sorted({r["person_id"] for r in good})
+    extra: list[dict[str, Any] | str] = []
+    for record in rng.sample(good, 40):  # repeated lines: already present
+        extra.append(dict(record))
+    for record in rng.sample(good, 15):  # the same id, other content: a conflict
+        extra.append({**record, "note": "changed"})
+    for record in rng.sample(good, 25):  # the same id under another person
+        other = rng.choice(people)
+        extra.append({**record, "person_id": other, "note": "moved"})
+    old_form = [p for p in people if len(p) == 18 and p[6:8] == "19"][:10]
+    for n, person in enumerate(old_form):  # the first-generation form of the same number
+        extra.append({**registered(person[:6] + person[8:17]), "event_id": f"old-form-{n}"})
+    for record in rng.sample(good, 10):  # the same line with spaces around its ids
+        extra.append(
+            {
+                **record,
+                "event_id": f" {record['event_id']} ",
+                "person_id": f"{record['person_id']} ",
+            }
+        )
+    for n in range(5):
+        opaque = f"护照 P{n}\t"
+        extra.append({**registered(opaque.strip(), event_id=f"opaque-{n}"), "person_id": opaque})
+    extra += [
+        "not json at all",
+        json.dumps({"event_id": "half", "type": "paid"}),
+        json.dumps({**registered(id_number("61090219800101999")), "person_id": "6109021"}),
+    ]
+    for item in extra:
+        records.insert(rng.randrange(len(records) + 1), item)
+    return records
+
+
+def write_files(tmp_path: Path, seed: int) -> list[Path]:
+    records = messy_records(seed)
+    half = len(records) // 2
+    first = tmp_path / f"part-{seed}.jsonl"
+    with open(first, "w", encoding="utf-8") as f:
+        for record in records[:half]:
+            f.write(record if isinstance(record, str) else json.dumps(record, ensure_ascii=False))
+            f.write("\n")
+    second = tmp_path / f"part-{seed}.csv"
+    rows = [r for r in records[half:] if isinstance(r, dict)]
+    columns = sorted({key for row in rows for key in row})
+    with open(second, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
+        writer.writerow(["too", "few"])
+    return [first, second]
+
+
+def _cell(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def outcome(db: str, summaries: list[ImportSummary]) -> dict[str, Any]:
+    with open_ledger(db, create=False) as app:
+        views = [v.to_dict() for v in store_views(app, builtin_registry(), cut=CUT)]
+    rows = rows_of(db)
+    rows["ledger_events"] = sorted(rows["ledger_events"])  # notification order may differ
+    rejects = [
+        s.rejects_path.read_text(encoding="utf-8") if s.rejects_path else None for s in summaries
+    ]
+    counts = [(s.stored, s.present, s.rejected, dict(s.reasons)) for s in summaries]
+    return {"rows": rows, "views": views, "rejects": rejects, "counts": counts}
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_three_loaders_store_what_one_loader_stores(
+    ledger_db: str, other_ledger_db: str, tmp_path: Path, seed: int
+) -> None:
+    paths = write_files(tmp_path, seed)
+    with open_ledger(ledger_db) as app:
+        one = import_files(app, paths, batch_size=97, stored_at=MOMENT)
+    expected = outcome(ledger_db, one)
+    assert sum(c[2] for c in expected["counts"]) >= 20  # conflicts and bad lines
+    assert any("conflict" in c[3] for c in expected["counts"])
+    with open_ledger(other_ledger_db):
+        pass  # the tables, before the loaders
+    with LoaderPool(other_ledger_db, 3, batch_size=31, stored_at=MOMENT, chunk=20) as pool:
+        three = pool.import_files(paths)
+        assert pool.next_round > sum(s.lines for s in three) // (31 * 3)  # rounds were cut
+    assert outcome(other_ledger_db, three) == expected
+
+
+def test_loaders_on_a_dask_cluster_store_what_one_loader_stores(
+    ledger_db: str, other_ledger_db: str, tmp_path: Path
+) -> None:
+    """The same with the loaders as actors on a Dask cluster (two workers)."""
+    distributed = pytest.importorskip("distributed")
+    paths = write_files(tmp_path, 5)
+    with open_ledger(ledger_db) as app:
+        one = import_files(app, paths, batch_size=97, stored_at=MOMENT)
+    expected = outcome(ledger_db, one)
+    with open_ledger(other_ledger_db):
+        pass
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        LoaderPool(
+            other_ledger_db, 0, scheduler=cluster.scheduler_address, batch_size=31, stored_at=MOMENT
+        ) as pool,
+    ):
+        assert pool.count == 2
+        two = pool.import_files(paths)
+    assert outcome(other_ledger_db, two) == expected
+
+
+def test_rounds_are_cut_before_a_line_another_loader_holds() -> None:
+    lines = [
+        {"event_id": "a", "person_id": id_number(f"6109021980010{n}001"), "type": "paid"}
+        for n in range(1, 10)
+    ]
+    units = [JsonlUnit(n + 1, json.dumps(line).encode()) for n, line in enumerate(lines)]
+    owners = [route(unit, 4)[0] for unit in units]
+    sizes = [0]
+    for shares, last in rounds(iter(units), 4, 1000, chunk=2):
+        sizes[-1] += sum(len(unpack(share)) for share in shares)
+        if last:
+            sizes.append(0)
+    assert sizes.pop() == 0
+    # A round holds lines of one event id only while they go to the same loader.
+    expected = [1]
+    for previous, owner in zip(owners, owners[1:], strict=False):
+        if owner == previous:
+            expected[-1] += 1
+        else:
+            expected.append(1)
+    assert sizes == expected and len(sizes) > 1
+    # The two forms of one ID number go to the same loader.
+    person = id_number("61090219800101001")
+    short = person[:6] + person[8:17]
+    same = [JsonlUnit(1, json.dumps({"person_id": p}).encode()) for p in (person, short)]
+    assert route(same[0], 7)[0] == route(same[1], 7)[0]
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.postgres
+def test_a_parallel_import_killed_mid_copy_loses_and_doubles_nothing(
+    pg_db: str, tmp_path: Path
+) -> None:
+    """``ledger import --workers 2`` killed with SIGKILL while a loader's COPY is under way:
+    its loaders find nothing more to read and stop; whole batches are stored, and a second
+    run stores exactly the rest."""
+    count = 40_000
+    path = tmp_path / "events.jsonl"
+    gen_events.write(path, count, seed=13)
+    event_ids = [json.loads(line)["event_id"] for line in path.read_text().splitlines()]
+    with open_ledger(pg_db) as app:
+        process = start(
+            "import", str(path), "--db", pg_db, "--batch-size", "2000", "--workers", "2"
+        )
+        while app.count_events() < 8_000:
+            assert process.poll() is None, finish(process)[1]
+            time.sleep(0.005)
+        wait_for_copy(pg_db, "ledger_events", process)
+        loaders = _children(process.pid)
+        assert loaders
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while any(_alive(pid) for pid in loaders):
+            assert time.monotonic() < deadline, "loaders outlived their coordinator"
+            time.sleep(0.05)
+        stored = app.count_events()
+        assert 8_000 <= stored < count
+        rerun = import_file(app, path, batch_size=10_000)
+        assert (rerun.stored, rerun.present, rerun.rejected) == (count - stored, stored, 0)
+    check_consistent(pg_db, set(event_ids))
+
+
+def test_routing_reads_ids_as_the_validator_does(tmp_path: Path) -> None:
+    """For every line that is valid: the event id it claims is the stored one, and its
+    loader is its stored person id's (ids with spaces, first-generation numbers, opaque ids,
+    CSV cells alike)."""
+    paths = write_files(tmp_path, 4)
+    checked = 0
+    for path in paths:
+        for unit in read_units(path, None):
+            line = unit.parse()
+            if line.event is None:
+                continue
+            loader, event_id = route(unit, 5)
+            assert event_id == line.event.event_id
+            alone = JsonlUnit(1, json.dumps({"person_id": line.event.person_id}).encode())
+            assert route(alone, 5)[0] == loader
+            checked += 1
+    assert checked > 500
+
+
+@pytest.mark.postgres
+def test_ctrl_c_completes_the_round_in_flight_and_counts_it(pg_db: str, tmp_path: Path) -> None:
+    """SIGINT to ``ledger import --workers 2``: the loaders ignore it, the round being written
+    is completed, every line counted as stored is stored, exit status 130; a second run
+    stores exactly the rest."""
+    count = 40_000
+    path = tmp_path / "events.jsonl"
+    gen_events.write(path, count, seed=17)
+    with open_ledger(pg_db) as app:
+        process = start(
+            "import", str(path), "--db", pg_db, "--batch-size", "2000", "--workers", "2"
+        )
+        while app.count_events() < 8_000:
+            assert process.poll() is None, finish(process)[1]
+            time.sleep(0.005)
+        process.send_signal(signal.SIGINT)
+        code, output = finish(process, timeout=120)
+        assert code == 130, output
+        assert "interrupted" in output
+        counted = int(output.split(": ", 1)[1].split(" stored", 1)[0])
+        stored = app.count_events()
+        assert 8_000 <= counted <= stored < count
+        rerun = import_file(app, path, batch_size=10_000)
+        assert (rerun.stored, rerun.present, rerun.rejected) == (count - stored, stored, 0)
+    check_consistent(
+        pg_db, {json.loads(line)["event_id"] for line in path.read_text().splitlines()}
+    )
