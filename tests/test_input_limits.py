@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from ledger.application import LedgerApp, open_ledger
 from ledger.cli import main
 from ledger.events import MAX_LINE_BYTES, MAX_TEXT_LENGTH
-from ledger.importer import import_file, rejects_path_for
+from ledger.importer import ImportSummary, import_file, import_files, rejects_path_for
 from tests.support import PERSON, paid, read_rejects, registered, write_jsonl
 
 MASKED = "610902********1215"
@@ -249,3 +249,62 @@ def test_rejects_to_a_pipe_are_written_not_replaced(ledger_db: str, tmp_path: Pa
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     [reject] = [json.loads(line) for line in received[0].splitlines()]
     assert (reject["line"], reject["reason"]) == (2, "bad_amount")
+
+
+def test_parallel_loaders_reject_what_one_loader_rejects(
+    ledger_db: str, other_ledger_db: str, tmp_path: Path
+) -> None:
+    """Lines rejected as they are read (not text, too long) travel to a loader like any line
+    (ledger.importer.RejectedUnit): ``--workers`` gives the same counts and the same rejects
+    file (masked, mode 0600) as one loader."""
+    from ledger.loaders import LoaderPool
+
+    people = [registered(PERSON, "r-1"), registered("610924196508123425", "r-2")]
+    jsonl = write_jsonl(
+        tmp_path / "events.jsonl",
+        [
+            *people,
+            json.dumps({**paid("p-long"), "note": "x" * 20_000}),
+            json.dumps(paid("p-gb", channel="柜台"), ensure_ascii=False).encode("gb18030"),
+            paid("p-" + "y" * 300),
+            *(paid(f"p-{n}", year=2020 + n % 6) for n in range(40)),
+            paid("p-bad", amount="٤٠٠"),
+        ],
+    )
+    rows = [f"c-{n},{PERSON},paid,2024-10-10,2025,400,{NAMES[n]}" for n in range(12)]
+    body = [line.encode() for line in ["event_id,person_id,type,date,coverage_year,amount,x"]]
+    body += [row.encode() for row in rows]
+    body[5] = body[5][:-3] + b"\xff" + body[5][-3:]
+    csv_path = tmp_path / "rows.csv"
+    csv_path.write_bytes(b"\n".join(body) + b"\n")
+    paths = [jsonl, csv_path]
+
+    def outcome(summaries: list[ImportSummary]) -> list[tuple[int, int, int, str]]:
+        result = []
+        for summary in summaries:
+            assert summary.rejects_path is not None
+            assert stat.S_IMODE(summary.rejects_path.stat().st_mode) == 0o600
+            text = summary.rejects_path.read_text(encoding="utf-8")
+            assert PERSON not in text
+            result.append((summary.stored, summary.present, summary.rejected, text))
+        return result
+
+    with open_ledger(ledger_db) as app:
+        one = outcome(import_files(app, paths, batch_size=7))
+    with open_ledger(other_ledger_db):
+        pass
+    with LoaderPool(other_ledger_db, 2, batch_size=5, chunk=3) as pool:
+        two = outcome(pool.import_files(paths))
+    assert two == one
+    assert [json.loads(line)["reason"] for line in one[0][3].splitlines()] == [
+        "too_long",
+        "bad_encoding",
+        "too_long",
+        "bad_amount",
+    ]
+    assert [json.loads(line)["reason"] for line in one[1][3].splitlines()] == ["bad_encoding"]
+
+
+NAMES = ["旬阳市医保中心", "汉滨区医保中心", "汉阴县医保中心", "石泉县医保中心", "宁陕县医保中心",
+         "紫阳县医保中心", "岚皋县医保中心", "平利县医保中心", "镇坪县医保中心", "白河县医保中心",
+         "安康市医保中心", "西安市医保中心"]  # fmt: skip
