@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -106,11 +108,17 @@ REJECT_REASONS = (
     "unknown_region",
     "bad_date",
     "bad_value",
+    "too_long",
+    "bad_encoding",
     "conflict",
 )
 """Every reason an input line can be rejected for; each has a test and is described in
 docs/import.md. ``invalid_json`` is a JSON Lines line that is not a JSON object (or not UTF-8);
-``bad_row`` a CSV row that the csv module cannot read or whose cells do not match the header.
+``bad_row`` a CSV row that the csv module cannot read or whose cells do not match the header;
+``bad_encoding`` a line that is not text in its file's encoding (UTF-8 for JSON Lines);
+``too_long`` a line, a text field, a number or a whole record beyond the contract's limits
+(:data:`MAX_LINE_BYTES`, :data:`MAX_TEXT_LENGTH`, :data:`MAX_NUMBER_LENGTH`,
+:data:`MAX_RECORD_BYTES`).
 The ID number reasons (INTERCHANGE.md, "ID numbers"): ``bad_check_digit`` (wrong GB 11643
 check digit), ``bad_id_birth_date`` (the birth date digits are no real date),
 ``id_birth_after_date`` (the number's birth date is after the event's ``date``),
@@ -130,11 +138,59 @@ class InvalidEvent(ValueError):
         self.event_id = event_id
 
 
+# ---------------------------------------------------------------- limits
+
+# What the contract accepts, beyond the form of each field (docs/import.md, "Limits"). No real
+# bureau export comes near them; they keep every stored value, index entry and sum safe.
+
+MAX_TEXT_LENGTH = 256
+"""Characters in a text field of the contract: ``event_id``, ``person_id``, ``guardian_id``,
+``receipt_id``, ``channel`` (after trimming where the field is trimmed). ``event_id`` and
+``person_id`` are keys of PostgreSQL B-tree indexes, whose entries must stay under 2,704
+bytes: 256 characters are at most 1,024 bytes of UTF-8."""
+MAX_RECORD_BYTES = 16_384
+"""Bytes of a record in canonical form (:func:`canonical_json`, UTF-8), unknown fields
+included: what one stored event may hold. A bureau's event is a few hundred bytes."""
+MAX_LINE_BYTES = MAX_RECORD_BYTES
+"""Bytes of one input line (a JSON Lines line, a CSV physical line), its line ending not
+counted: longer lines are rejected without being read into memory whole."""
+MAX_NUMBER_LENGTH = 100
+"""Characters of a JSON number (an unknown field may hold one): beyond this it is no value an
+event carries (and past 4,300 digits Python cannot even convert it)."""
+MAX_AMOUNT = Decimal("99999999.99")
+"""The largest amount (``amount``, ``fund_amount``, ``critical_illness_amount``): under 100
+million yuan, far above any contribution (hundreds of yuan) or settled claim. A person-year's
+``paid`` and ``refunded`` are sums of such amounts and must fit every reporting column: a
+SQLite NUMERIC keeps 15 significant digits exactly (sums below 10^13 yuan: more than 100,000
+events of the largest amount in one person-year), PostgreSQL's NUMERIC(20,2) below 10^18."""
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+"""The range of every date of an event (``date``, ``birth_date``, ``recognized_on``,
+``admitted_on``, ``discharged_on``) and of ``recorded_at``: no one insured today was born
+before 1900, coverage years run 1990..2100; ``0001-01-01`` and ``9999-12-31`` are
+placeholders of a source system, not days."""
+
+
+class TooLong(ValueError):
+    """A value beyond a length limit of the contract (reason ``too_long``)."""
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` for a message, cut to about ``limit`` characters (a value may be as
+    long as a line) and never failing (an integer too long for ``repr``)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond sys.get_int_max_str_digits()
+        return "a number too long to show"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 # ---------------------------------------------------------------- field types
 
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONEY_RE = re.compile(r"^\d+(\.\d{1,2})?$")
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_MONEY_RE = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
+"""ASCII digits only: ``\\d`` (and ``Decimal``) would also read ``٤٠٠`` or ``４００`` as 400."""
 
 
 def _to_date(value: Any) -> date:
@@ -143,8 +199,14 @@ def _to_date(value: Any) -> date:
     if isinstance(value, datetime):
         raise ValueError("expected a date, not a datetime")
     if isinstance(value, date):
-        return value
-    raise ValueError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
+        return _in_range(value)
+    raise ValueError(f"expected an ISO date YYYY-MM-DD, got {_shown(value)}")
+
+
+def _in_range(day: date) -> date:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(f"{day} is outside {EARLIEST_DATE}..{LATEST_DATE}")
+    return day
 
 
 # The import validates millions of fields drawn from few distinct values (dates, amounts,
@@ -155,8 +217,8 @@ _CACHE_SIZE = 1 << 16
 @lru_cache(maxsize=_CACHE_SIZE)
 def _iso_date(value: str) -> date:
     if _DATE_RE.match(value.strip()):
-        return date.fromisoformat(value.strip())  # raises on 2025-02-30
-    raise ValueError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
+        return _in_range(date.fromisoformat(value.strip()))  # raises on 2025-02-30
+    raise ValueError(f"expected an ISO date YYYY-MM-DD, got {_shown(value)}")
 
 
 def _to_aware_datetime(value: Any) -> datetime:
@@ -164,9 +226,12 @@ def _to_aware_datetime(value: Any) -> datetime:
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(f"expected an ISO datetime with offset, got {value!r}") from None
+            shown = _shown(value)
+            raise ValueError(f"expected an ISO datetime with offset, got {shown}") from None
     if not isinstance(value, datetime):
-        raise ValueError(f"expected an ISO datetime with offset, got {value!r}")
+        raise ValueError(f"expected an ISO datetime with offset, got {_shown(value)}")
+    if not EARLIEST_DATE.year <= value.year <= LATEST_DATE.year:
+        raise ValueError(f"{value.isoformat()} is outside {EARLIEST_DATE.year}..{LATEST_DATE.year}")
     offset = value.utcoffset()
     if offset is None:
         raise ValueError("recorded_at must carry a timezone offset")
@@ -181,28 +246,43 @@ def _to_money(value: Any) -> Decimal:
     if type(value) is str:  # the usual case first
         return _money_text(value)
     if isinstance(value, bool | float):
-        raise ValueError(f"amount must be a decimal string, got {value!r}")
+        raise ValueError(f"amount must be a decimal string, got {_shown(value)}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"amount must be a finite decimal, got {_shown(value)}")
+    if isinstance(value, int | Decimal) and value > MAX_AMOUNT:
+        raise ValueError(_above_max(value))  # before str(): a huge number's text is huge
+    if isinstance(value, int | Decimal) and value < 0:
+        raise ValueError(f"amount must be non-negative, got {_shown(value)}")
     if isinstance(value, int):
         value = str(value)
     if isinstance(value, Decimal):
         value = format(value, "f")
     if not isinstance(value, str):
         raise ValueError(
-            f"amount must be a non-negative decimal with at most two decimals, got {value!r}"
+            f"amount must be a non-negative decimal with at most two decimals, got {_shown(value)}"
         )
     return _money_text(value)
 
 
+def _above_max(value: Any) -> str:
+    return f"amount {_shown(value)} is above the largest amount accepted, {MAX_AMOUNT}"
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def _money_text(value: str) -> Decimal:
-    if not _MONEY_RE.match(value.strip()):
+    text = value.strip()
+    if not _MONEY_RE.match(text):
         raise ValueError(
-            f"amount must be a non-negative decimal with at most two decimals, got {value!r}"
+            "amount must be a non-negative decimal with at most two decimals (ASCII digits), "
+            f"got {_shown(value)}"
         )
+    amount = Decimal(text)
+    if amount > MAX_AMOUNT:
+        raise ValueError(_above_max(value))
     try:
-        return Decimal(value.strip()).quantize(Decimal("0.01"))
-    except InvalidOperation:  # pragma: no cover - the regex already excludes this
-        raise ValueError(f"bad amount {value!r}") from None
+        return amount.quantize(Decimal("0.01"))
+    except InvalidOperation:  # pragma: no cover - below MAX_AMOUNT it cannot fail
+        raise ValueError(f"bad amount {_shown(value)}") from None
 
 
 def _to_year(value: Any) -> int:
@@ -210,10 +290,14 @@ def _to_year(value: Any) -> int:
         return value
     if isinstance(value, bool):
         raise ValueError(f"expected a year, got {value!r}")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        # ASCII digits, and few: int() reads other scripts' digits, and refuses (with a hint
+        # about sys.set_int_max_str_digits) beyond 4,300 of them.
+        if text.isascii() and text.isdigit() and len(text) <= 8:
+            value = int(text)
     if not isinstance(value, int) or not 1990 <= value <= 2100:
-        raise ValueError(f"expected a year between 1990 and 2100, got {value!r}")
+        raise ValueError(f"expected a year between 1990 and 2100, got {_shown(value)}")
     return value
 
 
@@ -224,24 +308,29 @@ def _to_bool(value: Any) -> bool:
         return True
     if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", ""):
         return False
-    raise ValueError(f"expected true or false, got {value!r}")
+    raise ValueError(f"expected true or false, got {_shown(value)}")
 
 
 def _region(value: Any) -> str:
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        raise UnknownRegion(f"unknown region {value!r}")
+    if (
+        not isinstance(value, str | int)
+        or isinstance(value, bool)
+        or (isinstance(value, int) and not 0 <= value < 10**6)
+        or (isinstance(value, str) and len(value) > 32)
+    ):
+        raise UnknownRegion(f"unknown region {_shown(value)}")
     return validate_region(str(value))
 
 
 def _identity(value: Any) -> str:
     if not isinstance(value, str) or value.strip() not in IDENTITY_CODES:
-        raise ValueError(f"unknown identity {value!r}")
+        raise ValueError(f"unknown identity {_shown(value)}")
     return value.strip()
 
 
 def _person(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"person id must be a string, got {value!r}")
+        raise ValueError(f"person id must be a string, got {_shown(value)}")
     return _person_text(value)
 
 
@@ -250,15 +339,28 @@ def _person_text(value: str) -> str:
     if "\x00" in value:
         # PostgreSQL text cannot hold NUL: refuse it on every backend alike.
         raise ValueError("person id contains a NUL character")
+    if len(value) > MAX_TEXT_LENGTH and len(value.strip()) > MAX_TEXT_LENGTH:
+        raise TooLong(f"{len(value.strip()):,} characters, more than {MAX_TEXT_LENGTH}")
     return validate_person_id(value)
 
 
 def _nonempty(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"expected a non-empty string, got {value!r}")
+        raise ValueError(f"expected a non-empty string, got {_shown(value)}")
     if "\x00" in value:
         raise ValueError("contains a NUL character")
-    return value.strip()
+    text = value.strip()
+    if len(text) > MAX_TEXT_LENGTH:
+        raise TooLong(f"{len(text):,} characters, more than {MAX_TEXT_LENGTH}")
+    return text
+
+
+def _bounded(value: str) -> str:
+    """A text field kept as given (``receipt_id``, ``channel``): at most
+    :data:`MAX_TEXT_LENGTH` characters."""
+    if len(value) > MAX_TEXT_LENGTH:
+        raise TooLong(f"{len(value):,} characters, more than {MAX_TEXT_LENGTH}")
+    return value
 
 
 def _format_money(value: Decimal) -> str:
@@ -277,6 +379,7 @@ RegionCode = Annotated[str, BeforeValidator(_region)]
 IdentityCode = Annotated[str, BeforeValidator(_identity)]
 PersonId = Annotated[str, BeforeValidator(_person)]
 NonEmpty = Annotated[str, BeforeValidator(_nonempty)]
+Text = Annotated[str, AfterValidator(_bounded)]
 
 
 class IdDateError(ValueError):
@@ -398,8 +501,8 @@ class Paid(EventBase):
     """The pooling region (统筹区) that collected it; absent: the person's region on ``date``."""
     late_reason: Literal["not_own_fault"] | None = None
     """非因个人原因停保断保 (POLICY.md ``LATE-special``, HY25 §三(二))."""
-    receipt_id: str | None = None
-    channel: str | None = None
+    receipt_id: Text | None = None
+    channel: Text | None = None
 
 
 class Refunded(EventBase):
@@ -606,39 +709,94 @@ def parse_event(raw: Mapping[str, Any]) -> Event:
         raise InvalidEvent("invalid_json", f"expected a JSON object, got {type(raw).__name__}")
     data = _drop_empty(raw)
     data.pop("stored_at", None)  # the ledger's own clock, never the source's
-    event_id = data.get("event_id") if isinstance(data.get("event_id"), str) else None
+    event_id = _reported_id(data.get("event_id"))
     missing = [f for f in ("event_id", "person_id", "type", "date") if f not in data]
     if missing:
         raise InvalidEvent("missing_field", f"missing field {missing[0]!r}", event_id)
     kind = data["type"]
     if not isinstance(kind, str) or kind not in EVENT_MODELS:
-        raise InvalidEvent("unknown_type", f"unknown event type {kind!r}", event_id)
+        raise InvalidEvent("unknown_type", f"unknown event type {_shown(kind)}", event_id)
     try:
         event: Event = _EVENT_ADAPTER.validate_python(data)
     except ValidationError as exc:
         raise _invalid_from(exc, event_id) from None
-    if event.__pydantic_extra__:
-        _check_nesting(event.__pydantic_extra__, event_id)
+    extra = event.__pydantic_extra__
+    if extra:
+        _check_extra(extra, event_id)
+        # Known fields are bounded (MAX_TEXT_LENGTH): only unknown ones can make a record
+        # large, and only a record whose unknown fields might is measured.
+        if _may_be_too_long(extra):
+            size = len(canonical_json(event).encode("utf-8"))
+            if size > MAX_RECORD_BYTES:
+                raise InvalidEvent(
+                    "too_long",
+                    f"the record is {size:,} bytes in canonical form, "
+                    f"more than {MAX_RECORD_BYTES:,}",
+                    event_id,
+                )
     return event
+
+
+KNOWN_FIELDS_BOUND = MAX_RECORD_BYTES // 2
+"""More than the canonical form of any record's known fields can take (its text fields hold
+at most :data:`MAX_TEXT_LENGTH` characters each; ``tests/test_fastparse.py`` measures the
+largest)."""
+
+
+def _may_be_too_long(extra: dict[str, Any]) -> bool:
+    """Whether a record with these unknown fields could pass :data:`MAX_RECORD_BYTES`: an
+    upper bound, cheap for the usual unknown fields (a few short texts, a CSV's extra
+    columns), so that only a record near the limit is serialised to be measured."""
+    size = KNOWN_FIELDS_BOUND
+    for name, value in extra.items():
+        if type(value) is str:
+            # Six bytes a character at most ("\u0001"), quotes, colon and comma.
+            size += 6 * (len(name) + len(value)) + 6
+        elif value is None or type(value) is bool:
+            size += 6 * len(name) + 11
+        else:
+            return True  # a number, a list, an object: measured
+        if size > MAX_RECORD_BYTES:
+            return True
+    return False
+
+
+def _reported_id(value: Any) -> str | None:
+    """The ``event_id`` an error carries: the line's, cut to :data:`MAX_TEXT_LENGTH`."""
+    if not isinstance(value, str):
+        return None
+    return value if len(value) <= MAX_TEXT_LENGTH else value[: MAX_TEXT_LENGTH - 1] + "…"
 
 
 MAX_NESTING = 100
 """How deep unknown fields may nest lists and objects (the serialiser refuses ~250 levels)."""
 
 
-def _check_nesting(extra: dict[str, Any], event_id: str | None) -> None:
+def _check_extra(extra: dict[str, Any], event_id: str | None) -> None:
+    """Unknown fields nest at most :data:`MAX_NESTING` levels and hold no infinite or NaN
+    number (no JSON text has one; the JSON form would turn it into ``null``)."""
     for name, value in extra.items():
-        if isinstance(value, dict | list) and _depth(value) > MAX_NESTING:
+        if isinstance(value, dict | list):
+            depth, finite = _walk(value)
+            if depth > MAX_NESTING:
+                raise InvalidEvent(
+                    "bad_value",
+                    f"{name}: unknown field nested deeper than {MAX_NESTING} levels",
+                    event_id,
+                )
+        else:
+            finite = not isinstance(value, float) or math.isfinite(value)
+        if not finite:
             raise InvalidEvent(
-                "bad_value",
-                f"{name}: unknown field nested deeper than {MAX_NESTING} levels",
-                event_id,
+                "bad_value", f"{name}: an infinite or NaN number is no JSON value", event_id
             )
 
 
-def _depth(value: Any) -> int:
-    """Nesting depth of lists and objects, iteratively (no recursion limit)."""
+def _walk(value: Any) -> tuple[int, bool]:
+    """Nesting depth of lists and objects (iteratively: no recursion limit), and whether
+    every number in them is finite."""
     deepest = 0
+    finite = True
     stack = [(value, 1)]
     while stack:
         item, level = stack.pop()
@@ -647,9 +805,11 @@ def _depth(value: Any) -> int:
         if isinstance(item, list):
             deepest = max(deepest, level)
             if level > MAX_NESTING:
-                return level
+                return level, finite
             stack.extend((child, level + 1) for child in item)
-    return deepest
+        elif isinstance(item, float) and not math.isfinite(item):
+            finite = False
+    return deepest, finite
 
 
 def _invalid_from(exc: ValidationError, event_id: str | None) -> InvalidEvent:
@@ -660,6 +820,8 @@ def _invalid_from(exc: ValidationError, event_id: str | None) -> InvalidEvent:
     if error["type"] == "missing":
         return InvalidEvent("missing_field", f"missing field {field!r}", event_id)
     cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, TooLong):
+        return InvalidEvent("too_long", f"{field}: {cause}", event_id)
     if isinstance(cause, IdDateError):
         return InvalidEvent(cause.reason, f"{cause.field}: {cause}", event_id)
     if isinstance(cause, InvalidPersonId):

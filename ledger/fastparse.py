@@ -36,6 +36,7 @@ from pydantic import TypeAdapter
 from ledger.events import (
     EVENT_MODELS,
     LATE_REASONS,
+    MAX_TEXT_LENGTH,
     PAYMENT_PURPOSES,
     REFUND_REASONS,
     STATUS_LOSS_REASONS,
@@ -69,17 +70,19 @@ class NotPlain(Exception):
 
 
 def _event_id(value: str) -> tuple[str, str]:
-    # _nonempty, with its checks reordered for the usual id (no NUL, nothing to strip); the
-    # same result, and _nonempty itself raises (or strips) for every other text.
+    # _nonempty, with its checks reordered for the usual id (no NUL, nothing to strip, not
+    # too long); the same result, and _nonempty itself raises (or strips) for every other text.
     result = value.strip()
-    if result and "\x00" not in result:
+    if result and len(result) <= MAX_TEXT_LENGTH and "\x00" not in result:
         return result, result
     result = _nonempty(value)
     return result, result
 
 
 def _same(value: str) -> tuple[str, str]:
-    # A plain ``str | None`` field: pydantic keeps a str as it is.
+    # A ``Text | None`` field: pydantic keeps a str as it is, up to MAX_TEXT_LENGTH.
+    if len(value) > MAX_TEXT_LENGTH:
+        raise NotPlain
     return value, value
 
 
@@ -117,9 +120,9 @@ _DAY = _cached_text(_to_date, _isoformat)
 _REGION = _cached_text(_region, _itself)
 _IDENTITY = _cached_text(_identity, _itself)
 _MONEY_CACHED = _cached_text(_to_money, _format_money)
-_CENTS = re.compile(r"(?:0|[1-9][0-9]{0,25})\.[0-9][0-9]")
-"""An amount already in canonical form: no sign, no leading zero, no space, two decimals; at
-most 28 digits, as quantize (the context's precision) allows."""
+_CENTS = re.compile(r"(?:0|[1-9][0-9]{0,7})\.[0-9][0-9]")
+"""An amount already in canonical form: no sign, no leading zero, no space, two decimals,
+ASCII digits; at most 8 before the point (``MAX_AMOUNT`` is 99,999,999.99)."""
 
 
 def _money(value: str) -> tuple[Any, Any]:

@@ -2,9 +2,14 @@
 
 - JSON Lines (``.jsonl``, ``.ndjson``, ``.json``): UTF-8, one event object per line.
 - CSV (``.csv``): a header row naming the contract fields (INTERCHANGE.md), one event per row;
-  UTF-8 (with or without BOM) or GB18030, the encoding of legacy government exports, detected
-  by trying UTF-8 on the whole file first. An empty cell means the field is absent; columns
-  the contract does not know are kept as unknown fields.
+  UTF-8 (with or without BOM) or GB18030, the encoding of legacy government exports, decided
+  for the file from evidence that cannot silently mis-decode (:mod:`ledger.encodings`; a
+  file that does not tell is refused, asking for ``--encoding``). An empty cell means the
+  field is absent; columns the contract does not know are kept as unknown fields.
+
+Both are decoded line by line: a line that does not decode is rejected (``bad_encoding``), a
+line longer than :data:`ledger.events.MAX_LINE_BYTES` too (``too_long``, read in pieces and
+dropped), and the rest of the file is stored.
 
 A file of another name is read as JSON Lines when its first non-blank character is ``{``, else
 as CSV. ``-`` is standard input (a pipe or device path is read alike): sniffed the same way,
@@ -12,9 +17,10 @@ JSON Lines read as they come, CSV spooled to a temporary file first.
 
 Each good line is stored, in any order (POLICY.md ``I-order``: nothing is rejected for what the
 person's other events say), each bad one written to ``FILE.rejects.jsonl`` (next to the input,
-replaced on every run) as ``{"line", "event_id", "reason", "message", "raw"}``, or handed to
-``on_reject``. Blank lines are skipped. docs/import.md lists every reason. Lines are stored
-in batches, each in one transaction with its idempotency index (see
+replaced on every run; created with mode 0600, every ID number in it masked) as
+``{"line", "event_id", "reason", "message", "raw"}``, or handed to ``on_reject`` (masked
+too). Blank lines are skipped. docs/import.md lists every reason. Lines are stored in
+batches, each in one transaction with its idempotency index (see
 :meth:`ledger.application.LedgerApp.append`): an interrupted import keeps every batch it
 reported, never half an event, and running it again stores only what is missing.
 
@@ -35,10 +41,10 @@ from __future__ import annotations
 import codecs
 import csv
 import gc
-import io
 import itertools
 import json
 import json.scanner
+import os
 import shutil
 import sys
 import tempfile
@@ -47,15 +53,25 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, BinaryIO, NamedTuple
 
 import orjson
 
+from ledger import encodings
 from ledger import progress as bars
 from ledger.application import LedgerApp
-from ledger.events import EventBase, InvalidEvent, parse_event
+from ledger.events import (
+    MAX_LINE_BYTES,
+    MAX_NUMBER_LENGTH,
+    EventBase,
+    InvalidEvent,
+    TooLong,
+    parse_event,
+)
 from ledger.fastparse import parse_plain
+from ledger.person_id import mask_ids_in
 
 DEFAULT_BATCH_SIZE = 100_000
 """Lines per transaction. Larger batches write each touched resident's state fewer times and
@@ -248,7 +264,7 @@ def import_file(
     if on_reject is None:
         rejects_to = rejects_to or (None if stdin else rejects_path_for(path))
         if rejects_to is not None:
-            rejects_to.unlink(missing_ok=True)
+            replace_rejects_file(rejects_to)
     else:
         rejects_to = None
     lines = _read_lines(path, encoding)
@@ -276,7 +292,7 @@ def import_file(
                     if rejects_to is None:
                         continue
                     if rejects_file is None:
-                        rejects_file = open(rejects_to, "w", encoding="utf-8")  # noqa: SIM115
+                        rejects_file = open_rejects_file(rejects_to)
                         summary.rejects_path = rejects_to
                     rejects_file.write(reject.to_json() + "\n")
                 if rejects_file is not None:
@@ -290,6 +306,20 @@ def import_file(
         if rejects_file is not None:
             rejects_file.close()
     return summary
+
+
+def replace_rejects_file(path: Path) -> None:
+    """Remove an earlier rejects file at ``path`` (a regular file, or a link: a device or a
+    pipe given as ``--rejects`` is written to as it is)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+
+
+def open_rejects_file(path: Path) -> IO[str]:
+    """``path`` for writing, created readable and writable by its owner only (mode 0600 from
+    the start, not a chmod after: a rejects file holds the input's lines)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+    return open(os.open(path, flags, 0o600), "w", encoding="utf-8")
 
 
 @contextmanager
@@ -406,7 +436,15 @@ def _store_batch(
 
 
 def _reject(line: _Line, reason: str, message: str, event_id: str | None) -> Reject:
-    return Reject(line.number, event_id, reason, message, line.raw)
+    """A rejected line with every ID number in it masked (its text, its ``event_id``, the
+    message): the line number and the event id find it in the input."""
+    return Reject(
+        line.number,
+        mask_ids_in(event_id) if event_id is not None else None,
+        reason,
+        mask_ids_in(message),
+        mask_ids_in(line.raw),
+    )
 
 
 def _batches(lines: Iterable[_Line], size: int) -> Iterator[list[_Line]]:
@@ -448,15 +486,17 @@ def _read_lines(path: Path, encoding: str | None) -> Iterator[_Line]:
 
 def read_units(path: Path, encoding: str | None) -> Iterator[Unit]:
     """The lines of a file as read, not yet validated (:data:`Unit`): blank lines skipped,
-    rows cut, the file's own errors (no CSV header, undecodable) raised as
-    :class:`ImportFileError`. ``unit.parse()`` validates one (anywhere: units pickle)."""
+    rows cut, lines that do not decode or are too long already rejected
+    (:class:`RejectedUnit`), the file's own errors (no CSV header, an encoding it does not
+    tell) raised as :class:`ImportFileError`. ``unit.parse()`` validates one (anywhere:
+    units pickle)."""
     if is_stdin(path):
         return _read_stream(STDIN, sys.stdin.buffer, encoding)
     if not path.is_file():  # a pipe or a device (/dev/stdin, <(command)): read as it comes
         return _read_pipe(path, encoding)
     if _is_jsonl(path):
         return _read_jsonl(path)
-    return _read_csv(path, encoding or detect_encoding(path))
+    return _read_csv(path, encoding)
 
 
 def _read_pipe(path: Path, encoding: str | None) -> Iterator[Unit]:
@@ -465,25 +505,25 @@ def _read_pipe(path: Path, encoding: str | None) -> Iterator[Unit]:
 
 
 _BLANK = codecs.BOM_UTF8 + b" \t\r\n"
+_READ_LIMIT = MAX_LINE_BYTES + 2
+"""``readline``'s limit: a line, its line ending (``\\r\\n``) and no more."""
 
 
 def _read_stream(path: Path, stream: BinaryIO, encoding: str | None) -> Iterator[Unit]:
     """Lines of standard input (or a pipe): JSON Lines when the first non-blank character is
     ``{``, read as they come; else CSV, spooled to a temporary file first (its encoding is
-    detected on the whole input, as for a file)."""
+    decided on the whole input, as for a file)."""
     head: list[bytes] = []
-    while line := stream.readline():
+    while line := stream.readline(_READ_LIMIT):
         head.append(line)
         if line.strip(_BLANK):
             break
     if b"".join(head).lstrip(_BLANK).startswith(b"{"):
-        yield from _jsonl_units(itertools.chain(head, stream))
+        yield from _jsonl_units(stream, head)
         return
     with tempfile.TemporaryFile() as spool:
         spool.writelines(head)
         shutil.copyfileobj(stream, spool)
-        spool.seek(0)
-        encoding = encoding or _detect_encoding(spool)
         spool.seek(0)
         yield from _decoded_csv(path, spool, encoding)
 
@@ -515,14 +555,55 @@ def _read_jsonl(path: Path) -> Iterator[Unit]:
         yield from _jsonl_units(f)
 
 
-def _jsonl_units(f: Iterable[bytes]) -> Iterator[Unit]:
-    for number, data in enumerate(f, start=1):
+def _jsonl_units(f: BinaryIO, head: Sequence[bytes] = ()) -> Iterator[Unit]:
+    """The lines of JSON Lines ``f`` (after ``head``, lines already read from it), each read
+    with a limit: a line longer than :data:`MAX_LINE_BYTES` is rejected (``too_long``), the
+    rest of it skipped, without being held in memory."""
+    lines = itertools.chain(head, iter(partial(f.readline, _READ_LIMIT), b""))
+    for number, data in enumerate(lines, start=1):
         if number == 1 and data.startswith(codecs.BOM_UTF8):
             data = data[len(codecs.BOM_UTF8) :]
+        if len(data) >= _READ_LIMIT - 1:
+            rejected = _long_line(f, number, data)
+            if rejected is not None:
+                yield rejected
+                continue
         data = data.rstrip(b"\r\n")
         if not data.strip():
             continue
         yield JsonlUnit(number, data)
+
+
+def _long_line(f: BinaryIO, number: int, data: bytes) -> RejectedUnit | None:
+    """The reject of line ``number`` (read so far: ``data``) when it is longer than
+    :data:`MAX_LINE_BYTES`, its rest read and dropped; ``None`` when it is not."""
+    length = len(data.rstrip(b"\r\n"))
+    if not data.endswith(b"\n"):  # cut by the limit: the line goes on
+        while chunk := f.readline(1 << 20):
+            length += len(chunk.rstrip(b"\r\n"))
+            if chunk.endswith(b"\n"):
+                break
+    if length <= MAX_LINE_BYTES:
+        return None
+    message = f"the line is {length:,} bytes, more than {MAX_LINE_BYTES:,}"
+    return RejectedUnit(number, _preview(data), "too_long", message)
+
+
+def _preview(data: bytes, encoding: str = "utf-8") -> str:
+    """The start of a line too long to keep, for the rejects file."""
+    return data[:_PREVIEW_BYTES].decode(encoding, errors="replace") + "…"
+
+
+_PREVIEW_BYTES = 200
+
+
+def _not_text(exc: UnicodeDecodeError, encoding: str, number: int | None = None) -> InvalidEvent:
+    line = "the line" if number is None else f"line {number}"
+    return InvalidEvent(
+        "bad_encoding",
+        f"{line} is not {encoding}: {exc.reason} at byte {exc.start + 1} "
+        f"(0x{exc.object[exc.start]:02x})",
+    )
 
 
 class JsonlUnit(NamedTuple):
@@ -536,8 +617,8 @@ class JsonlUnit(NamedTuple):
         number, data = self
         # The usual line: orjson decodes it and it is a plain record (ledger.fastparse).
         # Anything else is decoded again by the standard library, so that every other
-        # line (big integers, NaN, lone surrogates, errors and their messages) is read
-        # exactly as json.loads reads it.
+        # line (big integers, lone surrogates, errors and their messages) is read
+        # exactly as json.loads reads it (but for what the contract refuses: _DECODER).
         try:
             plain = parse_plain(_orjson_loads(data))
         except _OrjsonError:
@@ -548,10 +629,11 @@ class JsonlUnit(NamedTuple):
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raw = data.decode("utf-8", errors="replace")
-            error = InvalidEvent("invalid_json", f"line is not UTF-8: {exc.reason}")
-            return _Line(number, raw, None, error)
+            return _Line(number, raw, None, _not_text(exc, "UTF-8"))
         try:
             record = _loads(text)
+        except TooLong as exc:
+            return _Line(number, text, None, InvalidEvent("too_long", f"a JSON number of {exc}"))
         except (ValueError, RecursionError) as exc:
             error = InvalidEvent("invalid_json", f"not JSON: {_short(str(exc))}")
             return _Line(number, text, None, error)
@@ -576,21 +658,45 @@ class JsonlUnit(NamedTuple):
 _orjson_loads = orjson.loads
 _OrjsonError = orjson.JSONDecodeError
 
-_SCAN_ONCE = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise TooLong(f"{len(text):,} characters, more than {MAX_NUMBER_LENGTH}")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise TooLong(f"{len(text):,} characters, more than {MAX_NUMBER_LENGTH}")
+    return float(text)
+
+
+def _json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is no JSON value")
+
+
+_DECODER = json.JSONDecoder(
+    parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant
+)
+"""``json.loads``, but for JSON that Python reads and the contract does not: ``NaN`` and
+``Infinity`` (no JSON text has them), and numbers longer than :data:`MAX_NUMBER_LENGTH`
+(:class:`TooLong`: Python itself refuses integers past 4,300 digits, with a hint about
+``sys.set_int_max_str_digits`` that means nothing to the sender)."""
+_SCAN_ONCE = json.scanner.make_scanner(_DECODER)  # type: ignore[arg-type]
 
 
 def _loads(text: str) -> Any:
-    """``json.loads(text)``, minus its Python-level wrappers for the usual line: one object
-    from the first character to the last. Anything else (and every error, so its message is
-    json's own) goes through ``json.loads``."""
+    """:data:`_DECODER` ``.decode(text)``, minus its Python-level wrappers for the usual line:
+    one object from the first character to the last. Anything else (and every error, so its
+    message is json's own) goes through the decoder's ``decode``."""
     if text[:1] == "{":
         try:
             record, end = _SCAN_ONCE(text, 0)
         except (StopIteration, ValueError, RecursionError):
-            return json.loads(text)
+            return _DECODER.decode(text)
         if end == len(text):
             return record
-    return json.loads(text)
+    return _DECODER.decode(text)
 
 
 def _has_lone_surrogate(record: Any) -> bool:
@@ -604,67 +710,109 @@ def _has_lone_surrogate(record: Any) -> bool:
 
 
 def detect_encoding(path: Path) -> str:
-    """``utf-8-sig`` when the whole file decodes as UTF-8, else ``gb18030``."""
+    """The encoding of CSV file ``path``: ``utf-8-sig`` (a UTF-8 byte order mark),
+    ``utf-8`` or ``gb18030``, decided from evidence that cannot silently mis-decode
+    (:mod:`ledger.encodings`); :class:`ImportFileError` when the file does not tell."""
     with open(path, "rb") as f:
-        return _detect_encoding(f)
+        return _detect_encoding(path, f)
 
 
-def _detect_encoding(f: BinaryIO) -> str:
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def _detect_encoding(path: Path, f: BinaryIO) -> str:
     try:
-        while chunk := f.read(1 << 20):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8-sig"
+        return encodings.scan(f).decide()
+    except encodings.Undecided as exc:
+        raise ImportFileError(f"{path}: {exc}") from None
 
 
 class _LineTap:
-    """Feeds the csv reader line by line and remembers the text of the current row."""
+    """Feeds the csv reader the physical lines of a binary file, each decoded on its own, and
+    remembers the text of the current row and the first line of it that did not decode
+    (decoded with replacement characters for the csv reader: the row is rejected). A UTF-8
+    byte order mark at the start is skipped."""
 
-    def __init__(self, lines: Iterable[str]) -> None:
-        self._lines = iter(lines)
+    def __init__(self, binary: BinaryIO, encoding: str) -> None:
+        if encoding == "utf-8" and binary.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            binary.seek(0)
+        self._next = iter(partial(binary.readline, encodings.HARD_LINE_BYTES + 2), b"").__next__
+        self._decode = codecs.getdecoder(encoding)  # cheaper per line than bytes.decode(name)
+        self.encoding = encoding
+        self.shown = encoding.upper()
         self.taken: list[str] = []
+        self.size = 0
+        """Bytes of the row's lines, line endings included."""
+        self.problem: InvalidEvent | None = None
         self.next_number = 1
 
     def __iter__(self) -> _LineTap:
         return self
 
     def __next__(self) -> str:
-        line = next(self._lines)
-        self.taken.append(line)
+        data = self._next()
         self.next_number += 1
-        return line
-
-    def take(self) -> str:
-        text = "".join(self.taken).rstrip("\r\n")
-        self.taken = []
+        self.size += len(data)
+        try:
+            text: str = self._decode(data)[0]
+        except UnicodeDecodeError as exc:
+            text = self._undecodable(data, exc)
+        self.taken.append(text)
         return text
 
+    def _undecodable(self, data: bytes, exc: UnicodeDecodeError) -> str:
+        if self.problem is None:  # (a row's later line is named)
+            number = self.next_number - 1
+            self.problem = _not_text(exc, self.shown, number if self.taken else None)
+        return data.decode(self.encoding, errors="replace")
 
-def _read_csv(path: Path, encoding: str) -> Iterator[Unit]:
+    def take(self) -> tuple[str, InvalidEvent | None]:
+        """The row's text, and why it is rejected whatever its cells say (a line that did not
+        decode, or longer than :data:`MAX_LINE_BYTES`)."""
+        text = "".join(self.taken).rstrip("\r\n")
+        problem = self.problem
+        if self.size > MAX_LINE_BYTES:  # without the line endings?
+            size = sum(
+                len(line.rstrip("\r\n").encode(self.encoding, errors="replace"))
+                for line in self.taken
+            )
+            if size > MAX_LINE_BYTES:
+                problem = problem or InvalidEvent(
+                    "too_long", f"the row is {size:,} bytes, more than {MAX_LINE_BYTES:,}"
+                )
+                text = _short(text, _PREVIEW_BYTES)
+        self.taken = []
+        self.size = 0
+        self.problem = None
+        return text, problem
+
+
+def _read_csv(path: Path, encoding: str | None) -> Iterator[Unit]:
     with open(path, "rb") as f:
         yield from _decoded_csv(path, f, encoding)
 
 
-def _decoded_csv(path: Path, binary: BinaryIO, encoding: str) -> Iterator[Unit]:
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise ImportFileError(f"{path}: unknown encoding {encoding!r}") from None
-    try:
-        with io.TextIOWrapper(binary, encoding=encoding, newline="") as f:
-            yield from _csv_units(path, f)
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"{path}: cannot be decoded as {encoding} (byte {exc.start}: {exc.reason}); "
-            "give the right --encoding"
-        ) from None
+def _decoded_csv(path: Path, binary: BinaryIO, encoding: str | None) -> Iterator[Unit]:
+    """The rows of a CSV file, line by line in ``encoding`` (``None``: decided from the
+    file, :mod:`ledger.encodings`). A file with a line longer than
+    :data:`ledger.encodings.HARD_LINE_BYTES` is refused before any row is read."""
+    if encoding is not None:
+        try:
+            codec = encodings.text_codec(encoding)
+        except LookupError as exc:
+            raise ImportFileError(f"{path}: {exc}") from None
+        long_line = encodings.scan(binary).long_line  # the one thing given encodings need
+        if long_line is not None:
+            raise ImportFileError(
+                f"{path}: line {long_line} is longer than {encodings.HARD_LINE_BYTES:,} "
+                "bytes: not a CSV export (nothing was stored)"
+            )
+    else:
+        codec = _detect_encoding(path, binary)
+    binary.seek(0)
+    if codec in ("utf-8", "utf-8-sig", "utf_8"):
+        codec = "utf-8"  # a byte order mark is dropped from the first line
+    yield from _csv_units(path, _LineTap(binary, codec))
 
 
-def _csv_units(path: Path, f: IO[str]) -> Iterator[Unit]:
-    tap = _LineTap(f)
+def _csv_units(path: Path, tap: _LineTap) -> Iterator[Unit]:
     reader = csv.reader(tap)
     try:
         header = next(reader)
@@ -672,7 +820,9 @@ def _csv_units(path: Path, f: IO[str]) -> Iterator[Unit]:
         return
     except csv.Error as exc:
         raise ImportFileError(f"{path}: unreadable CSV header: {exc}") from None
-    tap.take()
+    _, problem = tap.take()
+    if problem is not None:
+        raise ImportFileError(f"{path}: the CSV header: {problem.message}")
     header = [name.strip().lstrip("\ufeff") for name in header]
     missing = [name for name in _CSV_REQUIRED if name not in header]
     if missing:
@@ -690,9 +840,16 @@ def _csv_units(path: Path, f: IO[str]) -> Iterator[Unit]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield CsvUnit(number, tap.take(), None, f"unreadable CSV row: {exc}", header)
+            raw, problem = tap.take()
+            if problem is not None:
+                yield RejectedUnit(number, raw, problem.reason, problem.message)
+            else:
+                yield CsvUnit(number, raw, None, f"unreadable CSV row: {exc}", header)
             continue
-        raw = tap.take()
+        raw, problem = tap.take()
+        if problem is not None:
+            yield RejectedUnit(number, raw, problem.reason, problem.message)
+            continue
         if len(row) <= 1 and not "".join(row).strip():
             continue  # a blank line
         if len(row) != len(header):
@@ -725,7 +882,25 @@ class CsvUnit(NamedTuple):
         return dict(zip(self.header, self.cells, strict=True))
 
 
-Unit = JsonlUnit | CsvUnit
+class RejectedUnit(NamedTuple):
+    """A line (or CSV row) rejected as it was read, before any validation: not text in the
+    file's encoding (``bad_encoding``), or too long to read (``too_long``)."""
+
+    number: int
+    raw: str
+    reason: str
+    message: str
+
+    def parse(self) -> _Line:
+        """The line, rejected."""
+        return _Line(self.number, self.raw, None, InvalidEvent(self.reason, self.message))
+
+    def record(self) -> Any:
+        """No record: the line cannot be read."""
+        return None
+
+
+Unit = JsonlUnit | CsvUnit | RejectedUnit
 """A line of an events file as read (:func:`read_units`)."""
 
 

@@ -77,8 +77,10 @@ from ledger.importer import (
     _store_batch,
     _want_progress,
     is_stdin,
+    open_rejects_file,
     read_units,
     rejects_path_for,
+    replace_rejects_file,
 )
 from ledger.store import DEFAULT_DB
 
@@ -533,7 +535,7 @@ class LoaderPool:
         if on_reject is None:
             rejects_to = rejects_to or (None if stdin else rejects_path_for(path))
             if rejects_to is not None:
-                rejects_to.unlink(missing_ok=True)
+                replace_rejects_file(rejects_to)
         else:
             rejects_to = None
         show = _want_progress(path, progress)
@@ -620,7 +622,7 @@ class _RejectsSink:
             if self.path is None:
                 continue
             if self.file is None:
-                self.file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+                self.file = open_rejects_file(self.path)
                 summary.rejects_path = self.path
             self.file.write(reject.to_json() + "\n")
         if self.file is not None:

@@ -18,6 +18,7 @@ sorts and prints. ID numbers are personal data: :func:`mask` (one id) and :func:
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from functools import lru_cache
 from operator import mul
@@ -30,6 +31,9 @@ _TO_ASCII = str.maketrans(
     {**{chr(0xFF10 + n): str(n) for n in range(10)}, "\uff38": "X", "\uff58": "x"}
 )
 """Full-width digits ``０``-``９`` and ``Ｘ``/``ｘ`` → ASCII."""
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+"""A decimal digit (Unicode ``Nd``) other than ASCII, once full-width ones are mapped: ``٦``,
+``६``, ``๖`` … (``\\d`` of a ``str`` pattern is every ``Nd`` character)."""
 
 
 class InvalidPersonId(ValueError):
@@ -43,6 +47,14 @@ class BadIdBirthDate(InvalidPersonId):
     """An ID number whose birth date digits are no real date (month 13, 30 February …)."""
 
     reason = "bad_id_birth_date"
+
+
+class OtherScriptDigits(InvalidPersonId):
+    """A person id with decimal digits of another script than ASCII and full-width
+    (Arabic-Indic ``٦١٠…``, Devanagari …): no ID number is written so, and as an opaque id it
+    would be a second, unmaskable spelling of one."""
+
+    reason = "bad_value"
 
 
 def check_digit(first17: str) -> str:
@@ -96,6 +108,15 @@ def validate_person_id(person_id: str) -> str:
     text = person_id.strip()
     if not text:
         raise InvalidPersonId("person_id is empty")
+    if not text.isascii():
+        other = _OTHER_DIGIT.search(text.translate(_TO_ASCII))
+        if other is not None:
+            digit = other.group()
+            name = unicodedata.name(digit, "a digit")
+            raise OtherScriptDigits(
+                f"person id has a digit of another script (U+{ord(digit):04X} {name}): "
+                "ID numbers are written in ASCII or full-width digits"
+            )
     number = _shape(text)
     if number is None:
         return text
@@ -120,7 +141,7 @@ def mask(person_id: str) -> str:
     """Mask an ID number for display: ``610902********1234`` (a 15-digit one:
     ``610902******123``); other ids are shown as they are."""
     text = person_id.strip()
-    ascii_text = text.translate(_TO_ASCII) if not text.isascii() else text
+    ascii_text = _ascii_digits(text) if not text.isascii() else text
     if len(ascii_text) == 18 and _ID18.fullmatch(ascii_text):
         return ascii_text[:6] + "*" * 8 + ascii_text[14:]
     if len(ascii_text) == 15 and _ID15.fullmatch(ascii_text):
@@ -128,11 +149,17 @@ def mask(person_id: str) -> str:
     return person_id
 
 
-_ID_IN_TEXT = re.compile(
-    r"(?<![0-9０-９])(?:[0-9０-９]{17}[0-9０-９XxＸｘ]|[0-9０-９]{15})(?![0-9０-９A-Za-zＸｘ])"
-)
+def _ascii_digits(text: str) -> str:
+    """``text`` with full-width ``Ｘ``/``ｘ`` and every decimal digit of any script in ASCII."""
+    return _OTHER_DIGIT.sub(
+        lambda m: str(unicodedata.decimal(m.group())), text.translate(_TO_ASCII)
+    )
+
+
+_ID_IN_TEXT = re.compile(r"(?<!\d)(?:\d{17}[\dXxＸｘ]|\d{15})(?![\dA-Za-zＸｘ])")
 """An ID-number-shaped run of characters inside a longer text (a note, a composite id, a
-message): 18 characters or 15 digits, ASCII or full-width."""
+message, a rejected line): 18 characters or 15 digits, in ASCII, full-width or any other
+script's decimal digits (``\\d`` of a ``str`` pattern)."""
 
 
 def mask_ids_in(text: str) -> str:
@@ -143,6 +170,7 @@ def mask_ids_in(text: str) -> str:
 __all__ = [
     "BadIdBirthDate",
     "InvalidPersonId",
+    "OtherScriptDigits",
     "check_digit",
     "id_birth_date",
     "is_id_number",

@@ -46,8 +46,10 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -444,6 +446,45 @@ def default_partitions(persons: int, workers: int, scheduler: str | None) -> int
     return max(floor, math.ceil(persons / PERSONS_PER_PARTITION))
 
 
+@dataclass
+class ReplaySession:
+    """A replay's target, opened and checked: its projector (holding the target's lock) and
+    the policies file (``None``: the built-in policies)."""
+
+    projector: Projector
+    policies: str | None
+
+
+@contextmanager
+def replay_session(
+    app: LedgerApp,
+    target: Target,
+    key: PseudonymKey | None,
+    *,
+    policies: str | Path | None = None,
+    wait: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> Iterator[ReplaySession]:
+    """Everything that can refuse a replay into ``target``, checked before anything is done,
+    and the target's lock, held until the block ends: the policies file, the pseudonym key
+    (missing for a target on another machine, not the one the target was built with), the
+    target's schema (an upgrade that drops data), its source ledger, the projector lock.
+    ``ledger backfill`` opens it before loading a single file: a refused run stores nothing
+    (it used to load every file, then refuse). ``key`` as for ``ledger project``."""
+    policies_path = str(policies) if policies is not None else None
+    registry = _registry(policies_path)  # a bad parameter file fails before any worker starts
+    projector = Projector(
+        app,
+        target,
+        lambda events: project_person(events, registry).to_dict(),
+        key,
+        warn=warn,
+        policy_set=policy_set_of(registry, policies_path),
+    )
+    with projector.open(wait=wait):
+        yield ReplaySession(projector, policies_path)
+
+
 def project_partitions(
     app: LedgerApp,
     db: str,
@@ -458,85 +499,111 @@ def project_partitions(
     progress: bool | None = None,
     wait: bool = False,
     warn: Callable[[str], None] | None = None,
+    session: ReplaySession | None = None,
 ) -> ReplayReport:
     """Build the reporting tables of ``target`` from every person of the store ``db`` (opened
     as ``app``); see the module docstring. ``key`` as for ``ledger project`` (``None``: the
-    target's local key, for a local target)."""
+    target's local key, for a local target). ``session``: a :func:`replay_session` already
+    open on ``target`` (then ``key``, ``policies`` and ``wait`` are its); else one is opened
+    for the replay."""
     if workers < 0:
         raise ValueError("workers must be 0 (in process) or more")
     if workers and scheduler:
         raise ValueError("give either workers (a local cluster) or scheduler, not both")
     began = time.perf_counter()
-    policies_path = str(policies) if policies is not None else None
-    registry = _registry(policies_path)  # a bad parameter file fails before any worker starts
-    projector = Projector(
+    run = partial(
+        _replay,
         app,
+        db,
         target,
-        lambda events: project_person(events, registry).to_dict(),
-        key,
-        warn=warn,
-        policy_set=policy_set_of(registry, policies_path),
+        began=began,
+        workers=workers,
+        scheduler=scheduler,
+        partitions=partitions,
+        as_of=as_of,
+        progress=progress,
     )
-    with projector.open(wait=wait):
-        assert projector.key is not None
-        # Every person is written again: the target may switch to this policy set, which is
-        # recorded once every partition is written (docs/reporting.md, "Policy set").
-        projector.check_policy_set(rebuild=True)
-        projector.begin_switch(None)
-        start = projector.position()
-        end = projector.source.max_position()
-        persons = count_persons(app)
-        count = partitions or default_partitions(persons, workers, scheduler)
-        stage_dir = None
-        if target.dialect == "sqlite":
-            assert target.path is not None
-            # Staging left by a killed backfill of this target (the lock we hold says no other
-            # backfill is using it).
-            for stale in target.path.parent.glob(f".{target.path.name}.backfill-*"):
-                shutil.rmtree(stale, ignore_errors=True)
-            stage_dir = tempfile.mkdtemp(
-                prefix=f".{target.path.name}.backfill-", dir=target.path.parent
-            )
-        options = BackfillOptions(
-            db=db if "://" in db else os.path.abspath(db),
-            target=target,
-            secret=projector.key.secret,
-            partitions=count,
-            as_of=as_of or today_in_china(),
-            policies=policies_path,
-            stage_dir=stage_dir,
+    if session is not None:
+        return run(session)
+    with replay_session(app, target, key, policies=policies, wait=wait, warn=warn) as opened:
+        return run(opened)
+
+
+def _replay(
+    app: LedgerApp,
+    db: str,
+    target: Target,
+    session: ReplaySession,
+    *,
+    began: float,
+    workers: int,
+    scheduler: str | None,
+    partitions: int | None,
+    as_of: date | None,
+    progress: bool | None,
+) -> ReplayReport:
+    """The replay of :func:`project_partitions`, in an open session (its lock held)."""
+    projector = session.projector
+    policies_path = session.policies
+    assert projector.key is not None
+    # Every person is written again: the target may switch to this policy set, which is
+    # recorded once every partition is written (docs/reporting.md, "Policy set").
+    projector.check_policy_set(rebuild=True)
+    projector.begin_switch(None)
+    start = projector.position()
+    end = projector.source.max_position()
+    persons = count_persons(app)
+    count = partitions or default_partitions(persons, workers, scheduler)
+    stage_dir = None
+    if target.dialect == "sqlite":
+        assert target.path is not None
+        # Staging left by a killed backfill of this target (the lock we hold says no other
+        # backfill is using it).
+        for stale in target.path.parent.glob(f".{target.path.name}.backfill-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        stage_dir = tempfile.mkdtemp(
+            prefix=f".{target.path.name}.backfill-", dir=target.path.parent
         )
-        report = ReplayReport(partitions=count, checkpoint_before=start, checkpoint=start)
-        # An empty target (a first backfill) has no rows to replace: skip the deletes. Safe
-        # because the projector lock is held and partitions hold disjoint persons.
-        replace = not _is_empty(projector.engine)
-        show = bars.wanted(progress)
-        try:
-            with bars.bar(
-                total=persons, desc="replay", unit="person", enabled=show, forced=progress
-            ) as bar:
-                for result in _results(options, workers, scheduler):
-                    if result.stage is not None:
-                        merging = time.perf_counter()
-                        merge_stage(projector.engine, result.stage, replace=replace)
-                        os.remove(result.stage)
-                        report.merge_seconds += time.perf_counter() - merging
-                    report.add(result)
-                    bar.update(result.persons)
-                    bar.set_postfix(partitions=f"{report.done}/{count}")
-            # Every partition is written: only now may the checkpoint move.
-            if end > start:
-                with projector.transaction() as conn:
-                    record_position(conn, Tracking(projector.source.application_name, end))
-                report.checkpoint = end
-            projector.finish_switch()
-        except KeyboardInterrupt:
-            report.interrupted = True
-            raise
-        finally:
-            if stage_dir is not None:
-                shutil.rmtree(stage_dir, ignore_errors=True)
-            report.seconds = time.perf_counter() - began
+    options = BackfillOptions(
+        db=db if "://" in db else os.path.abspath(db),
+        target=target,
+        secret=projector.key.secret,
+        partitions=count,
+        as_of=as_of or today_in_china(),
+        policies=policies_path,
+        stage_dir=stage_dir,
+    )
+    report = ReplayReport(partitions=count, checkpoint_before=start, checkpoint=start)
+    # An empty target (a first backfill) has no rows to replace: skip the deletes. Safe
+    # because the projector lock is held and partitions hold disjoint persons.
+    replace = not _is_empty(projector.engine)
+    show = bars.wanted(progress)
+    try:
+        with bars.bar(
+            total=persons, desc="replay", unit="person", enabled=show, forced=progress
+        ) as bar:
+            for result in _results(options, workers, scheduler):
+                if result.stage is not None:
+                    merging = time.perf_counter()
+                    merge_stage(projector.engine, result.stage, replace=replace)
+                    os.remove(result.stage)
+                    report.merge_seconds += time.perf_counter() - merging
+                report.add(result)
+                bar.update(result.persons)
+                bar.set_postfix(partitions=f"{report.done}/{count}")
+        # Every partition is written: only now may the checkpoint move.
+        if end > start:
+            with projector.transaction() as conn:
+                record_position(conn, Tracking(projector.source.application_name, end))
+            report.checkpoint = end
+        projector.finish_switch()
+    except KeyboardInterrupt:
+        report.interrupted = True
+        raise
+    finally:
+        if stage_dir is not None:
+            shutil.rmtree(stage_dir, ignore_errors=True)
+        report.seconds = time.perf_counter() - began
     return report
 
 
@@ -564,5 +631,7 @@ __all__ = [
     "load_files",
     "merge_stage",
     "project_partitions",
+    "replay_session",
+    "ReplaySession",
     "source_files",
 ]

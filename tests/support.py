@@ -165,12 +165,13 @@ def paid(event_id: str, person_id: str = PERSON, year: int = 2025, amount: str =
     }
 
 
-def write_jsonl(path: Path, lines: Iterable[dict[str, Any] | str]) -> Path:
-    """One line per item: dicts as JSON, strings as they are."""
-    with open(path, "w", encoding="utf-8") as f:
+def write_jsonl(path: Path, lines: Iterable[dict[str, Any] | str | bytes]) -> Path:
+    """One line per item: dicts as JSON, strings as they are (UTF-8), bytes as they are."""
+    with open(path, "wb") as f:
         for line in lines:
-            text = line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)
-            f.write(text + "\n")
+            if isinstance(line, dict):
+                line = json.dumps(line, ensure_ascii=False)
+            f.write((line if isinstance(line, bytes) else line.encode("utf-8")) + b"\n")
     return path
 
 

@@ -184,7 +184,29 @@ def test_rejection_messages_mask_id_numbers() -> None:
     ],
 )
 @pytest.mark.parametrize(
-    "amount", ["-400", "400.001", "1e3", "abc", "4 00", "NaN", "Infinity", 400.5, True, "+4"]
+    "amount",
+    [
+        "-400",
+        "400.001",
+        "1e3",
+        "abc",
+        "4 00",
+        "NaN",
+        "Infinity",
+        400.5,
+        True,
+        "+4",
+        # ASCII digits only (\d and Decimal read these as 400); at most MAX_AMOUNT.
+        "٤٠٠",
+        "４００",
+        "۴۰۰",
+        "100000000",
+        "99999999.991",
+        10**8,
+        Decimal("1E+999999"),
+        Decimal("-1E+999999"),
+        Decimal("sNaN"),
+    ],
 )
 def test_bad_amount(kind: str, field: str, amount: Any) -> None:
     assert reason_of(with_(kind, **{field: amount})) == "bad_amount"
@@ -192,12 +214,32 @@ def test_bad_amount(kind: str, field: str, amount: Any) -> None:
 
 @pytest.mark.parametrize(
     ("amount", "expected"),
-    [("400", "400.00"), ("400.00", "400.00"), ("60.5", "60.50"), ("0", "0.00"), (7, "7.00")],
+    [
+        ("400", "400.00"),
+        ("400.00", "400.00"),
+        ("60.5", "60.50"),
+        ("0", "0.00"),
+        (7, "7.00"),
+        ("99999999.99", "99999999.99"),
+        (Decimal("99999999.99"), "99999999.99"),
+        ("0000000400", "400.00"),
+    ],
 )
 def test_good_amount(amount: Any, expected: str) -> None:
     event = parse_event(with_("paid", amount=amount))
     assert event_to_record(event)["amount"] == expected
     assert event.amount == Decimal(expected)
+
+
+def test_a_number_too_long_to_print_is_a_clear_reject() -> None:
+    """Python refuses to print an integer past 4,300 digits (with a hint about
+    sys.set_int_max_str_digits): the reject says what is wrong instead."""
+    for field, reason in (("amount", "bad_amount"), ("coverage_year", "bad_value")):
+        with pytest.raises(InvalidEvent) as info:
+            parse_event(with_("paid", **{field: 10**5000}))
+        assert info.value.reason == reason
+        assert "set_int_max_str_digits" not in info.value.message
+        assert "too long to show" in info.value.message
 
 
 @pytest.mark.parametrize("kind", ["registered", "region_changed", "born"])

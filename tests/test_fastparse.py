@@ -16,6 +16,9 @@ import ledger.importer as importer
 from ledger.events import (
     EVENT_MODELS,
     EVENT_TYPES,
+    KNOWN_FIELDS_BOUND,
+    MAX_RECORD_BYTES,
+    MAX_TEXT_LENGTH,
     InvalidEvent,
     canonical_json,
     event_to_record,
@@ -168,6 +171,33 @@ TRICKY: list[Any] = [
     id_number("61090220300101123"),  # born after every example's date
     "1970-03-05",
     "2025-01-10",
+    # The contract's limits (docs/import.md, "Limits"): each side of each bound.
+    "99999999.99",
+    "100000000.00",
+    "100000000",
+    "٤٠٠",  # Arabic-Indic digits
+    "４００",  # full-width
+    "４００.００",
+    "２０２５",
+    "1" * 5000,
+    10**30,
+    "1899-12-31",
+    "1900-01-01",
+    "2100-12-31",
+    "2101-01-01",
+    "0001-01-01",
+    "9999-12-31",
+    "1899-12-31T23:59:59+08:00",
+    "1900-01-01T00:00:00+08:00",
+    "2101-01-01T00:00:00+08:00",
+    "x" * MAX_TEXT_LENGTH,
+    "x" * (MAX_TEXT_LENGTH + 1),
+    f" {'x' * MAX_TEXT_LENGTH} ",  # trimmed to the limit where the field is trimmed
+    "٦١٠٩٠٢١٩٧٠٠٣٠٥١٢١٥",  # PERSON in Arabic-Indic digits
+    "P-٣",
+    "a" * (MAX_RECORD_BYTES + 1),
+    float("inf"),
+    float("nan"),
 ]
 FIELDS = sorted({name for model in EVENT_MODELS.values() for name in model.model_fields})
 """Every field name of the models (``stored_at`` among them: an input's is dropped)."""
@@ -224,10 +254,11 @@ def test_every_tricky_value_in_every_field_agrees() -> None:
 def test_canonical_text_of_every_code_point_agrees() -> None:
     """The fast path writes the canonical text with orjson: for every character a text field
     can hold, it is the standard library's ``canonical_json`` text."""
-    for start in range(0, 0x110000, 0x800):
+    step = MAX_TEXT_LENGTH  # a text field holds at most this many characters
+    for start in range(0, 0x110000, step):
         if 0xD800 <= start <= 0xDFFF:
             continue  # surrogates are no text (the importer rejects them)
-        text = "".join(chr(c) for c in range(max(start, 1), start + 0x800))
+        text = "".join(chr(c) for c in range(max(start, 1), start + step))
         record = {**VALID["paid"], "receipt_id": text, "channel": "a\x00b" + text[:7]}
         assert assert_same(record), start
 
@@ -252,10 +283,22 @@ ID_FORMS = st.sampled_from(
         id_number("61090220300101123"),
         "P-OPAQUE",
         "６１０９",
+        "٦١٠٩٠٢١٩٧٠٠٣٠٥١٢١٥",
+        "P" * MAX_TEXT_LENGTH,
+        "P" * (MAX_TEXT_LENGTH + 1),
     ]
 )
 DATES = st.sampled_from(
-    ["1970-03-04", "1970-03-05", "1980-03-05", "2018-01-01", "2025-01-10", "2025-01-11"]
+    [
+        "1970-03-04",
+        "1970-03-05",
+        "1980-03-05",
+        "2018-01-01",
+        "2025-01-10",
+        "2025-01-11",
+        "1899-12-31",
+        "2101-01-01",
+    ]
 )
 
 
@@ -315,3 +358,69 @@ def test_id_forms_take_the_fast_path() -> None:
     # And a record failing an ID rule only after its fields are valid: declined, then
     # rejected by the models with the rule's reason.
     assert parse_plain({**VALID["registered"], "birth_date": "1980-03-05"}) is None
+
+
+# ---------------------------------------------------------------- the contract's limits
+
+
+LIMITS: list[tuple[str, str, Any, str | None]] = [
+    # (type, field, value, reason: None when accepted)
+    ("paid", "amount", "99999999.99", None),
+    ("paid", "amount", "100000000.00", "bad_amount"),
+    ("paid", "amount", "٤٠٠", "bad_amount"),
+    ("paid", "amount", "４００", "bad_amount"),
+    ("refunded", "amount", "1" * 5000, "bad_amount"),
+    ("reimbursed", "fund_amount", "100000000", "bad_amount"),
+    ("reimbursed", "critical_illness_amount", "99999999.99", None),
+    ("paid", "coverage_year", "２０２５", "bad_value"),
+    ("paid", "coverage_year", "1" * 5000, "bad_value"),
+    ("paid", "date", "0001-01-01", "bad_date"),
+    ("paid", "date", "9999-12-31", "bad_date"),
+    ("paid", "date", "1899-12-31", "bad_date"),
+    ("paid", "date", "2100-12-31", None),
+    ("registered", "birth_date", "1899-12-31", "bad_date"),
+    ("reimbursed", "discharged_on", "2101-01-01", "bad_date"),
+    ("died", "recorded_at", "0001-01-01T00:00:00+00:00", "bad_date"),
+    ("paid", "event_id", "e" * MAX_TEXT_LENGTH, None),
+    ("paid", "event_id", "e" * (MAX_TEXT_LENGTH + 1), "too_long"),
+    ("died", "person_id", "P" * (MAX_TEXT_LENGTH + 1), "too_long"),
+    ("born", "guardian_id", "P" * (MAX_TEXT_LENGTH + 1), "too_long"),
+    ("paid", "receipt_id", "r" * (MAX_TEXT_LENGTH + 1), "too_long"),
+    ("paid", "channel", "c" * MAX_TEXT_LENGTH, None),
+    ("paid", "note", "n" * MAX_RECORD_BYTES, "too_long"),
+    ("paid", "note", "n" * 10_000, None),  # measured (its bound is over), and under
+    ("paid", "note", ["n" * 5_000] * 4, "too_long"),
+    ("paid", "note", float("inf"), "bad_value"),
+    ("died", "person_id", "٦١٠٩٠٢١٩٧٠٠٣٠٥١٢١٥", "bad_value"),
+    ("born", "guardian_id", "６１０９０２１９７００３０５１２１５", None),  # full-width: mapped
+]
+
+
+@pytest.mark.parametrize(("kind", "name", "value", "reason"), LIMITS)
+def test_limits_are_decided_alike(kind: str, name: str, value: Any, reason: str | None) -> None:
+    """Each limit of the contract, each side: the models and the import's fast path agree,
+    with the limit's reason."""
+    record = {**VALID[kind], name: value}
+    assert_same(record)
+    assert outcome(record) == expected(record)
+    assert expected(record)[0] == ("accepted" if reason is None else "rejected")
+    if reason is not None:
+        assert expected(record)[1] == reason
+
+
+def test_a_plain_record_never_exceeds_the_record_limit() -> None:
+    """Known fields are bounded, so only unknown fields (never plain) can make a record too
+    large: the fast path needs no size check. The largest plain record, every text field at
+    its limit in the characters with the longest canonical form, is under the limit."""
+    worst = "\x01" * MAX_TEXT_LENGTH  # "\u0001" in JSON: six bytes a character
+    record = {
+        **VALID["paid"],
+        "event_id": "e" + worst[1:],
+        "receipt_id": worst,
+        "channel": worst,
+        "person_id": "P" + worst[1:],
+        "recorded_at": "2024-10-10T10:00:00.123456+08:00",
+    }
+    fast = parse_plain(record)
+    assert fast is not None
+    assert len(fast[1].encode("utf-8")) < KNOWN_FIELDS_BOUND <= MAX_RECORD_BYTES / 2

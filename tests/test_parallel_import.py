@@ -87,7 +87,9 @@ def write_files(tmp_path: Path, seed: int) -> list[Path]:
     second = tmp_path / f"part-{seed}.csv"
     rows = [r for r in records[half:] if isinstance(r, dict)]
     columns = sorted({key for row in rows for key in row})
-    with open(second, "w", encoding="utf-8", newline="") as f:
+    # With a byte order mark: its only non-ASCII text (护照) is too little to tell UTF-8 from
+    # GB18030 by (docs/import.md, "Encodings"), as an export from a spreadsheet would have it.
+    with open(second, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(columns)
         for row in rows:

@@ -198,3 +198,31 @@ def test_each_id_failure_is_rejected_with_its_reason(app: LedgerApp, tmp_path: P
         ("p-early", "id_birth_after_date"),
     ]
     assert all(PERSON not in r["message"] for r in read_rejects(path))
+
+
+ARABIC_INDIC = PERSON.translate({ord(c): 0x0660 + int(c) for c in "0123456789"})
+DEVANAGARI = PERSON.translate({ord(c): 0x0966 + int(c) for c in "0123456789"})
+
+
+@pytest.mark.parametrize("person_id", [ARABIC_INDIC, DEVANAGARI, "P-٣", "６１０٩"])
+def test_digits_of_other_scripts_are_refused(person_id: str) -> None:
+    """INTERCHANGE.md "ID numbers" maps full-width digits to ASCII; digits of any other script
+    would make an opaque id that is an ID number in disguise (another spelling of a person,
+    shown unmasked): refused, without showing the number."""
+    with pytest.raises(InvalidPersonId) as info:
+        validate_person_id(person_id)
+    assert info.value.reason == "bad_value"
+    assert person_id not in str(info.value) and "another script" in str(info.value)
+    record = {**VALID["paid"], "person_id": person_id}
+    with pytest.raises(InvalidEvent) as rejected:
+        parse_event(record)
+    assert rejected.value.reason == "bad_value"
+    assert person_id not in rejected.value.message
+
+
+def test_ids_in_other_scripts_are_masked_in_texts() -> None:
+    """A rejected line keeps its text in the rejects file, masked: an ID number written in
+    another script's digits is masked too."""
+    assert mask(ARABIC_INDIC) == "610902********1215"
+    assert mask_ids_in(f'{{"person_id": "{DEVANAGARI}"}}') == '{"person_id": "610902********1215"}'
+    assert mask_ids_in("٣٣٣") == "٣٣٣"  # not ID-shaped: kept

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 
 import click
@@ -22,13 +25,16 @@ from projections.backfill import (
     ReplayReport,
     load_files,
     project_partitions,
+    replay_session,
     source_files,
 )
 from projections.distributed import DaskMissing, require_dask
+from projections.reporting.projector import require_key
 from projections.reporting.pseudonym import PseudonymKeyError, configured_key
 from projections.reporting.target import (
     InvalidTarget,
     LockLost,
+    Target,
     TargetBusy,
     check_target,
     parse_target,
@@ -107,11 +113,16 @@ def backfill_command(
         raise click.UsageError("give either --workers or --scheduler, not both")
     if workers or scheduler:
         _require_dask()
+    # Everything that can refuse the run is checked before a single line is loaded (a refused
+    # run used to load every file first): the target and the key here; the policies file,
+    # the key the target was built with, its source ledger, its schema and its lock when the
+    # replay session opens, before loading (the lock is then held until the replay ends).
     try:
         target = parse_target(to) if to is not None else None
         key = configured_key(key_file) if to is not None else None
         if target is not None:
-            check_target(target, create=True)  # before loading anything
+            check_target(target, create=True)
+            require_key(target, key)
     except InvalidTarget as exc:
         raise OperatorError(str(exc)) from None
     except PseudonymKeyError as exc:
@@ -120,7 +131,14 @@ def backfill_command(
     if not paths:
         raise click.ClickException(f"{source}: no *.jsonl or *.csv file to load")
     database = db or "ledger.db"
-    with ledger_session(db, create=True) as app:
+    warn = partial(click.echo, err=True)
+    with ledger_session(db, create=True) as app, ExitStack() as held:
+        session = None
+        if target is not None:
+            with _replay_errors(target, database):
+                session = held.enter_context(
+                    replay_session(app, target, key, policies=policies, wait=wait, warn=warn)
+                )
         try:
             loaded = load_files(
                 app, paths, progress=progress, loaders=workers, scheduler=scheduler, db=db
@@ -143,19 +161,18 @@ def backfill_command(
         if target is not None:
             began = time.perf_counter()
             try:
-                replayed = project_partitions(
-                    app,
-                    database,
-                    target,
-                    key,
-                    workers=workers,
-                    scheduler=scheduler,
-                    partitions=partitions,
-                    policies=policies,
-                    progress=progress,
-                    wait=wait,
-                    warn=lambda message: click.echo(message, err=True),
-                )
+                with _replay_errors(target, database):
+                    replayed = project_partitions(
+                        app,
+                        database,
+                        target,
+                        key,
+                        workers=workers,
+                        scheduler=scheduler,
+                        partitions=partitions,
+                        progress=progress,
+                        session=session,
+                    )
             except KeyboardInterrupt:
                 click.echo(
                     f"interrupted after {time.perf_counter() - began:.0f} s of replay: the "
@@ -164,27 +181,32 @@ def backfill_command(
                     err=True,
                 )
                 sys.exit(130)
-            except PolicyFileError as exc:
-                raise click.ClickException(str(exc)) from None
-            except DaskMissing as exc:
-                raise OperatorError(_no_dask(exc)) from None
-            except MISTAKES as exc:
-                raise OperatorError(str(exc)) from None
-            except (PseudonymKeyError, TargetBusy, LockLost) as exc:
-                raise click.ClickException(str(exc)) from None
-            except PersistenceError as exc:
-                raise click.ClickException(
-                    f"ledger {display_db(database)}: {one_line(exc)[:500]}"
-                ) from None
-            except (*TARGET_ERRORS, OSError) as exc:
-                raise click.ClickException(
-                    f"reporting target {target.display}: {reason(exc)[:500]}"
-                ) from None
     shown = target.display if target else None
     for line in describe(loaded, replayed, display_db(database), shown):
         click.echo(line)
     if loaded.rejected:
         sys.exit(1)
+
+
+@contextmanager
+def _replay_errors(target: Target, database: str) -> Iterator[None]:
+    """The replay's refusals and failures as one-line errors (exit 1, or 2 for a mistake)."""
+    try:
+        yield
+    except PolicyFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    except DaskMissing as exc:
+        raise OperatorError(_no_dask(exc)) from None
+    except MISTAKES as exc:
+        raise OperatorError(str(exc)) from None
+    except (PseudonymKeyError, TargetBusy, LockLost) as exc:
+        raise click.ClickException(str(exc)) from None
+    except PersistenceError as exc:
+        shown = f"ledger {display_db(database)}: {one_line(exc)[:500]}"
+        raise click.ClickException(shown) from None
+    except (*TARGET_ERRORS, OSError) as exc:
+        shown = f"reporting target {target.display}: {reason(exc)[:500]}"
+        raise click.ClickException(shown) from None
 
 
 def _require_dask() -> None:

@@ -37,7 +37,12 @@ from ledger.person_id import mask_ids_in
     default=None,
     help=f"Lines per transaction [default: {DEFAULT_BATCH_SIZE:,}].",
 )
-@click.option("--encoding", default=None, help="CSV encoding (default: UTF-8, else GB18030).")
+@click.option(
+    "--encoding",
+    default=None,
+    help="CSV encoding [default: UTF-8 or GB18030, decided from the file; a file that does "
+    "not tell is refused, asking for this option].",
+)
 @click.option(
     "--progress/--no-progress",
     default=None,

@@ -212,6 +212,16 @@ class RebuildReport:
         return lines
 
 
+def require_key(target: Target, key: PseudonymKey | None) -> None:
+    """:class:`PseudonymKeyError` when ``target`` is not on this machine and no key is given
+    (a local target may keep a random key of its own: docs/reporting.md)."""
+    if key is None and not target.is_local:
+        raise PseudonymKeyError(
+            f"{target.display} is not on this machine: set LEDGER_PSEUDONYM_KEY (or give a "
+            "key file) so that the reporting database gets keyed pseudonyms"
+        )
+
+
 class Projector:
     """Writes the reporting tables of one ledger into one target."""
 
@@ -228,11 +238,7 @@ class Projector:
         policy_set: PolicySet | None = None,
         log: Log | None = None,
     ) -> None:
-        if key is None and not target.is_local:
-            raise PseudonymKeyError(
-                f"{target.display} is not on this machine: set LEDGER_PSEUDONYM_KEY (or give a "
-                "key file) so that the reporting database gets keyed pseudonyms"
-            )
+        require_key(target, key)
         self.source = LedgerSource(app)
         self.target = target
         self.fold = fold

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from ledger.events import trusted_event
 from policies.calendar import years_before
 from policies.person import PersonFacts
 from policies.rules.starts import insured_two_years
@@ -230,5 +231,8 @@ def test_EMP_priority_ak22_employment_from_before_the_year_pauses() -> None:
 
 
 def test_I_insured_2y_stop_in_year_one_does_not_fail() -> None:
-    facts = PersonFacts.from_events("P-TEST", History().employee(None, "0001-06-30").parsed())
+    # The import refuses such a date now (bad_date, docs/import.md "Limits"); a store written
+    # before may hold one, and the fold reads stored events without validating them again.
+    events = [trusted_event(e) for e in History().employee(None, "0001-06-30").events]
+    facts = PersonFacts.from_events("P-TEST", events)
     assert insured_two_years(facts, date(1, 6, 30), frozenset(), 2) is False

@@ -295,3 +295,65 @@ def test_merging_a_stage_keeps_numbers_and_gives_new_ones_past_the_largest(
         periods[row[0][0]] += 1
     assert periods == {"a": 2, "b": 2, "c": 1, "d": 1, "e": 1, "f": 1}
     engine.dispose()
+
+
+# ---------------------------------------------------------------- refused before loading
+
+
+def _count(db: str) -> int:
+    with open_ledger(db) as app:
+        return app.count_events()
+
+
+def test_a_refused_backfill_loads_nothing(ledger_db: str, tmp_path: Path) -> None:
+    """Issue 12: the backfill loaded the files before checking the pseudonym key, so a refused
+    run still stored events. Now every refusal comes before the first line is loaded: the
+    key the target was built with, another key, a missing key for a remote target, a bad
+    policies file, a target another projector is writing."""
+    from projections.reporting.target import ProjectorLock
+    from tests.support import PERSON, paid, registered, write_jsonl
+
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    first = write_jsonl(tmp_path / "first" / "a.jsonl", [registered(PERSON, "r-1")])
+    second = write_jsonl(tmp_path / "second" / "b.jsonl", [paid("p-1"), paid("p-bad", amount="x")])
+    target = str(tmp_path / "reports.db")
+    no_key = {"LEDGER_PSEUDONYM_KEY": None, "LEDGER_PSEUDONYM_KEY_FILE": None}
+    built = CliRunner().invoke(
+        main, ["backfill", str(first), "--db", ledger_db, "--to", target], env=KEY_ENV
+    )
+    assert built.exit_code == 0, built.output
+    assert _count(ledger_db) == 1
+    bad_policies = tmp_path / "policies.toml"
+    bad_policies.write_text("not = [valid", encoding="utf-8")
+    args = ["backfill", str(second), "--db", ledger_db]
+    refusals = [
+        (args + ["--to", target], no_key, "was built with a pseudonym key"),
+        (args + ["--to", target], {"LEDGER_PSEUDONYM_KEY": "another-key-0123456789"}, "another"),
+        (
+            args + ["--to", "postgresql://postgres@example.invalid:5432/reports"],
+            no_key,
+            "is not on this machine",
+        ),
+        (args + ["--to", target, "--policies", str(bad_policies)], KEY_ENV, "policies.toml"),
+    ]
+    for command, env, message in refusals:
+        result = CliRunner().invoke(main, command, env=env)
+        assert result.exit_code != 0 and message in result.output, (command, result.output)
+        assert _count(ledger_db) == 1, command  # nothing of the second file stored
+        assert not (tmp_path / "second" / "b.jsonl.rejects.jsonl").exists()
+
+    lock = ProjectorLock(parse_target(target), make_engine(parse_target(target)))
+    lock.acquire()
+    try:
+        busy = CliRunner().invoke(main, args + ["--to", target], env=KEY_ENV)
+    finally:
+        lock.release()
+        lock.engine.dispose()
+    assert busy.exit_code == 1 and "another projector is writing" in busy.output
+    assert _count(ledger_db) == 1
+
+    # Nothing refuses: loaded and projected.
+    done = CliRunner().invoke(main, args + ["--to", target], env=KEY_ENV)
+    assert done.exit_code == 1, done.output  # one line rejected
+    assert _count(ledger_db) == 2 and _checkpoint(target) == _log_end(ledger_db)

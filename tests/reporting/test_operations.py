@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 
 from ledger.application import LedgerApp
 from ledger.cli import main
-from ledger.events import Event
+from ledger.events import MAX_AMOUNT, Event
 from policies import builtin_registry
 from projections.reporting.policyset import policy_set_of
 from projections.reporting.projector import PolicySetMismatch, Projector
@@ -239,28 +239,33 @@ def test_values_beyond_a_column_are_quarantined_not_fatal(
     assert written == len(person_ids) - 2
 
 
-@pytest.mark.postgres
-def test_an_accepted_amount_and_its_yearly_sum_fit_the_target(
+def test_the_largest_amount_and_its_yearly_sum_fit_the_target(
     make_db: Callable[[str], str], tmp_path: Path
 ) -> None:
     """Issue 12.3 as reported: "100000000000.00" imported fine and the PostgreSQL projector
-    died on NUMERIC(12,2); a year's sum can overflow even when each amount fits."""
+    died on NUMERIC(12,2); a year's sum can overflow even when each amount fits. The import
+    now refuses amounts above MAX_AMOUNT (bad_amount), and what it accepts fits every target
+    exactly, a person-year's sum of many such amounts included (past NUMERIC(12,2), within
+    the 15 digits a SQLite NUMERIC keeps exactly)."""
     db, target = make_db("amounts"), make_db("amounts_target")
-    if not db.startswith("postgresql"):
-        pytest.skip("PostgreSQL's NUMERIC precision")
-    from tests.support import write_jsonl
+    from tests.support import read_rejects, write_jsonl
 
+    largest = format(MAX_AMOUNT, "f")
     other = "610924196508123425"
+    many = 150  # 150 x 99,999,999.99 = 14,999,999,998.50: past NUMERIC(12,2)
     path = write_jsonl(
         tmp_path / "big.jsonl",
         [
             registered(PERSON, "r-1"),
-            paid("p-1", amount="100000000000.00"),
+            paid("p-1", amount=largest),
+            paid("p-too-big", amount="100000000000.00", year=2026),
             registered(other, "r-2"),
-            *(paid(f"p-2-{i}", person_id=other, amount="9000000000.00") for i in range(3)),
+            *(paid(f"p-2-{i}", person_id=other, amount=largest) for i in range(many)),
         ],
     )
-    assert cli("import", str(path), "--db", db).exit_code == 0
+    imported = cli("import", str(path), "--db", db)
+    assert imported.exit_code == 1, imported.output
+    assert [(r["line"], r["reason"]) for r in read_rejects(path)] == [(3, "bad_amount")]
     result = cli("project", "--db", db, "--to", target)
     assert result.exit_code == 0, result.output
     assert "quarantined" not in result.stdout
@@ -268,7 +273,7 @@ def test_an_accepted_amount_and_its_yearly_sum_fit_the_target(
     with engine.connect() as conn:
         paid_column = conn.execute(select(CONTRIBUTION_YEARS.c.paid)).scalars().all()
     engine.dispose()
-    assert sorted(paid_column) == [Decimal("27000000000.00"), Decimal("100000000000.00")]
+    assert sorted(Decimal(str(v)) for v in paid_column) == [MAX_AMOUNT, MAX_AMOUNT * many]
 
 
 # ---------------------------------------------------------------- status and logs
