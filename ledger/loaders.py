@@ -49,7 +49,7 @@ import time
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -567,16 +567,18 @@ class LoaderPool:
         def finish() -> None:
             nonlocal pending
             assert pending is not None
-            (round_no, last), pending = pending, None
-            results = loaders.results(round_no)
-            rejects: list[Reject] = []
-            for got, (stored, present, rejected) in results:
-                rejects += got
-                summary.stored += stored
-                summary.present += present
-                summary.rejected += rejected
-            rejects.sort(key=lambda r: r.line)
-            sink.write(rejects)
+            round_no, last = pending
+            with interrupts_deferred():  # a round's results are taken whole and counted
+                results = loaders.results(round_no)
+                pending = None
+                rejects: list[Reject] = []
+                for got, (stored, present, rejected) in results:
+                    rejects += got
+                    summary.stored += stored
+                    summary.present += present
+                    summary.rejected += rejected
+                rejects.sort(key=lambda r: r.line)
+                sink.write(rejects)
             if bar is not None and last > bar.n:  # (reading may be past it)
                 bar.update(last - bar.n)
 
@@ -590,8 +592,9 @@ class LoaderPool:
                     continue
                 if pending is not None:
                     finish()
-                loaders.store(round_no)
-                pending = (round_no, last)
+                with interrupts_deferred():  # a round sent to be stored is a round in flight
+                    loaders.store(round_no)
+                    pending = (round_no, last)
                 self.next_round += 1
             if pending is not None:
                 finish()
@@ -599,6 +602,30 @@ class LoaderPool:
             if pending is not None:  # reading stopped: complete and count the round in flight
                 with suppress(Exception):  # (the first error is the one reported)
                     finish()
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) during the block takes effect when the block ends.
+
+    The coordinator's bookkeeping of a round (sent to be stored; its results received from
+    every loader) must not be cut in two: a round stored by the loaders but interrupted while
+    its results were being received would be stored and not counted. Outside the main thread
+    (where signals are not delivered) the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        elif previous == signal.SIG_DFL:
+            raise KeyboardInterrupt
 
 
 class _RejectsSink:
