@@ -6,6 +6,8 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -214,3 +216,25 @@ def test_everyone_streams_in_person_id_order(app: LedgerApp, tmp_path: Path) -> 
     streamed = [v.to_dict() for v in store_views(app, registry, page=4)]
     one_by_one = [person_view(app, p, registry) for p in expected]
     assert streamed == [v.to_dict() for v in one_by_one if v is not None]
+
+
+def test_a_reader_that_goes_away_stops_the_replay_quietly(tmp_path: Path) -> None:
+    """``ledger replay --format jsonl | head -1``: no error message, the shell's SIGPIPE status."""
+    db = str(tmp_path / "ledger.db")
+    events = str(tmp_path / "events.jsonl")
+    runner = CliRunner()
+    assert runner.invoke(main, ["synth", "--persons", "400", "--out", events]).exit_code == 0
+    assert runner.invoke(main, ["import", events, "--db", db]).exit_code == 0
+    # 400 persons' views are far more than a pipe holds: the writer meets the closed pipe.
+    command = ["replay", "--db", db, "--format", "jsonl"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from ledger.cli import main; main()", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().startswith(b"{")
+    process.stdout.close()
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert "error" not in error.lower() and "Traceback" not in error

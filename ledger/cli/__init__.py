@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import sys
 from typing import Any
 
 import click
@@ -63,6 +64,13 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (``ledger replay --format jsonl | head``): stop quietly,
+            # as Unix tools do, with the shell's status for SIGPIPE. Output still buffered
+            # goes to /dev/null so that the interpreter's last flush does not fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise SystemExit(141) from None
         except Exception as exc:
             if os.environ.get("LEDGER_DEBUG"):
                 raise
