@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,46 @@ def test_every_listed_command_loads_with_its_name() -> None:
     for name in COMMANDS:
         command = main.get_command(None, name)  # type: ignore[arg-type]
         assert command is not None and command.name == name
+
+
+def test_reading_a_sqlite_ledger_imports_no_sqlalchemy(tmp_path: Path) -> None:
+    """An auditor's commands on a SQLite file (``replay``, ``history``, ``report``) do not pay
+    for SQLAlchemy and Alembic, which only reporting targets and URL arguments need."""
+    events = ROOT / "examples" / "report_person.jsonl"
+    person = json.loads(events.read_text(encoding="utf-8").splitlines()[0])["person_id"]
+    db = str(tmp_path / "ledger.db")
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from ledger.cli import main; main()",
+            "import",
+            str(events),
+            "--db",
+            db,
+        ],
+        capture_output=True,
+        check=True,
+        cwd=ROOT,
+    )
+    probe = (
+        "import sys\n"
+        "from ledger.cli import main\n"
+        "db, person, out = sys.argv[1:]\n"
+        "for args in (['replay', '--db', db, '--format', 'json'],\n"
+        "             ['history', person, '--db', db, '--format', 'json'],\n"
+        "             ['report', person, '--db', db, '--html', out]):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit as exit:\n"
+        "        assert not exit.code, (args, exit.code)\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic'))\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, db, person, str(tmp_path / "report.html")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert "HEAVY []" in result.stderr, result.stderr[-2000:]
