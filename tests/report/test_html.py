@@ -133,3 +133,28 @@ def test_a_rendered_page_is_written_whole(tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     out.write_text(_example_html(), encoding="utf-8")
     assert out.read_text(encoding="utf-8").rstrip().endswith("</html>")
+
+
+def test_compiled_templates_are_kept_for_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each ``ledger report`` is a new process: the templates it compiled are read back from
+    Jinja2's per-user cache directory (private) instead of being compiled again, and a page
+    rendered from the cache is the page rendered from the sources."""
+    import tempfile
+
+    from projections.report import html as page
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    page.environment.cache_clear()
+    try:
+        first = _example_html()
+        caches = list(tmp_path.glob("_jinja2-cache-*"))
+        assert len(caches) == 1 and caches[0].stat().st_mode & 0o077 == 0
+        compiled = sorted(caches[0].iterdir())
+        assert len(compiled) >= 2  # the page and its macros
+        page.environment.cache_clear()  # as a new process: an empty environment
+        assert _example_html() == first
+        assert sorted(caches[0].iterdir()) == compiled
+    finally:
+        page.environment.cache_clear()
