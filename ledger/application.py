@@ -47,7 +47,6 @@ from ledger.mapper import MAPPER_TOPIC, LedgerMapper, resident_event
 from ledger.store import (
     DEFAULT_DB,
     IndexRow,
-    LedgerPostgresRecorder,
     LedgerRecorder,
     StateRow,
     is_write_conflict,
@@ -125,7 +124,7 @@ class LedgerApp(Application[UUID]):
     def store_works_apart(self) -> bool:
         """Whether the store does its work in a process of its own (PostgreSQL), so that a
         bulk import gains by reading the next batch while one is written."""
-        return isinstance(self.recorder, LedgerPostgresRecorder)
+        return getattr(self.recorder, "backend", None) == "postgresql"
 
     @property
     def ledger_recorder(self) -> LedgerRecorder:

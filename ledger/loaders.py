@@ -12,7 +12,7 @@ to the store, and serialises only what must be serial:
 - **Validating, deciding and writing** are the loaders': each validates its lines, decides
   idempotency and conflicts (``LedgerApp.append``) and writes its batches (on PostgreSQL:
   ``COPY`` of index rows and states in parallel with the other loaders; only the events'
-  ``COPY`` under the table lock is serial, :class:`ledger.store.LedgerPostgresRecorder`).
+  ``COPY`` under the table lock is serial, :class:`ledger.store_postgres.LedgerPostgresRecorder`).
 
 **The result is the one loader's.** The only rule that looks across lines is idempotency by
 ``event_id`` (the first stored stands, POLICY.md ``I-order``): a person's lines all go to one

@@ -32,11 +32,11 @@ from ledger.application import LedgerApp, to_contract_event
 from ledger.events import Event
 from ledger.store import (
     DEFAULT_DB,
-    LedgerPostgresRecorder,
     LedgerSQLiteRecorder,
     is_postgres_url,
     persistence_env,
 )
+from ledger.store_postgres import LedgerPostgresRecorder
 
 _SPACE = 1 << 128
 DEFAULT_PAGE = 20_000

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from psycopg.sql import SQL, Identifier
+from ledger.store import LedgerSQLiteRecorder, read_ledger_id
 
-from ledger.store import LedgerPostgresRecorder, LedgerSQLiteRecorder, read_ledger_id
+# The PostgreSQL branches import psycopg where they run: ``ledger replay`` counts the persons
+# of a SQLite file without it.
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def store_status(app: Any, shown: str) -> StoreStatus:
     position = recorder.max_notification_id() or 0
     return StoreStatus(
         database=shown,
-        backend="postgresql" if isinstance(recorder, LedgerPostgresRecorder) else "sqlite",
+        backend=recorder.backend,
         ledger_id=read_ledger_id(recorder),
         events=app.count_events(),
         persons=count_persons(recorder),
@@ -62,6 +63,10 @@ def count_persons(recorder: Any) -> int:
         with recorder.datastore.transaction(commit=False) as c:
             c.execute("SELECT COUNT(*) FROM ledger_residents")
             return int(c.fetchone()[0])
+    from psycopg.sql import SQL
+
+    from ledger.store_postgres import LedgerPostgresRecorder
+
     assert isinstance(recorder, LedgerPostgresRecorder)
     with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
         curs.execute(SQL("SELECT COUNT(*) AS n FROM {0}").format(recorder.residents_table))
@@ -89,6 +94,10 @@ def events_after(app: Any, position: int) -> tuple[int, int | None]:
             )
             count, first = c.fetchone()
             return int(count), first
+    from psycopg.sql import SQL, Identifier
+
+    from ledger.store_postgres import LedgerPostgresRecorder
+
     assert isinstance(recorder, LedgerPostgresRecorder)
     statement = SQL(
         "SELECT COUNT(*) AS n, MIN(notification_id) AS first FROM {0}.{1} "

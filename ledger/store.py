@@ -30,22 +30,18 @@ reported at once, and DDL runs only when tables are missing, under an advisory l
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote
 from uuid import UUID, uuid4
 
-import psycopg
 from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
-from psycopg.rows import dict_row
-from psycopg.sql import SQL, Identifier
 
 from ledger.dburl import DatabaseSpec, InvalidDatabase, display_database, parse_database
 
@@ -72,6 +68,15 @@ pages back from the OS on every batch."""
 @runtime_checkable
 class LedgerRecorder(Protocol):
     """What the ledger application needs from its recorder beyond the library's interface."""
+
+    backend: str
+    """``"sqlite"`` or ``"postgresql"``: which store, without importing the other one's
+    recorder class (the PostgreSQL one imports psycopg)."""
+
+    def select_ledger_id(self) -> str | None:
+        """The ledger's identity (``ledger_meta``); ``None`` when the store has none yet or
+        it cannot be read."""
+        ...
 
     def select_fingerprints(self, event_ids: Sequence[str]) -> dict[str, str]:
         """Fingerprints of those of ``event_ids`` already stored."""
@@ -109,8 +114,19 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     Events are inserted with one ``executemany`` per transaction; their notification ids are
     the rowids SQLite assigns, which are consecutive inside the write transaction."""
 
+    backend = "sqlite"
+
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
+
+    def select_ledger_id(self) -> str | None:
+        try:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'ledger_id'")
+                row = c.fetchone()
+                return None if row is None else str(row[0])
+        except (PersistenceError, sqlite3.Error):
+            return None
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -250,227 +266,6 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         return events
 
 
-# ---------------------------------------------------------------- PostgreSQL
-
-
-class LedgerPostgresRecorder(PostgresApplicationRecorder):
-    """The library's PostgreSQL application recorder plus the ledger's index and state tables.
-
-    Writes go through :meth:`insert_events` (the library's public method: ``Application.save``
-    and :meth:`ledger.application.LedgerApp.append` both call it), which writes events,
-    index rows and resident states with ``COPY`` in one transaction."""
-
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
-        super().__init__(datastore, events_table_name=events_table_name)
-        schema = Identifier(self.datastore.schema)
-        self.index_table = SQL("{0}.{1}").format(schema, Identifier("ledger_event_ids"))
-        self.residents_table = SQL("{0}.{1}").format(schema, Identifier("ledger_residents"))
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0} ("
-                "event_id text PRIMARY KEY, "
-                "fingerprint text NOT NULL, "
-                "originator_id uuid NOT NULL, "
-                "originator_version bigint NOT NULL)"
-            ).format(self.index_table)
-        )
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0} ("
-                "originator_id uuid PRIMARY KEY, "
-                "person_id text NOT NULL, "
-                "originator_version bigint NOT NULL, "
-                "state text NOT NULL)"
-            ).format(self.residents_table)
-        )
-        # Persons in person id order without sorting the table (see the SQLite recorder):
-        # byte order ("C"), the order Python and SQLite sort in.
-        self.sql_create_statements.append(
-            SQL('CREATE INDEX IF NOT EXISTS {0} ON {1} (person_id COLLATE "C")').format(
-                Identifier("ledger_residents_person_id"), self.residents_table
-            )
-        )
-        events = SQL("{0}.{1}").format(schema, Identifier(self.events_table_name))
-        self._events_relation = events.as_string(None)
-        self._copy_index = SQL(
-            "COPY {0} (event_id, fingerprint, originator_id, originator_version) "
-            "FROM STDIN (FORMAT BINARY)"
-        ).format(self.index_table)
-        # A temporary table per transaction (dropped at its end): no per-connection state to
-        # keep, one catalog entry per batch.
-        self._create_stage = SQL(
-            "CREATE TEMPORARY TABLE ledger_states_stage (originator_id uuid, person_id text, "
-            "originator_version bigint, state text) ON COMMIT DROP"
-        )
-        self._copy_stage = SQL(
-            "COPY ledger_states_stage (originator_id, person_id, originator_version, state) "
-            "FROM STDIN (FORMAT BINARY)"
-        )
-        self._upsert_states = SQL(
-            "INSERT INTO {0} (originator_id, person_id, originator_version, state) "
-            "SELECT originator_id, person_id, originator_version, state "
-            "FROM ledger_states_stage ORDER BY originator_id "
-            "ON CONFLICT (originator_id) DO UPDATE SET "
-            "originator_version = excluded.originator_version, state = excluded.state"
-        ).format(self.residents_table)
-        self._lock_timeout = SQL("SET LOCAL lock_timeout = {0}").format(
-            f"{int(self.datastore.lock_timeout)}s"
-        )
-        self._lock_events = SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(events)
-        self._notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
-        self._copy_events = SQL(
-            "COPY {0} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)"
-        ).format(events)
-        self._last_id = SQL("SELECT currval(pg_get_serial_sequence(%s, 'notification_id')) AS last")
-
-    def insert_events(
-        self,
-        stored_events: Sequence[StoredEvent],
-        *,
-        ledger_index: Sequence[IndexRow] = (),
-        ledger_states: Sequence[StateRow] = (),
-        **_: Any,
-    ) -> Sequence[int] | None:
-        """Events, idempotency index and resident states in one transaction, each written with
-        ``COPY`` (the library's public method, replaced whole); the events' notification ids.
-
-        Order inside the transaction, so that concurrent writers neither deadlock nor hand a
-        follower a gap it would skip:
-
-        1. the index rows, sorted by ``event_id``: its primary key is the idempotency
-           decision's arbiter (a writer that decided "new" for an id another writer stored
-           first fails here with ``IntegrityError``, and ``LedgerApp.append`` decides again);
-        2. the resident states, sorted by aggregate id: copied into a temporary table, then
-           upserted in that order;
-        3. the table lock (``LOCK TABLE … IN EXCLUSIVE MODE``, the library's own guarantee,
-           held to the commit), then the events, whose notification ids the table's sequence
-           assigns: one writer at a time assigns ids and commits, so ids are visible in
-           increasing order and a follower never passes over an id that commits later.
-
-        Every writer takes the row locks of 1 and 2 in the same global order and all of them
-        before the table lock, so two writers touching the same persons or ids wait for each
-        other but cannot deadlock (``tests/test_pg_write_path.py``). Only step 3 is serial
-        among writers. Rows are formatted before the transaction (binary ``COPY``, psycopg's
-        dumpers), so little client time is spent holding locks."""
-        index = sorted(ledger_index)
-        states = sorted(ledger_states, key=_first)
-        events = [(s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events]
-        with (
-            self.datastore.get_connection() as conn,
-            conn.transaction(),
-            conn.cursor() as curs,
-        ):
-            if index:
-                with curs.copy(self._copy_index) as copy:
-                    copy.set_types(_INDEX_TYPES)
-                    for row in index:
-                        copy.write_row(row)
-            if states:
-                curs.execute(self._create_stage)
-                with curs.copy(self._copy_stage) as copy:
-                    copy.set_types(_STATE_TYPES)
-                    for state in states:
-                        copy.write_row(state)
-                curs.execute(self._upsert_states)
-            if not events:
-                return []
-            curs.execute(self._lock_timeout)
-            curs.execute(self._lock_events)
-            curs.execute(self._notify)
-            with curs.copy(self._copy_events) as copy:
-                copy.set_types(_EVENT_TYPES)
-                for event in events:
-                    copy.write_row(event)
-            curs.execute(self._last_id, (self._events_relation,))
-            found = curs.fetchone()
-            assert found is not None
-            last: int = found["last"]
-        # Under the table lock only this transaction draws from the sequence (which the
-        # library creates with the default cache of 1), so its ids are consecutive.
-        return list(range(last - len(events) + 1, last + 1))
-
-    def select_fingerprints(self, event_ids: Sequence[str]) -> dict[str, str]:
-        if not event_ids:
-            return {}
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL(
-                    "SELECT event_id, fingerprint FROM {0} WHERE event_id = ANY(%s::text[])"
-                ).format(self.index_table),
-                (array_literal(event_ids),),
-            )
-            return {row["event_id"]: row["fingerprint"] for row in curs.fetchall()}
-
-    def select_resident_states(self, originator_ids: Sequence[UUID]) -> list[StateRow]:
-        if not originator_ids:
-            return []
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL(
-                    "SELECT originator_id, person_id, originator_version, state FROM {0} "
-                    "WHERE originator_id = ANY(%s::uuid[])"
-                ).format(self.residents_table),
-                (array_literal([o.hex for o in originator_ids]),),
-            )
-            return [
-                (r["originator_id"], r["person_id"], r["originator_version"], r["state"])
-                for r in curs.fetchall()
-            ]
-
-    def select_person_ids(self) -> list[str]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL('SELECT person_id FROM {0} ORDER BY person_id COLLATE "C"').format(
-                    self.residents_table
-                )
-            )
-            return [row["person_id"] for row in curs.fetchall()]
-
-    def count_events(self) -> int:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(SQL("SELECT COUNT(*) AS n FROM {0}").format(self.index_table))
-            row = curs.fetchone()
-            assert row is not None
-            count: int = row["n"]
-            return count
-
-    def select_person_page(self, after: str | None, limit: int) -> list[tuple[UUID, str]]:
-        where = SQL("") if after is None else SQL('WHERE person_id COLLATE "C" > %s ')
-        params: tuple[Any, ...] = (limit,) if after is None else (after, limit)
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL(
-                    "SELECT originator_id, person_id FROM {0} {1}"
-                    'ORDER BY person_id COLLATE "C" LIMIT %s'
-                ).format(self.residents_table, where),
-                params,
-            )
-            return [(row["originator_id"], row["person_id"]) for row in curs.fetchall()]
-
-    def select_stored_events(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
-        if not originator_ids:
-            return []
-        table = SQL("{0}.{1}").format(
-            Identifier(self.datastore.schema), Identifier(self.events_table_name)
-        )
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL(
-                    "SELECT originator_id, originator_version, topic, state FROM {0} "
-                    "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
-                ).format(table),
-                (list(originator_ids),),
-            )
-            return [
-                StoredEvent(
-                    r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])
-                )
-                for r in curs.fetchall()
-            ]
-
-
-# ---------------------------------------------------------------- settings
-
 LEDGER_TABLES = {
     "sqlite": ("stored_events", "ledger_event_ids", "ledger_residents"),
     "postgresql": ("ledger_events", "ledger_event_ids", "ledger_residents"),
@@ -498,20 +293,6 @@ class StoreUnavailable(StoreError):
     """The store exists, or may, but cannot be reached or used (the server's reason)."""
 
 
-class LedgerPostgresFactory(PostgresFactory):
-    """eventsourcing's PostgreSQL factory, connecting with the complete libpq connection
-    string of the ``--db`` argument (``sslmode`` and every other parameter, the ``PG*``
-    variables and the password file) instead of the five fields the library passes."""
-
-    def __init__(self, env: Any) -> None:
-        super().__init__(env)
-        conninfo = self.env.get(CONNINFO_KEY)
-        if conninfo:
-            pool = self.datastore.pool
-            pool.conninfo = conninfo
-            pool.kwargs = {"row_factory": dict_row}
-
-
 def is_postgres_url(db: str) -> bool:
     return db.strip().lower().startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
 
@@ -536,7 +317,7 @@ def persistence_env(db: str) -> dict[str, str]:
     if not timeout.strip().isdigit():
         timeout = DEFAULT_CONNECT_TIMEOUT
     return {
-        "PERSISTENCE_MODULE": "ledger.store:LedgerPostgresFactory",
+        "PERSISTENCE_MODULE": "ledger.store_postgres:LedgerPostgresFactory",
         CONNINFO_KEY: _store_conninfo(spec),
         # The library's own fields: informative (the connection string above is what connects).
         "POSTGRES_DBNAME": params.get("dbname") or os.environ.get("PGDATABASE", ""),
@@ -549,7 +330,7 @@ def persistence_env(db: str) -> dict[str, str]:
         # Keep the table-lock insert path: with database functions on, a follower of the log
         # was seen to skip events under concurrent writers (notes/eventsourcing.md).
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-        "APPLICATION_RECORDER_TOPIC": "ledger.store:LedgerPostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": "ledger.store_postgres:LedgerPostgresRecorder",
     }
 
 
@@ -584,7 +365,9 @@ def prepared_store(db: str, *, create: bool) -> Iterator[dict[str, str]]:
         yield env
         _ensure_sqlite_meta(spec, required=create)
         return
-    yield from _prepared_postgres(spec, env, create=create)
+    from ledger.store_postgres import prepared_postgres
+
+    yield from prepared_postgres(spec, env, create=create)
 
 
 def _check_sqlite(spec: DatabaseSpec, *, create: bool) -> bool:
@@ -684,101 +467,6 @@ def _new_meta_rows() -> list[tuple[str, str]]:
     ]
 
 
-def _prepared_postgres(
-    spec: DatabaseSpec, env: dict[str, str], *, create: bool
-) -> Iterator[dict[str, str]]:
-    schema = spec.schema or "public"
-    shown = spec.display
-    try:
-        conn = psycopg.connect(env[CONNINFO_KEY], autocommit=True)
-    except psycopg.Error as exc:
-        raise StoreUnavailable(f"cannot connect to {shown}: {postgres_reason(exc)}") from None
-    with conn:
-        try:
-            tables = _postgres_tables(conn, schema)
-            complete = all(t in tables for t in LEDGER_TABLES["postgresql"])
-            if complete and META_TABLE in tables and _has_postgres_id(conn, schema):
-                env["CREATE_TABLE"] = "n"
-                yield env
-                return
-            if not complete and not create:
-                raise NoLedger(f"no ledger in {shown}" + ("" if tables else " (no ledger tables)"))
-            key = _ddl_lock_key(schema)
-            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-        except psycopg.Error as exc:
-            raise StoreUnavailable(f"ledger {shown}: {postgres_reason(exc)}") from None
-        try:
-            try:
-                # Another process may have created the tables while this one waited.
-                tables = _postgres_tables(conn, schema)
-                complete = all(t in tables for t in LEDGER_TABLES["postgresql"])
-                if not complete and spec.schema is not None and not _schema_exists(conn, schema):
-                    conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(schema)))
-            except psycopg.Error as exc:
-                raise StoreUnavailable(
-                    f"cannot create the ledger in {shown}: {postgres_reason(exc)}"
-                ) from None
-            env["CREATE_TABLE"] = "n" if complete else "y"
-            yield env
-            try:
-                _ensure_postgres_meta(conn, schema)
-            except psycopg.Error as exc:
-                if create:
-                    raise StoreUnavailable(
-                        f"cannot write the ledger {shown}: {postgres_reason(exc)}"
-                    ) from None
-        finally:
-            with suppress(psycopg.Error):
-                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-
-
-def _postgres_tables(conn: psycopg.Connection[Any], schema: str) -> set[str]:
-    rows = conn.execute(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
-        (schema, [*LEDGER_TABLES["postgresql"], META_TABLE]),
-    ).fetchall()
-    return {row[0] for row in rows}
-
-
-def _schema_exists(conn: psycopg.Connection[Any], schema: str) -> bool:
-    return (
-        conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
-        is not None
-    )
-
-
-def _has_postgres_id(conn: psycopg.Connection[Any], schema: str) -> bool:
-    query = SQL("SELECT 1 FROM {0}.{1} WHERE key = 'ledger_id'").format(
-        Identifier(schema), Identifier(META_TABLE)
-    )
-    return conn.execute(query).fetchone() is not None
-
-
-def _ensure_postgres_meta(conn: psycopg.Connection[Any], schema: str) -> None:
-    table = SQL("{0}.{1}").format(Identifier(schema), Identifier(META_TABLE))
-    if META_TABLE in _postgres_tables(conn, schema) and _has_postgres_id(conn, schema):
-        return
-    with conn.transaction():
-        conn.execute(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0} (key text PRIMARY KEY, value text NOT NULL)"
-            ).format(table)
-        )
-        for key, value in _new_meta_rows():
-            conn.execute(
-                SQL("INSERT INTO {0} (key, value) VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
-                    table
-                ),
-                (key, value),
-            )
-
-
-def _ddl_lock_key(schema: str) -> int:
-    digest = hashlib.sha256(f"ledger-store-ddl:{schema}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 def is_write_conflict(exc: BaseException) -> bool:
     """Whether a failed write lost to a concurrent writer and may simply be decided again:
     a unique key another writer filled first (the library's ``IntegrityError``), or a
@@ -787,36 +475,19 @@ def is_write_conflict(exc: BaseException) -> bool:
     such a write is stored."""
     if isinstance(exc, IntegrityError):
         return True
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None:  # no PostgreSQL store in this process: no psycopg error to look at
+        return False
     cause = exc if isinstance(exc, psycopg.Error) else exc.__cause__
     return isinstance(cause, psycopg.errors.TransactionRollback)
-
-
-def postgres_reason(exc: BaseException) -> str:
-    """The server's (or libpq's) reason for a psycopg error, on one line."""
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 def read_ledger_id(recorder: Any) -> str | None:
     """The identity of the ledger behind ``recorder`` (``None``: a store made before ledger
     identities, opened by a role that could not give it one)."""
-    try:
-        if isinstance(recorder, LedgerSQLiteRecorder):
-            with recorder.datastore.transaction(commit=False) as c:
-                c.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'ledger_id'")
-                row = c.fetchone()
-                return None if row is None else str(row[0])
-        if isinstance(recorder, LedgerPostgresRecorder):
-            query = SQL("SELECT value FROM {0}.{1} WHERE key = 'ledger_id'").format(
-                Identifier(recorder.datastore.schema), Identifier(META_TABLE)
-            )
-            with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-                curs.execute(query)
-                found = curs.fetchone()
-                return None if found is None else str(found["value"])
-    except (PersistenceError, sqlite3.Error, psycopg.Error):
-        return None
-    raise TypeError(f"not a ledger recorder: {type(recorder).__name__}")
+    if not isinstance(recorder, LedgerRecorder):
+        raise TypeError(f"not a ledger recorder: {type(recorder).__name__}")
+    return recorder.select_ledger_id()
 
 
 def display_db(url: str) -> str:
@@ -836,24 +507,6 @@ class _HexCache(dict[UUID | str, str]):
         return value
 
 
-_INDEX_TYPES = ("text", "text", "uuid", "int8")
-_STATE_TYPES = ("uuid", "text", "int8", "text")
-_EVENT_TYPES = ("uuid", "int8", "text", "bytea")
-
-
-def array_literal(values: Sequence[str]) -> str:
-    """A PostgreSQL array literal of ``values`` (text): one parameter the server parses, made
-    by one join (psycopg adapts a list element by element, about 1 µs each)."""
-    text = '","'.join(values)
-    if "\\" in text or '"' in text:
-        text = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
-    return '{"' + text + '"}' if values else "{}"
-
-
-def _first(row: StateRow) -> UUID:
-    return row[0]
-
-
 def _chunks(items: list[str]) -> list[list[str]]:
     return [items[i : i + _IN_CHUNK] for i in range(0, len(items), _IN_CHUNK)]
 
@@ -862,8 +515,6 @@ __all__ = [
     "DEFAULT_DB",
     "IndexRow",
     "InvalidDatabase",
-    "LedgerPostgresFactory",
-    "LedgerPostgresRecorder",
     "LedgerRecorder",
     "LedgerSQLiteRecorder",
     "NoLedger",
@@ -873,7 +524,6 @@ __all__ = [
     "display_db",
     "is_postgres_url",
     "is_write_conflict",
-    "array_literal",
     "persistence_env",
     "prepared_store",
     "read_ledger_id",

@@ -62,7 +62,8 @@ from ledger.application import LedgerApp
 from ledger.importer import ImportSummary, import_files
 from ledger.loaders import LoaderPool
 from ledger.partitions import DEFAULT_PAGE, histories_in_partition, open_ledger_readonly
-from ledger.store import LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.store import LedgerSQLiteRecorder
+from ledger.store_postgres import LedgerPostgresRecorder
 from projections.distributed import _registry, run_partitions
 from projections.person import project_person, today_in_china
 from projections.reporting.policyset import policy_set_of

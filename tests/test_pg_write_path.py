@@ -38,13 +38,8 @@ from ledger.application import LedgerApp, open_ledger
 from ledger.events import parse_event
 from ledger.importer import import_file
 from ledger.mapper import LedgerMapper
-from ledger.store import (
-    IndexRow,
-    LedgerPostgresRecorder,
-    StateRow,
-    array_literal,
-    persistence_env,
-)
+from ledger.store import IndexRow, StateRow, persistence_env
+from ledger.store_postgres import LedgerPostgresRecorder, array_literal
 from projections.reporting.projector import Projector
 from projections.reporting.target import parse_target
 from projections.reporting.tracking import ReportingTrackingRecorder

@@ -20,7 +20,8 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.application import LedgerApp
 from ledger.events import Event
-from ledger.store import LedgerPostgresRecorder, LedgerSQLiteRecorder
+from ledger.store import LedgerSQLiteRecorder
+from ledger.store_postgres import LedgerPostgresRecorder
 from ledger.stored_read import StoredEventDecoder
 
 _IN_CHUNK = 900  # SQLite bound-parameter limit, with room to spare
