@@ -228,6 +228,30 @@ def import_files(
     return summaries
 
 
+def start_input(
+    path: Path,
+    summary: ImportSummary | None,
+    rejects_to: Path | None,
+    on_reject: RejectSink | None,
+) -> tuple[Path, ImportSummary, Path | None]:
+    """What every import of one input does first: the input must be a file (or ``-``), its
+    summary is made unless given, and its rejects file — ``rejects_to``, by default
+    ``FILE.rejects.jsonl`` beside a file, none for standard input, none when rejects go to
+    ``on_reject`` — is replaced (private and masked, :func:`replace_rejects_file`).
+    Returns ``(path, summary, rejects_to)``."""
+    path = Path(path)
+    summary = summary if summary is not None else ImportSummary(path)
+    stdin = is_stdin(path)
+    if not stdin and (not path.exists() or path.is_dir()):
+        raise ImportFileError(f"{path}: no such file")
+    if on_reject is not None:
+        return path, summary, None
+    rejects_to = rejects_to or (None if stdin else rejects_path_for(path))
+    if rejects_to is not None:
+        replace_rejects_file(rejects_to)
+    return path, summary, rejects_to
+
+
 def import_file(
     app: LedgerApp,
     path: Path,
@@ -256,21 +280,11 @@ def import_file(
         batch_size = DEFAULT_BATCH_SIZE
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    path = Path(path)
-    summary = summary if summary is not None else ImportSummary(path)
-    stdin = is_stdin(path)
-    if not stdin and (not path.exists() or path.is_dir()):
-        raise ImportFileError(f"{path}: no such file")
-    if on_reject is None:
-        rejects_to = rejects_to or (None if stdin else rejects_path_for(path))
-        if rejects_to is not None:
-            replace_rejects_file(rejects_to)
-    else:
-        rejects_to = None
+    path, summary, rejects_to = start_input(path, summary, rejects_to, on_reject)
     lines = _read_lines(path, encoding)
     show = _want_progress(path, progress)
     # The total of a file gives the ETA; standard input and pipes have none: rate only.
-    total = _count_lines(path) if show and not stdin and path.is_file() else None
+    total = _count_lines(path) if show and not is_stdin(path) and path.is_file() else None
     rejects_file: IO[str] | None = None
     try:
         with (

@@ -64,7 +64,6 @@ from ledger.events import _person_text
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
     PROGRESS_EVERY,
-    ImportFileError,
     ImportInterrupted,
     ImportSummary,
     JsonlUnit,
@@ -79,8 +78,7 @@ from ledger.importer import (
     is_stdin,
     open_rejects_file,
     read_units,
-    rejects_path_for,
-    replace_rejects_file,
+    start_input,
 )
 from ledger.store import DEFAULT_DB
 
@@ -527,20 +525,10 @@ class LoaderPool:
         """:func:`ledger.importer.import_file` across the loaders: the same counts, rejects
         and stored events (see the module). Counts go into ``summary`` round by round, as
         each round is committed by every loader."""
-        path = Path(path)
-        summary = summary if summary is not None else ImportSummary(path)
-        stdin = is_stdin(path)
-        if not stdin and (not path.exists() or path.is_dir()):
-            raise ImportFileError(f"{path}: no such file")
-        if on_reject is None:
-            rejects_to = rejects_to or (None if stdin else rejects_path_for(path))
-            if rejects_to is not None:
-                replace_rejects_file(rejects_to)
-        else:
-            rejects_to = None
+        path, summary, rejects_to = start_input(path, summary, rejects_to, on_reject)
         show = _want_progress(path, progress)
         # The total of a file gives the ETA; standard input and pipes have none: rate only.
-        total = _count_lines(path) if show and not stdin and path.is_file() else None
+        total = _count_lines(path) if show and not is_stdin(path) and path.is_file() else None
         sink = _RejectsSink(summary, rejects_to, on_reject)
         try:
             with bars.bar(

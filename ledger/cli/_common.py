@@ -36,6 +36,33 @@ def policies_option(f: F) -> F:
     )(f)
 
 
+def _moment_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    return parse_moment(value, param.opts[0])
+
+
+def recorded_cut_options(f: F) -> F:
+    """``--known-on`` and ``--stored-on`` (the two clocks' cuts), each given to the command as
+    an aware ``datetime`` or ``None`` (:func:`parse_moment`)."""
+    f = click.option(
+        "--stored-on",
+        "stored_on",
+        default=None,
+        metavar="DATETIME|DATE",
+        callback=_moment_option,
+        help="Only events this ledger held by then (stored_at). A date is the start of that day "
+        "in China (+08:00).",
+    )(f)
+    return click.option(
+        "--known-on",
+        "known_on",
+        default=None,
+        metavar="DATETIME|DATE",
+        callback=_moment_option,
+        help="Only events the sources had recorded by then (recorded_at, which defaults to "
+        "stored_at). A date is the start of that day in China (+08:00).",
+    )(f)
+
+
 def db_option(f: F) -> F:
     """The ``--db`` option shared by every command that opens the ledger."""
     return click.option(

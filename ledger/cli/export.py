@@ -19,8 +19,8 @@ from ledger.cli._common import (
     ledger_session,
     load_registry,
     one_line,
-    parse_moment,
     policies_option,
+    recorded_cut_options,
 )
 from ledger.cli.project import TARGET_ERRORS, key_file_option
 from ledger.status import count_persons
@@ -112,20 +112,7 @@ def person_options(f: F) -> F:
                 default=None,
                 help="Only events dated on or before this day [default: today in China].",
             ),
-            click.option(
-                "--known-on",
-                "known_on",
-                default=None,
-                metavar="DATETIME|DATE",
-                help="Only events the sources had recorded by then (as for ledger replay).",
-            ),
-            click.option(
-                "--stored-on",
-                "stored_on",
-                default=None,
-                metavar="DATETIME|DATE",
-                help="Only events this ledger held by then (as for ledger replay).",
-            ),
+            recorded_cut_options,
             policies_option,
             click.option(
                 "--ids",
@@ -220,8 +207,8 @@ def _person_export(
     encoding: str | None,
     db: str | None,
     as_of: datetime | None,
-    known_on: str | None,
-    stored_on: str | None,
+    known_on: datetime | None,
+    stored_on: datetime | None,
     policies: Path | None,
     ids: str,
     key_file: Path | None,
@@ -231,8 +218,8 @@ def _person_export(
     output = _output(to, fmt, lang, encoding)
     cut = Cut(
         as_of=as_of.date() if as_of else None,
-        known_on=parse_moment(known_on, "--known-on"),
-        stored_on=parse_moment(stored_on, "--stored-on"),
+        known_on=known_on,
+        stored_on=stored_on,
     )
     registry = load_registry(policies)
     persons = _ids(ids, key_file, key_from)

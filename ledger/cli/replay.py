@@ -18,8 +18,8 @@ from ledger.cli._common import (
     lang_option,
     ledger_session,
     load_registry,
-    parse_moment,
     policies_option,
+    recorded_cut_options,
 )
 from ledger.importer import ImportFileError, is_stdin
 from ledger.labels import Lang
@@ -59,22 +59,7 @@ from projections.table import render_table
     default=None,
     help="Only events dated on or before this day.",
 )
-@click.option(
-    "--known-on",
-    "known_on",
-    default=None,
-    metavar="DATETIME|DATE",
-    help="Only events the sources had recorded by then (recorded_at, which defaults to "
-    "stored_at). A date is the start of that day in China (+08:00).",
-)
-@click.option(
-    "--stored-on",
-    "stored_on",
-    default=None,
-    metavar="DATETIME|DATE",
-    help="Only events this ledger held by then (stored_at). A date is the start of that day "
-    "in China (+08:00).",
-)
+@recorded_cut_options
 @policies_option
 @lang_option
 @click.option(
@@ -91,8 +76,8 @@ def replay_command(
     fmt: str,
     explain: bool,
     as_of: datetime | None,
-    known_on: str | None,
-    stored_on: str | None,
+    known_on: datetime | None,
+    stored_on: datetime | None,
     policies: Path | None,
     lang: Lang,
     progress: bool | None,
@@ -114,8 +99,8 @@ def replay_command(
     registry = load_registry(policies)
     cut = Cut(
         as_of=as_of.date() if as_of else None,
-        known_on=parse_moment(known_on, "--known-on"),
-        stored_on=parse_moment(stored_on, "--stored-on"),
+        known_on=known_on,
+        stored_on=stored_on,
     )
     wanted = person or person_id
     if wanted is not None:

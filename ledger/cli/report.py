@@ -18,6 +18,7 @@ from ledger.cli._common import (
     page_lang_option,
     parse_moment,
     policies_option,
+    recorded_cut_options,
 )
 from ledger.events import Event
 from ledger.importer import ImportFileError, is_stdin
@@ -97,22 +98,7 @@ def _read(
 )
 @db_option
 @click.option("--as-of", "as_of", default=None, help="Only events dated on or before this day.")
-@click.option(
-    "--known-on",
-    "known_on",
-    default=None,
-    metavar="DATETIME|DATE",
-    help="Only events the sources had recorded by then (recorded_at). A date is the start of "
-    "that day in China (+08:00).",
-)
-@click.option(
-    "--stored-on",
-    "stored_on",
-    default=None,
-    metavar="DATETIME|DATE",
-    help="Only events this ledger held by then (stored_at). A date is the start of that day "
-    "in China (+08:00).",
-)
+@recorded_cut_options
 @policies_option
 @click.option(
     "--compare-as-of", nargs=2, default=None, metavar="D1 D2", help="Compare two as-of days."
@@ -142,8 +128,8 @@ def report_command(
     events_files: tuple[Path, ...],
     db: str | None,
     as_of: str | None,
-    known_on: str | None,
-    stored_on: str | None,
+    known_on: datetime | None,
+    stored_on: datetime | None,
     policies: Path | None,
     compare_as_of: tuple[str, str] | None,
     compare_known_on: tuple[str, str] | None,
@@ -185,8 +171,8 @@ def report_command(
         raise click.ClickException(str(exc)) from None
     base = Cut(
         as_of=_day(as_of, "--as-of") if as_of else None,
-        known_on=parse_moment(known_on, "--known-on"),
-        stored_on=parse_moment(stored_on, "--stored-on"),
+        known_on=known_on,
+        stored_on=stored_on,
     )
     events, errors = _read(wanted, events_files, db)
     if not events:
