@@ -30,7 +30,7 @@ from ledger.person_id import mask_ids_in
 from ledger.store import persistence_env
 from ledger.stored_read import PERSONS_PAGE, iter_persons
 from policies.registry import PolicyRegistry
-from projections.person import PersonView, project_person
+from projections.person import PersonView, project_person, select_events
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,32 @@ class Cut:
     known_on: datetime | None = None
     stored_on: datetime | None = None
 
+    def select(self, events: Iterable[Event]) -> list[Event]:
+        """The events this cut keeps (AUDIT-as-of, AUDIT-known-on, AUDIT-stored-on), as the
+        fold selects them."""
+        return select_events(
+            events, as_of=self.as_of, known_on=self.known_on, stored_on=self.stored_on
+        )
+
+    def fold(
+        self,
+        person_id: str,
+        events: Iterable[Event],
+        registry: PolicyRegistry,
+        *,
+        explain: bool = False,
+    ) -> PersonView:
+        """The person view of ``events`` under this cut (the view states the cut)."""
+        return project_person(
+            events,
+            registry,
+            as_of=self.as_of,
+            known_on=self.known_on,
+            stored_on=self.stored_on,
+            explain=explain,
+            person_id=person_id,
+        )
+
 
 def store_views(
     app: LedgerApp,
@@ -67,7 +93,7 @@ def store_views(
 ) -> Iterator[PersonView]:
     """The view of every person of ``app``, in person id order, one at a time."""
     for person_id, events in iter_persons(app, page=page):
-        yield _view(person_id, events, registry, cut, explain)
+        yield cut.fold(person_id, events, registry, explain=explain)
 
 
 def person_view(
@@ -82,21 +108,7 @@ def person_view(
     events = app.events_of(person_id)
     if not events:
         return None
-    return _view(person_id, events, registry, cut, explain)
-
-
-def _view(
-    person_id: str, events: list[Event], registry: PolicyRegistry, cut: Cut, explain: bool
-) -> PersonView:
-    return project_person(
-        events,
-        registry,
-        as_of=cut.as_of,
-        known_on=cut.known_on,
-        stored_on=cut.stored_on,
-        explain=explain,
-        person_id=person_id,
-    )
+    return cut.fold(person_id, events, registry, explain=explain)
 
 
 def scratch_ledger() -> LedgerApp:

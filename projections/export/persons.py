@@ -29,7 +29,7 @@ from ledger.person_id import mask_ids_in
 from ledger.stored_read import PERSONS_PAGE, iter_persons
 from policies.registry import PolicyRegistry
 from projections.export.columns import Column, columns
-from projections.person import PersonView, project_person, select_events, today_in_china
+from projections.person import PersonView, today_in_china
 from projections.replay import Cut
 from projections.reporting.pseudonym import PseudonymKey
 
@@ -76,20 +76,9 @@ def fold_persons(
     for person_id, events in iter_persons(app, page=page):
         if read is not None:
             read()
-        chosen = select_events(
-            events, as_of=cut.as_of, known_on=cut.known_on, stored_on=cut.stored_on
-        )
-        if not chosen:
-            continue
-        view = project_person(
-            chosen,
-            registry,
-            as_of=cut.as_of,
-            known_on=cut.known_on,
-            stored_on=cut.stored_on,
-            person_id=person_id,
-        )
-        yield view, chosen
+        chosen = cut.select(events)
+        if chosen:
+            yield cut.fold(person_id, chosen, registry), chosen
 
 
 # ---------------------------------------------------------------- person views as rows

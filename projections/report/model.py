@@ -29,7 +29,7 @@ from policies.handler import YearOutcome
 from policies.person import PersonFacts
 from policies.registry import PolicyRegistry
 from policies.version import PolicyVersion
-from projections.person import CHINA, project_person, select_events, year_to_dict
+from projections.person import CHINA, year_to_dict
 from projections.replay import Cut
 from projections.report.labels import UI, PageWording
 
@@ -51,7 +51,7 @@ def cut_rows(cut: Cut) -> list[tuple[Label, str]]:
 def events_in_cut(events: Iterable[Event], cut: Cut) -> list[Event]:
     """The events a cut keeps (AUDIT-as-of, AUDIT-known-on, AUDIT-stored-on), as the fold
     selects them."""
-    return select_events(events, as_of=cut.as_of, known_on=cut.known_on, stored_on=cut.stored_on)
+    return cut.select(events)
 
 
 # ------------------------------------------------------------------ clauses
@@ -569,15 +569,7 @@ def build_report(
         if moment is not None and moment.tzinfo is None:
             raise ValueError(f"{name} must be timezone-aware")
     chosen = events_in_cut(events, cut)
-    view = project_person(
-        chosen,
-        registry,
-        as_of=cut.as_of,
-        known_on=cut.known_on,
-        stored_on=cut.stored_on,
-        explain=True,
-        person_id=person_id,
-    )
+    view = cut.fold(person_id, chosen, registry, explain=True)
     # Numbered in business order among all the person's events (ties by id), so an event has
     # the same number in every cut of a comparison; a cut's gaps show what it left out.
     ordered = sorted(events, key=lambda e: (e.date, e.recorded_at or _EARLIEST, e.event_id))
