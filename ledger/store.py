@@ -26,6 +26,10 @@ library's save path and the bulk import write events and index atomically.
 :mod:`ledger.dburl`) into the library's persistence settings; :func:`prepared_store` checks the
 store before the library opens it: nothing is created by a reader, the server's reason is
 reported at once, and DDL runs only when tables are missing, under an advisory lock.
+
+The SQLite recorder is here; the PostgreSQL recorder, its factory and its store checks are in
+:mod:`ledger.store_postgres`, imported only when a PostgreSQL store is opened (the settings
+name it by topic), so that commands on a SQLite file do not load psycopg.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ The store is kept (default bench-data/report-N.db) and reused by later runs of t
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
@@ -118,8 +119,12 @@ def bench(db: Path, persons: int, samples: int, cli_runs: int) -> float:
     print(line("render HTML", render))
     print(line("whole report", total))
     cli = []
+    # As on a user's machine: Python keeps compiled modules (__pycache__), so the first run
+    # (not counted) compiles the ledger's modules and the timed ones read them. An environment
+    # with PYTHONDONTWRITEBYTECODE set (some CI images) would compile them in every process.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as out:
-        for pid in chosen[:cli_runs]:
+        for n, pid in enumerate([chosen[0], *chosen[:cli_runs]]):
             command = [_ledger(), "report", pid, "--db", str(db)]
             started = time.perf_counter()
             subprocess.run(
@@ -127,14 +132,19 @@ def bench(db: Path, persons: int, samples: int, cli_runs: int) -> float:
                 check=True,
                 cwd=ROOT,
                 capture_output=True,
+                env=env,
             )
-            cli.append(time.perf_counter() - started)
+            if n:
+                cli.append(time.perf_counter() - started)
     print(line(f"ledger report ({cli_runs} runs)", cli))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS {rss:.0f} MB")
     p99 = percentile(total, 0.99)
     verdict = "met" if p99 < 1.0 else "NOT met"
     print(f"target: a report in under 1 s (p99 {p99 * 1000:.1f} ms): {verdict}")
+    cli_p99 = percentile(cli, 0.99)
+    verdict = "met" if cli_p99 < 1.0 else "NOT met"
+    print(f"        and as a command, a new process each (p99 {cli_p99 * 1000:.0f} ms): {verdict}")
     return p99
 
 
