@@ -95,4 +95,14 @@ def main(**_: Any) -> None:
 
     Every command that reads or writes the store takes --db (a SQLite file, or a
     postgresql:// URL; default $LEDGER_DB, else ledger.db in the working directory).
+    `ledger COMMAND --help` explains a command, with examples.
+
+    \b
+    Examples:
+      ledger import examples/events.jsonl
+      ledger replay
+      ledger replay 610926197506067893 --explain --lang en
+      ledger report 610926197506067893 --html report.html
+      ledger project --to reports.db
+      ledger status --to reports.db
     """

@@ -107,7 +107,9 @@ def backfill_command(
     new events. Running the backfill again gives the same tables. Exit status 1 when any line
     was rejected. See docs/backfill.md.
 
-    Example: ledger backfill history/ --db ledger.db --to reports.db --workers 2
+    \b
+    Example:
+      ledger backfill history/ --db ledger.db --to reports.db --workers 2
     """
     if workers and scheduler:
         raise click.UsageError("give either --workers or --scheduler, not both")

@@ -248,7 +248,9 @@ def views_command(**options: Any) -> None:
     contribution (standard, subsidy, due, paid, refunded), coverage, waiting period,
     continuity, critical-illness cap adjustments, flags and the rules applied.
 
-    Example: ledger export views --to views.csv --as-of 2025-12-31 --lang both
+    \b
+    Example:
+      ledger export views --to views.csv --as-of 2025-12-31 --lang both
     """
     _person_export("views", **options)
 
@@ -261,13 +263,25 @@ def insured_command(**options: Any) -> None:
     medical-insurance platform's 参保信息 (险种 390, 人员参保状态, 个人参保日期, 暂停参保日期,
     参保地医保区划 …): the field mapping is in docs/export.md.
 
-    Example: ledger export insured --to insured.csv --as-of 2025-06-30 --encoding gb18030
+    \b
+    Example:
+      ledger export insured --to insured.csv --as-of 2025-06-30 --encoding gb18030
     """
     _person_export("insured", **options)
 
 
-@export_command.command("table")
-@click.argument("name", type=click.Choice(sorted(REPORTING_TABLES)))
+_TABLE_HELP = f"""A table of a reporting database, rows as stored, persons by its pseudonym.
+
+TABLE: {", ".join(sorted(REPORTING_TABLES))}.
+
+\b
+Example:
+  ledger export table coverage_periods --from reports.db --to periods.parquet
+"""
+
+
+@export_command.command("table", help=_TABLE_HELP)
+@click.argument("name", metavar="TABLE", type=click.Choice(sorted(REPORTING_TABLES)))
 @click.option(
     "--from",
     "source",
@@ -279,10 +293,7 @@ def insured_command(**options: Any) -> None:
 def table_command(
     name: str, source: str, to: Path, fmt: str | None, lang: str, encoding: str | None
 ) -> None:
-    """A table of a reporting database, rows as stored, persons by its pseudonym.
-
-    Example: ledger export table coverage_periods --from reports.db --to periods.parquet
-    """
+    """A table of a reporting database (help: ``_TABLE_HELP``)."""
     output = _output(to, fmt, lang, encoding)
     try:
         target = parse_target(source)
@@ -313,7 +324,9 @@ def lookup_command(
     reasons, the status export's codes …), columns (every export's columns); or all of them
     into the directory --to, one file each (--format, default csv).
 
-    Example: ledger export lookup regions --to regions.csv --encoding gb18030
+    \b
+    Example:
+      ledger export lookup regions --to regions.csv --encoding gb18030
     """
     registry = load_registry(policies)
     if name != "all":

@@ -29,9 +29,9 @@ def history_command(person_id: str, db: str | None, fmt: str, lang: Lang) -> Non
 
     \b
     Examples:
-      ledger history 610902198001011230
-      ledger history 610902198001011230 --lang zh
-      ledger history 610902198001011230 --format jsonl | ledger import --db other.db -
+      ledger history 610926197506067893
+      ledger history 610926197506067893 --lang zh
+      ledger history 610926197506067893 --format jsonl | ledger import --db other.db -
     """
     try:
         person_id = validate_person_id(person_id)

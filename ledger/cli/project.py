@@ -207,7 +207,9 @@ def project_command(
     an HMAC pseudonym (key: env LEDGER_PSEUDONYM_KEY or --key-file; required unless the target
     is on this machine). See docs/reporting.md.
 
-    Example: ledger project --to postgresql://postgres@127.0.0.1:5432/reports --follow
+    \b
+    Example:
+      ledger project --to postgresql://postgres@127.0.0.1:5432/reports --follow
     """
     if policy is not None and not rebuild:
         raise click.UsageError("--policy goes with --rebuild")

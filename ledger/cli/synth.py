@@ -69,7 +69,9 @@ def synth_command(
 
     Mix and rates: docs/synth.md. Person ids are valid but fictitious.
 
-    Example: ledger synth --persons 100000 --years 2021-2025 --seed 7 --out pop.jsonl
+    \b
+    Example:
+      ledger synth --persons 100000 --years 2021-2025 --seed 7 --out pop.jsonl
     """
     show = progress if progress is not None else (out is not None and sys.stderr.isatty())
     began = time.perf_counter()
