@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from ledger.events import Event, Paid, Refunded, Reimbursed
 from policies.calendar import next_month_start, year_end
+from policies.notes import Note
 from policies.person import PersonFacts, pool_of
 from policies.registry import PolicyRegistry
 from policies.rules import Step
@@ -88,7 +89,7 @@ def judge_year(
             outcome.steps.append(
                 Step(
                     "DEATH",
-                    f"{late[0].type} on {late[0].date}, after the death: not applied",
+                    Note("event_after_death", event_type=late[0].type, day=late[0].date),
                     late[0],
                 )
             )
@@ -141,7 +142,7 @@ def evaluate_year(
         outcome.steps.append(
             Step(
                 "WAIT-repair",
-                f"repair of {year} paid: buys no coverage for {year}",
+                Note("repair_no_coverage", year=year),
                 facts.repairs[year][0],
             )
         )
@@ -205,8 +206,7 @@ def _not_enrolled(
         outcome.steps.append(
             Step(
                 "GEN-outside",
-                f"paid {pool.outside.date} outside every window: no coverage for {year}; the "
-                "money can be refunded",
+                Note("outside_every_window", day=pool.outside.date, year=year),
                 pool.outside,
             )
         )
@@ -218,7 +218,7 @@ def _not_enrolled(
         outcome.steps.append(
             Step(
                 "SUB-due",
-                f"{standing} stands of {decision.individual_due} due: not enrolled",
+                Note("partial_payment", standing=standing, due=decision.individual_due),
                 applied[-1].paid,
             )
         )
@@ -238,8 +238,12 @@ def _identity_changes(facts: PersonFacts, year: int, paid: Paid) -> list[Step]:
                 steps.append(
                     Step(
                         "ID-change",
-                        f"{span.identity} {what} {day}: for benefits from "
-                        f"{next_month_start(day)}; contribution and subsidy unchanged",
+                        Note(
+                            f"identity_{what}",
+                            identity=span.identity,
+                            day=day,
+                            start=next_month_start(day),
+                        ),
                         event,
                     )
                 )
@@ -263,9 +267,7 @@ def _coverage(
             segments.append((enrolment.start, last))
     died_on = facts.died_on
     if died_on is not None and segments and died_on < segments[-1][1]:
-        outcome.steps.append(
-            Step("DEATH", f"coverage ends on the date of death {died_on}", facts.died)
-        )
+        outcome.steps.append(Step("DEATH", Note("death_ends_coverage", day=died_on), facts.died))
         segments = [(first, min(last, died_on)) for first, last in segments if first <= died_on]
     if not segments:
         return []
@@ -281,7 +283,7 @@ def _coverage(
             segments = [
                 (a, min(b, stop_at - timedelta(days=1))) for a, b in segments if a < stop_at
             ]
-            note = f"employee insurance from {span.start}: resident coverage ends, no resumption"
+            note = Note("employee_priority_end", start=span.start)
         else:
             cut: list[Segment] = []
             for first, last in segments:
@@ -294,8 +296,9 @@ def _coverage(
                     cut.append((span.stop + timedelta(days=1), last))
             segments = cut
             note = (
-                f"employee insurance active {span.start}..{span.stop or 'open'}: resident "
-                "coverage does not run"
+                Note("employee_priority_open", start=span.start)
+                if span.stop is None
+                else Note("employee_priority_span", start=span.start, stop=span.stop)
             )
         outcome.steps.append(Step("EMP-priority", note, span.started_by or span.stopped_by))
     return segments
@@ -338,8 +341,7 @@ def _place(
     outcome.steps.append(
         Step(
             "PLACE-hukou",
-            f"enrolled in {pool.region} on {day}: neither the 户籍地 {hukou} nor a residence "
-            "permit is in that pooling region",
+            Note("place_not_eligible", region=pool.region, day=day, hukou=hukou),
             enrolment.event,
         )
     )
@@ -374,8 +376,7 @@ def _flag_overpaid(outcome: YearOutcome, standing: Decimal, due: Decimal) -> Non
     outcome.steps.append(
         Step(
             "OVER-paid",
-            f"{standing} stands for {outcome.year}, {due} was due: for review (the notices do "
-            "not say the excess is due back)",
+            Note("overpaid", standing=standing, year=outcome.year, due=due),
         )
     )
 
@@ -408,8 +409,12 @@ def attribute_claims(
                     other.steps.append(
                         Step(
                             "INC-discharge",
-                            f"claim for {year} discharged {discharged}: counts for "
-                            f"{discharged.year}",
+                            Note(
+                                "claim_discharged",
+                                year=year,
+                                day=discharged,
+                                counts_for=discharged.year,
+                            ),
                             claim,
                         )
                     )

@@ -15,7 +15,9 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ledger.events import Event
+from ledger.labels import Lang
 from policies.handler import YearOutcome, attribute_claims, incentives_for, judge_year
+from policies.notes import note_text
 from policies.person import PersonFacts
 from policies.registry import PolicyRegistry
 
@@ -39,14 +41,15 @@ class PersonView:
     stored_on: datetime | None = None
     """The cut by the ledger's own clock (``stored_at``) it was computed for (``None``: none)."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON-ready view, field names exactly as INTERCHANGE.md."""
+    def to_dict(self, notes: Lang = "en") -> dict[str, Any]:
+        """The JSON-ready view, field names exactly as INTERCHANGE.md; the trace's notes in
+        English (the contract's), or in ``notes`` for people (``ledger replay --lang zh``)."""
         return {
             "person_id": self.person_id,
             "as_of": self.as_of.isoformat(),
             "known_on": self.known_on.isoformat() if self.known_on else None,
             "stored_on": self.stored_on.isoformat() if self.stored_on else None,
-            "years": [year_to_dict(y, self.explain) for y in self.years],
+            "years": [year_to_dict(y, self.explain, notes) for y in self.years],
         }
 
 
@@ -54,7 +57,7 @@ def _money(value: Any) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def year_to_dict(outcome: YearOutcome, explain: bool = False) -> dict[str, Any]:
+def year_to_dict(outcome: YearOutcome, explain: bool = False, notes: Lang = "en") -> dict[str, Any]:
     version = outcome.version
     subsidy = outcome.subsidy
     cont = outcome.continuity
@@ -97,7 +100,7 @@ def year_to_dict(outcome: YearOutcome, explain: bool = False) -> dict[str, Any]:
                 "citation": version.rule(step.rule).citation
                 if version and _known_rule(version, step.rule)
                 else None,
-                "note": step.note,
+                "note": note_text(step.note, notes),
             }
             for step in outcome.steps
         ]

@@ -5,8 +5,9 @@ subsidy, waiting, consecutive years, cap adjustment and flags; then each year's 
 reasons of its flags, and with the trace (``--explain``) every step with its rule, event,
 note and citation. ID numbers masked. Rendered by the project's one table renderer
 (:func:`ledger.tables.render_table`, CJK measured as two columns); the words are the
-catalogue's (:mod:`ledger.labels`, rule titles from :mod:`policies.labels`). The notes and
-reasons of the rules are the fold's own text (English) in both languages.
+catalogue's (:mod:`ledger.labels`, rule titles from :mod:`policies.labels`). The trace's
+notes come in the table's language (the view made with ``to_dict(notes=lang)``,
+:mod:`policies.notes`); the reasons of flags are the fold's own text (English).
 """
 
 from __future__ import annotations

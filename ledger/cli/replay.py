@@ -149,7 +149,8 @@ def replay_command(
 def _write(views: Iterable[PersonView], fmt: str, out: IO[str], lang: Lang) -> int:
     """Write each view as it comes (a table in ``lang``); how many were written."""
     count = 0
-    documents = (view.to_dict() for view in views)
+    # JSON is the contract (notes in English); a table is for people (notes in ``lang``).
+    documents = (view.to_dict(notes="en" if fmt in ("json", "jsonl") else lang) for view in views)
     if fmt == "jsonl":
         for document in documents:
             out.write(json.dumps(document, ensure_ascii=False) + "\n")

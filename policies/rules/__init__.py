@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.events import Event
+from policies.notes import Note
 
 
 @dataclass(frozen=True)
@@ -22,5 +23,6 @@ class Step:
     """One line of the audit trail: a rule applied, the event that triggered it, and why."""
 
     rule: str
-    note: str
+    note: Note | str
+    """Why (:mod:`policies.notes`: written in English or Chinese when shown)."""
     event: Event | None = None

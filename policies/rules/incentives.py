@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ledger.events import Reimbursed
+from policies.notes import Note
 from policies.person import PersonFacts
 from policies.rules import Step
 from policies.version import PolicyVersion
@@ -73,7 +74,7 @@ def cap_adjustment(
     steps: list[Step] = [
         Step(
             "INC-count",
-            f"consecutive year {consecutive(year)} counted from {p.continuity_count_from}",
+            Note("incentive_count", count=consecutive(year), since=p.continuity_count_from),
         )
     ]
     continuity_bonus = ZERO
@@ -84,21 +85,30 @@ def cap_adjustment(
             if used and zero_claim_bonus:
                 zero_claim_bonus = ZERO
                 steps.append(
-                    Step("INC-reset", f"reward used in {y - 1}: cleared from {y}", used[0])
+                    Step("INC-reset", Note("incentive_reset", used=y - 1, year=y), used[0])
                 )
             if (y - 1) in enrolled and y in enrolled and zero_claim_year(counted, y - 1):
                 zero_claim_bonus += step
-                steps.append(Step("INC-zero", f"no fund claim in {y - 1}: +{step} from {y}"))
+                steps.append(
+                    Step(
+                        "INC-zero", Note("incentive_zero_claim", previous=y - 1, step=step, year=y)
+                    )
+                )
         if y in enrolled and consecutive(y) >= p.continuity_bonus_from_year:
             continuity_bonus += step
-            steps.append(Step("INC-cont", f"{y} is consecutive year {consecutive(y)}: +{step}"))
+            steps.append(
+                Step(
+                    "INC-cont",
+                    Note("incentive_continuity", year=y, count=consecutive(y), step=step),
+                )
+            )
     penalty = ZERO
     if break_years and p.break_penalty:
         penalty = -p.break_penalty
-        steps.append(Step("INC-break", f"re-enrolment after a break: {penalty} in {year}"))
+        steps.append(Step("INC-break", Note("incentive_break", penalty=penalty, year=year)))
     ceiling = p.bonus_ceiling
     if ceiling is not None and continuity_bonus + zero_claim_bonus > ceiling:
         continuity_bonus = min(continuity_bonus, ceiling)
         zero_claim_bonus = ceiling - continuity_bonus
-        steps.append(Step("INC-cap", f"bonuses capped at {ceiling}"))
+        steps.append(Step("INC-cap", Note("incentive_cap", ceiling=ceiling)))
     return CapAdjustment(continuity_bonus, zero_claim_bonus, penalty, ceiling, tuple(steps))

@@ -31,6 +31,7 @@ from decimal import Decimal
 
 from ledger.events import EmployeeInsuranceStarted, Event, Paid, Refunded, ResidentStatusLost
 from policies.calendar import last_day_within, next_day, year_start
+from policies.notes import Note
 from policies.order import event_order
 from policies.person import PersonFacts, pool_of
 from policies.registry import PolicyRegistry
@@ -221,9 +222,7 @@ class YearMoney:
         ):
             contribution.applied = False
             self.flags.add("after_death")
-            self.steps.append(
-                Step("DEATH", f"paid {paid.date}, after the death: stored, not applied", paid)
-            )
+            self.steps.append(Step("DEATH", Note("paid_after_death", day=paid.date), paid))
             return
         pool = self.pools.get(contribution.pool)
         if pool is None:
@@ -246,8 +245,7 @@ class YearMoney:
             self.steps.append(
                 Step(
                     "REF-wrong-region",
-                    f"repaid {paid.date} after a wrong-region refund: counts from the first "
-                    f"payment's date {first}",
+                    Note("repaid_after_wrong_region", day=paid.date, first=first),
                     paid,
                 )
             )
@@ -280,8 +278,7 @@ class YearMoney:
             self.steps.append(
                 Step(
                     "DEATH",
-                    f"refund of {refund.amount} on {refund.date}, after the death: stored, "
-                    "not applied",
+                    Note("refund_after_death", amount=refund.amount, day=refund.date),
                     refund,
                 )
             )
@@ -303,8 +300,12 @@ class YearMoney:
             self.steps.append(
                 Step(
                     rule,
-                    f"refund of {refund.amount} ({refund.reason}) exceeds the {available} "
-                    "standing: applied up to it",
+                    Note(
+                        "refund_exceeds",
+                        amount=refund.amount,
+                        refund_reason=refund.reason,
+                        available=available,
+                    ),
                     refund,
                 )
             )
@@ -343,8 +344,12 @@ class YearMoney:
             self.steps.append(
                 Step(
                     rule,
-                    f"refund of {refund.amount} ({refund.reason}) on {refund.date}, after "
-                    "coverage started: not allowed by policy; coverage kept",
+                    Note(
+                        "refund_after_start",
+                        amount=refund.amount,
+                        refund_reason=refund.reason,
+                        day=refund.date,
+                    ),
                     refund,
                 )
             )
@@ -352,7 +357,12 @@ class YearMoney:
             self.steps.append(
                 Step(
                     rule,
-                    f"refund of {refund.amount - remaining} ({refund.reason}) on {refund.date}",
+                    Note(
+                        "refund",
+                        amount=refund.amount - remaining,
+                        refund_reason=refund.reason,
+                        day=refund.date,
+                    ),
                     refund,
                 )
             )
@@ -386,8 +396,12 @@ class YearMoney:
             self.steps.append(
                 Step(
                     _refund_rule(pool.version),
-                    f"before coverage starts {current.start}: {pool.running} stands of "
-                    f"{current.decision.individual_due} due, the enrolment is undone",
+                    Note(
+                        "enrolment_undone",
+                        start=current.start,
+                        standing=pool.running,
+                        due=current.decision.individual_due,
+                    ),
                     refund,
                 )
             )
@@ -405,18 +419,17 @@ class YearMoney:
             if isinstance(event, ResidentStatusLost):
                 if event.reason not in p.status_lost_reasons:
                     continue
-                what = f"resident status lost ({event.reason}) on {event.date}"
+                what = Note("status_lost", loss_reason=event.reason, day=event.date)
             else:
                 if not p.employee_start_ends_status:
                     continue
-                what = f"employee insurance started {event.date}: resident status lost"
+                what = Note("employee_started", day=event.date)
             current.ends_on = event.date - timedelta(days=1)
             current.ended_by = event
             self.steps.append(
                 Step(
                     "EMP-lost",
-                    f"{what}: the coverage of {self.year} ends {current.ends_on}; the payment is "
-                    "not refunded, a later payment is a new enrolment",
+                    Note("enrolment_ended", what=what, year=self.year, ends=current.ends_on),
                     event,
                 )
             )
@@ -498,7 +511,7 @@ class YearMoney:
             key=lambda c: (c.paid.date, c.paid.event_id),
         )
         by_pool = {pool.pool: pool for pool in reached}
-        names = ", ".join(sorted(str(pool.pool) for pool in reached))
+        names = tuple(sorted(str(pool.pool) for pool in reached))
         if "college_student" in priorities:
             student = next(
                 (c for c in standing if self.facts.holds("college_student", c.paid.date)), None
@@ -507,8 +520,7 @@ class YearMoney:
                 self.steps.append(
                     Step(
                         "DUP-region",
-                        f"contributions stand in pools {names}: the college student's payment "
-                        f"of {student.paid.date} decides (大学生身份医保待遇)",
+                        Note("duplicate_student", pools=names, day=student.paid.date),
                         student.paid,
                     )
                 )
@@ -520,8 +532,7 @@ class YearMoney:
                 self.steps.append(
                     Step(
                         "DUP-region",
-                        f"contributions stand in pools {names}: the person lives in {home} on "
-                        f"{day} (常住地医保待遇)",
+                        Note("duplicate_residence", pools=names, home=home, day=day),
                     )
                 )
                 return by_pool[home]
@@ -529,8 +540,7 @@ class YearMoney:
         self.steps.append(
             Step(
                 "DUP-region",
-                f"contributions stand in pools {names}: the earliest standing payment "
-                f"({first.paid.date}) decides (I-dup)",
+                Note("duplicate_first", pools=names, day=first.paid.date),
                 first.paid,
             )
         )

@@ -24,6 +24,7 @@ from policies.calendar import (
     year_start,
     years_before,
 )
+from policies.notes import Note
 from policies.person import PersonFacts
 from policies.rules.continuity import Continuity
 from policies.rules.subsidies import eligible_identities, in_window
@@ -57,7 +58,7 @@ class Candidate:
 
     start: date | None
     rules: tuple[str, ...]
-    note: str
+    note: Note
     waiting: Waiting = "none"
 
 
@@ -79,7 +80,7 @@ def window_candidates(version: PolicyVersion, ctx: YearContext, paid: Paid) -> l
             Candidate(
                 year_start(year),
                 (f"{prefix}-central",),
-                f"paid {day} in the central window: covered from {year_start(year)}",
+                Note("central", day=day, start=year_start(year)),
                 "if_break",
             )
         ]
@@ -93,15 +94,9 @@ def window_candidates(version: PolicyVersion, ctx: YearContext, paid: Paid) -> l
         if allowed is None or holder is not None:
             rule = f"{prefix}-migrant" if holder == "migrant_worker" else f"{prefix}-late"
             if p.late_start == "waiting":
-                return [
-                    Candidate(
-                        None, (rule,), f"paid {day} in the late window: after waiting", "always"
-                    )
-                ]
+                return [Candidate(None, (rule,), Note("late_after_waiting", day=day), "always")]
             start, reading = _after(p.late_start, day)
-            return [
-                Candidate(start, (rule, reading), f"paid {day} in the late window: from {start}")
-            ]
+            return [Candidate(start, (rule, reading), Note("late_from", day=day, start=start))]
     if p.outside_window_start == "waiting" and day <= year_end(year):
         # WAIT-hy25: GEN-outside has no source in HY25; under 38号 any payment for the year
         # outside the windows enrols after the waiting period (from 1 January when paid before)
@@ -109,7 +104,7 @@ def window_candidates(version: PolicyVersion, ctx: YearContext, paid: Paid) -> l
             Candidate(
                 None,
                 ("WAIT-hy25",),
-                f"paid {day} in the coverage year outside the windows: after waiting",
+                Note("outside_after_waiting", day=day),
                 "always",
             )
         ]
@@ -140,14 +135,18 @@ def newborn_candidates(version: PolicyVersion, ctx: YearContext, paid: Paid) -> 
         rules += ("NB-died",)
     if within:
         start = birth if birth.year == year else year_start(year)
-        return [Candidate(start, rules, f"born {birth}, paid {day} within {p.newborn_days} days")]
+        return [
+            Candidate(
+                start, rules, Note("newborn_within", birth=birth, day=day, days=p.newborn_days)
+            )
+        ]
     if birth.year == year or p.newborn_eligibility == "under_one":
         start, reading = _after(p.newborn_late_start, day)
         return [
             Candidate(
                 max(start, year_start(year)),
                 ("NB-90", reading),
-                f"born {birth}, paid {day} after {p.newborn_days} days: from {start}",
+                Note("newborn_after", birth=birth, day=day, days=p.newborn_days, start=start),
             )
         ]
     # Born at the end of the year before, paid for this year after the 90 days: AK22 gives
@@ -199,7 +198,6 @@ def employee_stop_candidates(
         return []
     stop = span.stop
     in_year = stop >= year_start(year)
-    note = f"employee insurance stopped {stop}, paid {paid.date}"
     if p.employee_bridge:
         insured = insured_two_years(facts, stop, ctx.enrolled_before, p.bridge_min_insured_years)
         last_day = add_months(stop, p.bridge_max_gap_months)  # WAIT-start month arithmetic
@@ -210,19 +208,37 @@ def employee_stop_candidates(
             else:
                 start = max(month_start(paid.date), year_start(year))
                 rules = ("EMP-bridge", "I-insured-2y", "I-this-month")
-            return [Candidate(start, rules, f"{note} (by {last_day}): bridge, from {start}")]
+            return [
+                Candidate(
+                    start,
+                    rules,
+                    Note(
+                        "employee_bridge",
+                        stop=stop,
+                        paid=paid.date,
+                        last_day=last_day,
+                        start=start,
+                    ),
+                )
+            ]
         if not in_year:
             return []
         why = (
-            f"not insured {p.bridge_min_insured_years} years to the stop"
+            Note(
+                "employee_not_bridge_insured",
+                stop=stop,
+                paid=paid.date,
+                years=p.bridge_min_insured_years,
+            )
             if not insured
-            else f"paid after {last_day}"
+            else Note("employee_not_bridge_late", stop=stop, paid=paid.date, last_day=last_day)
         )
-        return [Candidate(None, ("EMP-stop",), f"{note}: not a bridge ({why})", "always")]
+        return [Candidate(None, ("EMP-stop",), why, "always")]
     if not in_year:
         return []
     start = next_month_start(paid.date)
-    return [Candidate(start, ("EMP-stop", "I-next-month"), f"{note}: from {start}")]
+    note = Note("employee_stop_from", stop=stop, paid=paid.date, start=start)
+    return [Candidate(start, ("EMP-stop", "I-next-month"), note)]
 
 
 def student_candidates(version: PolicyVersion, ctx: YearContext, paid: Paid) -> list[Candidate]:
@@ -240,7 +256,7 @@ def student_candidates(version: PolicyVersion, ctx: YearContext, paid: Paid) -> 
         Candidate(
             start,
             ("STU", "I-paid-on"),
-            f"college student paid {paid.date}: covered from {start}",
+            Note("student", paid=paid.date, start=start),
         )
     ]
     intake = p.new_student_intake
@@ -251,8 +267,12 @@ def student_candidates(version: PolicyVersion, ctx: YearContext, paid: Paid) -> 
                 Candidate(
                     p.new_student_start,
                     ("XA24-stu",),
-                    f"new student (identity from {student.granted.date}) paid {paid.date}: "
-                    f"covered from {p.new_student_start}",
+                    Note(
+                        "new_student",
+                        granted=student.granted.date,
+                        paid=paid.date,
+                        start=p.new_student_start,
+                    ),
                 )
             )
     return candidates
@@ -288,13 +308,22 @@ def special_candidates(version: PolicyVersion, ctx: YearContext, paid: Paid) -> 
     if special or newly_recognised:
         who = (special or newly_recognised)[0]
         start, reading = _after(p.special_start, day)
-        reason = " (非因个人原因)" if paid.late_reason == "not_own_fault" else ""
+        key = (
+            "special_joined_not_own_fault"
+            if paid.late_reason == "not_own_fault"
+            else "special_joined"
+        )
         candidates.append(
             Candidate(
                 max(start, year_start(year)),
                 ("LATE-special", reading),
-                f"{who.identity} (from {who.granted.date}, recognised {who.recognized_on}) "
-                f"joined in the year{reason}, paid {day}",
+                Note(
+                    key,
+                    identity=who.identity,
+                    granted=who.granted.date,
+                    recognized=who.recognized_on,
+                    day=day,
+                ),
             )
         )
     if eligible and p.subsidy_central_window_only:
@@ -303,8 +332,9 @@ def special_candidates(version: PolicyVersion, ctx: YearContext, paid: Paid) -> 
             Candidate(
                 start,
                 ("SUB-window", "I-next-month"),
-                f"{eligible[0].identity} paid {day} outside the central window: full standard, "
-                f"from {start}",
+                Note(
+                    "subsidised_outside_window", identity=eligible[0].identity, day=day, start=start
+                ),
             )
         )
     return candidates

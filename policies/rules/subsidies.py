@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from ledger.events import IDENTITY_CODES
+from policies.notes import Note
 from policies.parameters import OTHER, UNKNOWN
 from policies.person import IdentitySpan, PersonFacts
 from policies.rules import Step
@@ -78,8 +79,12 @@ def decide_subsidy(
     steps: list[Step] = [
         Step(
             "SUB-cutoff",
-            f"{s.identity} recognised {s.recognized_on}, after the cutoff {p.subsidy_cutoff}: "
-            "counts from the next coverage year",
+            Note(
+                "subsidy_after_cutoff",
+                identity=s.identity,
+                recognized=s.recognized_on,
+                cutoff=p.subsidy_cutoff,
+            ),
             s.granted,
         )
         for s in too_late
@@ -90,8 +95,12 @@ def decide_subsidy(
             steps.append(
                 Step(
                     "XA24-hukou",
-                    f"{eligible[0].identity} held, but the hukou {hukou} is outside "
-                    f"{p.subsidy_hukou_province}: no subsidy, the full standard is due",
+                    Note(
+                        "subsidy_hukou",
+                        identity=eligible[0].identity,
+                        hukou=hukou,
+                        province=p.subsidy_hukou_province,
+                    ),
                     eligible[0].granted,
                 )
             )
@@ -104,9 +113,14 @@ def decide_subsidy(
                 steps.append(
                     Step(
                         "SUB-cutoff",
-                        f"{span.identity} recognised {span.recognized_on} (by the cutoff "
-                        f"{p.subsidy_cutoff}) after the full payment on {paid_on}: {amount} paid "
-                        "back (先缴后补)",
+                        Note(
+                            "subsidy_after_payment",
+                            identity=span.identity,
+                            recognized=span.recognized_on,
+                            cutoff=p.subsidy_cutoff,
+                            paid=paid_on,
+                            amount=amount,
+                        ),
                         span.granted,
                     )
                 )
@@ -118,8 +132,12 @@ def decide_subsidy(
         steps.append(
             Step(
                 "SUB-window",
-                f"paid {paid_on} outside the central window {p.central_window[0]}.."
-                f"{p.central_window[1]}: no subsidy, the full standard is due",
+                Note(
+                    "subsidy_outside_window",
+                    day=paid_on,
+                    first=p.central_window[0],
+                    last=p.central_window[1],
+                ),
             )
         )
         return SubsidyDecision(standard, ZERO, None, "none", steps=tuple(steps))
@@ -143,11 +161,8 @@ def decide_subsidy(
     reasons: tuple[tuple[str, str], ...] = ()
     if unknown and not any(amount >= standard for amount, _, _ in known):
         flags = ("subsidy_amount_unknown",)
-        why = (
-            f"{', '.join(s.identity for s in unknown)}: subsidy amount not in the sources; "
-            "identity recorded, no subsidy computed"
-        )
-        reasons = (("subsidy_amount_unknown", why),)
+        why = Note("subsidy_unknown", identities=tuple(s.identity for s in unknown))
+        reasons = (("subsidy_amount_unknown", str(why)),)
         steps.append(Step("SUB-one", why, unknown[0].granted))
     if not known:
         return SubsidyDecision(
@@ -160,17 +175,21 @@ def decide_subsidy(
     steps.append(
         Step(
             "SUB-one",
-            f"{best.identity} (recognised {best.recognized_on}) covers {amount} of {standard}"
-            + (f"; also held, lower or equal: {', '.join(others)}" if others else ""),
+            Note(
+                "subsidy_one_others" if others else "subsidy_one",
+                identity=best.identity,
+                recognized=best.recognized_on,
+                amount=amount,
+                standard=standard,
+                **({"identities": tuple(others)} if others else {}),
+            ),
             best.granted,
         )
     )
     steps.append(
         Step(
             "SUB-mode",
-            "deducted (资助): the person pays standard − subsidy"
-            if mode == "deducted"
-            else "reimbursed (先缴后补): the person pays the full standard first",
+            Note("subsidy_deducted" if mode == "deducted" else "subsidy_reimbursed"),
         )
     )
     return SubsidyDecision(standard, amount, best.identity, mode, flags, tuple(steps), reasons)

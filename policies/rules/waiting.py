@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from policies.calendar import add_months, year_start
+from policies.notes import Note
 from policies.person import PersonFacts
 from policies.rules import Step
 from policies.version import PolicyVersion
@@ -77,17 +78,19 @@ def waiting_period(
     steps.append(
         Step(
             "WAIT-fixed",
-            f"{fixed} months: "
-            + (
-                "paid outside the central window"
-                if late
-                else f"break of {len(break_years)} year(s) ({', '.join(map(str, break_years))})"
+            Note("waiting_fixed_late", months=fixed)
+            if late
+            else Note(
+                "waiting_fixed_break",
+                months=fixed,
+                count=len(break_years),
+                years=tuple(break_years),
             ),
         )
     )
     variable = max(len(break_years) - 1, 0) * p.variable_months_per_break_year
     if variable:
-        steps.append(Step("WAIT-var", f"{variable} month(s) for break years beyond the first"))
+        steps.append(Step("WAIT-var", Note("waiting_variable", months=variable)))
     starts_on = max(paid_on, year_start(year))
     repaired = repaired_years(version, facts, break_years, starts_on)
     repaired_months = min(variable, len(repaired) * p.variable_months_per_break_year)
@@ -95,7 +98,7 @@ def waiting_period(
         steps.append(
             Step(
                 "WAIT-repair",
-                f"{repaired_months} month(s) repaid ({', '.join(map(str, repaired))})",
+                Note("waiting_repaired", months=repaired_months, years=tuple(repaired)),
             )
         )
     total = fixed + variable - repaired_months
@@ -105,7 +108,7 @@ def waiting_period(
         steps.append(
             Step(
                 "WAIT-floor",
-                f"break of {len(break_years)} years: at least {p.waiting_floor_months} months",
+                Note("waiting_floor", count=len(break_years), months=p.waiting_floor_months),
             )
         )
     waiting = WaitingPeriod(fixed, variable, repaired_months, starts_on)
@@ -113,7 +116,12 @@ def waiting_period(
     steps.append(
         Step(
             "WAIT-start",
-            f"{waiting.total_months} months from {starts_on}: covered from {coverage_start}",
+            Note(
+                "waiting_start",
+                months=waiting.total_months,
+                starts=starts_on,
+                start=coverage_start,
+            ),
         )
     )
     return WaitingPeriod(fixed, variable, repaired_months, starts_on, coverage_start, tuple(steps))

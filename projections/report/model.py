@@ -26,6 +26,7 @@ from ledger.regions import region_label
 from policies import clauses
 from policies import labels as P
 from policies.handler import YearOutcome
+from policies.notes import note_text
 from policies.person import PersonFacts
 from policies.registry import PolicyRegistry
 from policies.version import PolicyVersion
@@ -432,7 +433,7 @@ def _year_report(
                 rule=step.rule,
                 label=P.rule_label(step.rule),
                 event=line,
-                note=mask_ids_in(step.note),
+                note=mask_ids_in(note_text(step.note, say.lang)),
                 citation=citation,
                 clauses=cite(citation, outcome.version.sources if outcome.version else ())
                 if citation
