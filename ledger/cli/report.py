@@ -12,6 +12,7 @@ import click
 
 from ledger import labels as L
 from ledger.cli._common import (
+    OperatorError,
     db_option,
     ledger_session,
     load_registry,
@@ -165,6 +166,12 @@ def report_command(
     ]
     if len(comparisons) > 1:
         raise click.UsageError(f"give one comparison at a time, not {' and '.join(comparisons)}")
+    for target in (html_file, pdf_file):
+        if target is not None and not target.parent.is_dir():
+            # Before any work, as export does: a mistake in the command, not a failed write.
+            raise OperatorError(
+                f"cannot write {target}: the directory {target.parent} does not exist"
+            )
     try:
         wanted = validate_person_id(person_id)
     except InvalidPersonId as exc:

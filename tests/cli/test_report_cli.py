@@ -120,6 +120,16 @@ def test_compare_policies_builtin_against_a_file(tmp_path: Path) -> None:
             2,
             "no such parameter file",
         ),
+        (
+            [EXAMPLE_PERSON, "--events", str(EXAMPLE), "--html", "/no-such-dir/r.html"],
+            2,
+            "the directory /no-such-dir does not exist",
+        ),
+        (
+            [EXAMPLE_PERSON, "--events", str(EXAMPLE), "--pdf", "/no-such-dir/r.pdf"],
+            2,
+            "the directory /no-such-dir does not exist",
+        ),
     ],
 )
 def test_mistakes_are_one_line(args: list[str], code: int, message: str) -> None:
