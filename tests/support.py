@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ledger.person_id import check_digit, id_birth_date, validate_person_id
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path | None:
+    """The shared spec, seeds and acceptance cases: ``$LEDGER_SHARED``, else ``shared/`` beside
+    the repository or beside one of its ancestors (``None``: not at hand, the tests that need
+    it are skipped)."""
+    given = os.environ.get("LEDGER_SHARED")
+    if given:
+        return Path(given) if (Path(given) / "cases").is_dir() else None
+    for parent in REPO.parents:
+        if (parent / "shared" / "cases").is_dir():
+            return parent / "shared"
+    return None
+
 
 PERSON = "610902197003051215"
 """A valid ID number (汉滨区, born 1970-03-05)."""

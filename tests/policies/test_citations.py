@@ -28,21 +28,14 @@ from policies.catalogue import RULES
 from policies.registry import PolicyRegistry
 from policies.version import PolicyVersion
 from projections.person import project_person
+from tests.support import shared_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILTIN = builtin_registry()
 VERSIONS = list(BUILTIN)
 
 
-def _shared() -> Path | None:
-    """``shared/`` beside the repository root or one of its ancestors (as the script finds it)."""
-    for parent in ROOT.parents:
-        if (parent / "shared" / "seeds").is_dir():
-            return parent / "shared"
-    return None
-
-
-SHARED = _shared()
+SHARED = shared_dir()
 
 KNOWN_GAPS = {
     # (version, parameter or rule id): applied today with no source in the version's documents

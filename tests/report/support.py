@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,6 +13,7 @@ from ledger.events import Event, parse_event
 from policies import PolicyRegistry, builtin_registry
 from projections.person import CHINA
 from projections.replay import Cut
+from tests.support import shared_dir
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "report_person.jsonl"
@@ -26,14 +26,6 @@ MADE_AT = datetime(2026, 1, 5, 9, 30, tzinfo=CHINA)
 def example_events() -> list[Event]:
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     return [parse_event(json.loads(line)) for line in lines if line.strip()]  # type: ignore[misc]
-
-
-def shared_dir() -> Path | None:
-    """The shared spec and cases: ``$LEDGER_SHARED``, else ``../shared`` beside the repo."""
-    for candidate in (os.environ.get("LEDGER_SHARED"), REPO.parent / "shared", "/work/shared"):
-        if candidate and (Path(candidate) / "cases").is_dir():
-            return Path(candidate)
-    return None
 
 
 @dataclass
