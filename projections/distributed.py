@@ -43,7 +43,8 @@ from typing import Any, TypeVar
 
 from ledger.partitions import DEFAULT_PAGE, open_ledger_readonly, persons_in_partition
 from policies import PolicyRegistry, builtin_registry
-from projections.person import project_person, today_in_china
+from projections.person import today_in_china
+from projections.replay import Cut
 
 _MODULUS = 1 << 256
 R = TypeVar("R")
@@ -151,19 +152,13 @@ def replay_partition(options: ReplayOptions, index: int) -> PartitionResult:
     path = partition_path(options.out_dir, index, options.partitions) if options.out_dir else None
     partial = f"{path}.partial" if path else None
     out = open(partial, "w", encoding="utf-8") if partial else None  # noqa: SIM115
+    cut = Cut(as_of=options.as_of, known_on=options.known_on, stored_on=options.stored_on)
     app = open_ledger_readonly(options.db)
     try:
         for person_id, person_events in persons_in_partition(
             app, index, options.partitions, page=options.page
         ):
-            view = project_person(
-                person_events,
-                registry,
-                as_of=options.as_of,
-                known_on=options.known_on,
-                stored_on=options.stored_on,
-                person_id=person_id,
-            ).to_dict()
+            view = cut.fold(person_id, person_events, registry).to_dict()
             text = view_json(view)
             digest = (digest + view_digest(text)) % _MODULUS
             persons += 1
