@@ -146,8 +146,10 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         Every writer takes the row locks of 1 and 2 in the same global order and all of them
         before the table lock, so two writers touching the same persons or ids wait for each
         other but cannot deadlock (``tests/test_pg_write_path.py``). Only step 3 is serial
-        among writers. Rows are formatted before the transaction (binary ``COPY``, psycopg's
-        dumpers), so little client time is spent holding locks."""
+        among writers. Rows are sorted and gathered before the transaction; psycopg formats
+        them for binary ``COPY`` as they are sent (its C dumpers: building the payloads in
+        Python beforehand was measured slower, 19,600 against 22,800-24,600 events/s with one
+        loader, and held more memory)."""
         index = sorted(ledger_index)
         states = sorted(ledger_states, key=_first)
         events = [(s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events]
