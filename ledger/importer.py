@@ -139,6 +139,12 @@ class ImportSummary:
     def lines(self) -> int:
         return self.stored + self.present + self.rejected
 
+    def count(self, stored: int, present: int, rejected: int) -> None:
+        """Add a committed batch's counts."""
+        self.stored += stored
+        self.present += present
+        self.rejected += rejected
+
     def describe(self) -> str:
         text = (
             f"{self.path}: {self.stored} stored, {self.present} already present, "
@@ -208,21 +214,33 @@ def import_files(
 ) -> list[ImportSummary]:
     """Import files in order; see :func:`import_file`. Raises :class:`ImportInterrupted`
     (carrying the summaries so far) on Ctrl-C."""
+    return import_each(
+        paths,
+        lambda path, summary: import_file(
+            app,
+            path,
+            batch_size=batch_size,
+            encoding=encoding,
+            progress=progress,
+            summary=summary,
+            on_reject=on_reject,
+            stored_at=stored_at,
+        ),
+    )
+
+
+def import_each(
+    paths: Sequence[Path], import_one: Callable[[Path, ImportSummary], object]
+) -> list[ImportSummary]:
+    """``import_one(path, summary)`` for each file in order, each with its summary; Ctrl-C
+    raises :class:`ImportInterrupted` carrying the summaries so far (the one being imported
+    holds what was committed of it)."""
     summaries: list[ImportSummary] = []
     for path in paths:
         summary = ImportSummary(Path(path))
         summaries.append(summary)
         try:
-            import_file(
-                app,
-                Path(path),
-                batch_size=batch_size,
-                encoding=encoding,
-                progress=progress,
-                summary=summary,
-                on_reject=on_reject,
-                stored_at=stored_at,
-            )
+            import_one(Path(path), summary)
         except KeyboardInterrupt:
             raise ImportInterrupted(summaries) from None
     return summaries
@@ -365,9 +383,7 @@ def _store_in_turn(
     its work is this process's own, a writer thread would only add switching)."""
     for batch in batches:
         rejects, part = _store_batch(app, batch, summary.path, stored_at)
-        summary.stored += part.stored
-        summary.present += part.present
-        summary.rejected += part.rejected
+        summary.count(part.stored, part.present, part.rejected)
         handle(batch, rejects)
 
 
@@ -397,9 +413,7 @@ def _store_ahead(
             batch, future = pending
             pending = None
             rejects, part = future.result()
-            summary.stored += part.stored
-            summary.present += part.present
-            summary.rejected += part.rejected
+            summary.count(part.stored, part.present, part.rejected)
             handle(batch, rejects)
 
         try:

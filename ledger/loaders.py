@@ -64,7 +64,6 @@ from ledger.events import _person_text
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
     PROGRESS_EVERY,
-    ImportInterrupted,
     ImportSummary,
     JsonlUnit,
     Reject,
@@ -75,6 +74,7 @@ from ledger.importer import (
     _Line,
     _store_batch,
     _want_progress,
+    import_each,
     is_stdin,
     open_rejects_file,
     read_units,
@@ -496,21 +496,12 @@ class LoaderPool:
         on_reject: RejectSink | None = None,
     ) -> list[ImportSummary]:
         """:func:`ledger.importer.import_files` across the loaders."""
-        summaries: list[ImportSummary] = []
-        for path in paths:
-            summary = ImportSummary(Path(path))
-            summaries.append(summary)
-            try:
-                self.import_file(
-                    Path(path),
-                    encoding=encoding,
-                    progress=progress,
-                    summary=summary,
-                    on_reject=on_reject,
-                )
-            except KeyboardInterrupt:
-                raise ImportInterrupted(summaries) from None
-        return summaries
+        return import_each(
+            paths,
+            lambda path, summary: self.import_file(
+                path, encoding=encoding, progress=progress, summary=summary, on_reject=on_reject
+            ),
+        )
 
     def import_file(
         self,
@@ -560,11 +551,9 @@ class LoaderPool:
                 results = loaders.results(round_no)
                 pending = None
                 rejects: list[Reject] = []
-                for got, (stored, present, rejected) in results:
+                for got, counts in results:
                     rejects += got
-                    summary.stored += stored
-                    summary.present += present
-                    summary.rejected += rejected
+                    summary.count(*counts)
                 rejects.sort(key=lambda r: r.line)
                 sink.write(rejects)
             if bar is not None and last > bar.n:  # (reading may be past it)
