@@ -27,21 +27,6 @@ from policies.version import PolicyVersion
 from projections.report.labels import UI, PageWording
 from projections.report.model import EventLine, Report, YearReport
 
-_YEARLESS = frozenset(
-    {
-        "registered",
-        "born",
-        "region_changed",
-        "residence_permit_granted",
-        "resident_status_lost",
-        "identity_granted",
-        "identity_revoked",
-        "employee_insurance_started",
-        "employee_insurance_stopped",
-        "died",
-    }
-)
-
 
 @dataclass(frozen=True)
 class Side:
@@ -155,9 +140,7 @@ def _bears_on(line: EventLine, year: int, decided: set[str]) -> bool:
         return line.year == year
     if line.type == "reimbursed":
         return line.year in (year, year - 1)
-    if line.type in _YEARLESS:
-        return line.date.year in (year, year - 1)
-    return False
+    return line.date.year in (year, year - 1)  # the types without a year: by their date
 
 
 def _event_cause(line: EventLine, side: str, say: PageWording) -> Cause:
