@@ -50,7 +50,8 @@ class YearOutcome:
     cap: CapAdjustment = NO_CAP
     flags: set[str] = field(default_factory=set)
     steps: list[Step] = field(default_factory=list)
-    reasons: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, Note | str] = field(default_factory=dict)
+    """Why a flag marks an unsupported situation (a code, or a note written when shown)."""
 
     @property
     def basis(self) -> list[str]:
@@ -114,9 +115,7 @@ def unsupported_year(facts: PersonFacts, year: int, money: YearMoney) -> YearOut
     if money.missing_reason == NOT_REGISTERED or region is None:
         outcome.reasons["policy_missing"] = NOT_REGISTERED
     else:
-        outcome.reasons["policy_missing"] = (
-            f"no policy version for region {region} in coverage year {year}"
-        )
+        outcome.reasons["policy_missing"] = Note("no_policy_version", region=region, year=year)
     if facts.repairs.get(year):
         outcome.flags.add("repair_paid")
     return outcome
@@ -450,10 +449,7 @@ def incentives_for(
     outcome.steps.extend(outcome.cap.steps)
     if p.incentives and p.bonus_ceiling is None and outcome.year >= p.continuity_count_from:
         outcome.flags.add("ceiling_unknown")
-        outcome.reasons["ceiling_unknown"] = (
-            f"{version.id}: the province's critical-illness maximum is not in the sources; "
-            "no ceiling applied"
-        )
+        outcome.reasons["ceiling_unknown"] = Note("ceiling_unknown", version=version.id)
 
 
 __all__ = [

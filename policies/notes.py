@@ -7,6 +7,8 @@ folds never show their trace); :func:`note_text` writes a note in the language a
 - English is the interchange contract's ``trace[].note`` (``ledger replay --format json``);
 - Chinese is for people: ``ledger replay --explain --lang zh`` and the auditor's report.
 
+The reasons a flag gives (``reasons`` of a view) are notes too, where they are not a code.
+
 In Chinese, values named for a code list are written with the code list's Chinese label
 (``identity`` → 低保对象, ``refund_reason``, ``loss_reason``, ``event_type``; ``identities``,
 a tuple of identity codes, joined with 、), and a region (``region``, ``home``, ``hukou``) with its
@@ -269,6 +271,16 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "claim_discharged": (
         "claim for {year} discharged {day}: counts for {counts_for}",
         "{year}年度的报销于{day}出院：计入{counts_for}年度",
+    ),
+    # reasons of flags (policies/handler)
+    "no_policy_version": (
+        "no policy version for region {region} in coverage year {year}",
+        "{year}年度{region}没有政策版本",
+    ),
+    "ceiling_unknown": (
+        "{version}: the province's critical-illness maximum is not in the sources; no ceiling "
+        "applied",
+        "{version}：文件未载明全省大病保险最高支付限额；未设上限",
     ),
     # incentives (policies/rules/incentives)
     "incentive_count": (

@@ -89,7 +89,7 @@ def year_to_dict(outcome: YearOutcome, explain: bool = False, notes: Lang = "en"
         "basis": outcome.basis,
     }
     if outcome.reasons:
-        view["reasons"] = dict(sorted(outcome.reasons.items()))
+        view["reasons"] = {k: note_text(v, notes) for k, v in sorted(outcome.reasons.items())}
     if explain:
         view["trace"] = [
             {

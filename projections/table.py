@@ -6,8 +6,8 @@ reasons of its flags, and with the trace (``--explain``) every step with its rul
 note and citation. ID numbers masked. Rendered by the project's one table renderer
 (:func:`ledger.tables.render_table`, CJK measured as two columns); the words are the
 catalogue's (:mod:`ledger.labels`, rule titles from :mod:`policies.labels`). The trace's
-notes come in the table's language (the view made with ``to_dict(notes=lang)``,
-:mod:`policies.notes`); the reasons of flags are the fold's own text (English).
+notes and the reasons of flags come in the table's language (the view made with
+``to_dict(notes=lang)``, :mod:`policies.notes`).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ class SubsidyDecision:
     """``none``, ``deducted`` or ``reimbursed`` (INTERCHANGE.md ``subsidy_mode``)."""
     flags: tuple[str, ...] = ()
     steps: tuple[Step, ...] = field(default=())
-    reasons: tuple[tuple[str, str], ...] = ()
+    reasons: tuple[tuple[str, Note | str], ...] = ()
     """(flag, why) for the flags that mark an unsupported situation."""
 
     @property
@@ -158,11 +158,11 @@ def decide_subsidy(
         # the amount is not in the sources.
         unknown.extend(as_other)
     flags: tuple[str, ...] = ()
-    reasons: tuple[tuple[str, str], ...] = ()
+    reasons: tuple[tuple[str, Note | str], ...] = ()
     if unknown and not any(amount >= standard for amount, _, _ in known):
         flags = ("subsidy_amount_unknown",)
         why = Note("subsidy_unknown", identities=tuple(s.identity for s in unknown))
-        reasons = (("subsidy_amount_unknown", str(why)),)
+        reasons = (("subsidy_amount_unknown", why),)
         steps.append(Step("SUB-one", why, unknown[0].granted))
     if not known:
         return SubsidyDecision(

@@ -26,7 +26,6 @@ from ledger.regions import region_label
 from policies import clauses
 from policies import labels as P
 from policies.handler import YearOutcome
-from policies.notes import note_text
 from policies.person import PersonFacts
 from policies.registry import PolicyRegistry
 from policies.version import PolicyVersion
@@ -419,7 +418,7 @@ def _year_report(
     lines_of: dict[int, EventLine],
     say: PageWording,
 ) -> YearReport:
-    view = year_to_dict(outcome, explain=True)
+    view = year_to_dict(outcome, explain=True, notes=say.lang)
     decisions = []
     for step, traced in zip(outcome.steps, view["trace"], strict=True):
         line = numbers.get(step.event.event_id) if step.event is not None else None
@@ -433,7 +432,7 @@ def _year_report(
                 rule=step.rule,
                 label=P.rule_label(step.rule),
                 event=line,
-                note=mask_ids_in(note_text(step.note, say.lang)),
+                note=mask_ids_in(traced["note"]),
                 citation=citation,
                 clauses=cite(citation, outcome.version.sources if outcome.version else ())
                 if citation

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Boolean, Connection, Date, Numeric, Table, select
 
 from policies.handler import YearOutcome
+from policies.notes import note_text
 from projections.person import PersonView
 from projections.reporting.schema import (
     CapAdjustment,
@@ -385,7 +386,8 @@ def _outcome_records(
         reasons = outcome.reasons
         if reasons or outcome.flags:
             for flag in sorted(set(outcome.flags) | set(reasons)):
-                flags.append((*produced, flag, reasons.get(flag)))
+                reason = reasons.get(flag)
+                flags.append((*produced, flag, None if reason is None else note_text(reason)))
     last = years[-1] if years else None
     last_version = last.version if last else None
     persons = [

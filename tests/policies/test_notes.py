@@ -155,3 +155,16 @@ def test_the_contract_keeps_english_notes_and_a_table_for_people_shows_chinese()
     chinese = next(y for y in view.to_dict(notes="zh")["years"] if y["year"] == 2024)["trace"]
     assert any("职工医保停保" in step["note"] for step in chinese)
     assert not any(ENGLISH_WORD.search(step["note"]) for step in chinese)
+
+
+def test_the_reasons_of_flags_are_notes_too() -> None:
+    """A flag's reason (``reasons`` of the view) is English in the contract and Chinese for
+    people, like the trace's notes."""
+    from tests.policies.support import History
+
+    history = History("110101").paid("2024-10-10", 2025, "400")
+    english = history.year(2025)["reasons"]["policy_missing"]
+    assert english == "no policy version for region 110101 in coverage year 2025"
+    view = project_person(history.parsed(), builtin_registry())
+    chinese = next(y for y in view.to_dict(notes="zh")["years"] if y["year"] == 2025)
+    assert chinese["reasons"]["policy_missing"] == "2025年度110101 东城区没有政策版本"
