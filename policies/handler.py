@@ -113,7 +113,7 @@ def unsupported_year(facts: PersonFacts, year: int, money: YearMoney) -> YearOut
     outcome.steps.extend(step for step in money.steps if step.rule.startswith("I-"))
     outcome.flags.add("policy_missing")
     if money.missing_reason == NOT_REGISTERED or region is None:
-        outcome.reasons["policy_missing"] = NOT_REGISTERED
+        outcome.reasons["policy_missing"] = Note("not_registered")  # the contract's code
     else:
         outcome.reasons["policy_missing"] = Note("no_policy_version", region=region, year=year)
     if facts.repairs.get(year):

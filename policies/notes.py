@@ -273,6 +273,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{year}年度的报销于{day}出院：计入{counts_for}年度",
     ),
     # reasons of flags (policies/handler)
+    "not_registered": (
+        "not_registered",
+        "未登记：没有参保登记或出生登记，无法确定参保地",
+    ),
     "no_policy_version": (
         "no policy version for region {region} in coverage year {year}",
         "{year}年度{region}没有政策版本",

@@ -168,3 +168,13 @@ def test_the_reasons_of_flags_are_notes_too() -> None:
     view = project_person(history.parsed(), builtin_registry())
     chinese = next(y for y in view.to_dict(notes="zh")["years"] if y["year"] == 2025)
     assert chinese["reasons"]["policy_missing"] == "2025年度110101 东城区没有政策版本"
+
+
+def test_the_not_registered_reason_keeps_its_code_in_the_contract() -> None:
+    from tests.policies.support import History
+
+    history = History("610902", registered=None).paid("2024-10-10", 2025, "400")
+    assert history.year(2025)["reasons"]["policy_missing"] == "not_registered"
+    view = project_person(history.parsed(), builtin_registry(), person_id=history.person_id)
+    chinese = next(y for y in view.to_dict(notes="zh")["years"] if y["year"] == 2025)
+    assert not ENGLISH_WORD.search(chinese["reasons"]["policy_missing"])
