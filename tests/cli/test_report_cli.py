@@ -3,7 +3,6 @@ PostgreSQL) and from a file, the comparisons, and one-line errors."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from ledger.cli import main
-from tests.report.support import EXAMPLE, EXAMPLE_PERSON
+from tests.report.support import EXAMPLE, EXAMPLE_PERSON, revised_policies
 
 MASKED = "610926********0016"
 
@@ -65,25 +64,7 @@ def test_compare_known_on_from_a_file(tmp_path: Path) -> None:
 
 
 def test_compare_policies_builtin_against_a_file(tmp_path: Path) -> None:
-    revised = tmp_path / "revised.json"
-    revised.write_text(
-        json.dumps(
-            {
-                "versions": [
-                    {
-                        "id": "ankang-2025",
-                        "extends": "ankang-2025",
-                        "region": "610900",
-                        "coverage_year": 2025,
-                        "revision": 9,
-                        "source": "安医保发〔2024〕76号",
-                        "parameters": {"fixed_waiting_months": 2},
-                    }
-                ]
-            }
-        ),
-        encoding="utf-8",
-    )
+    revised = revised_policies(tmp_path)
     result = _invoke(
         EXAMPLE_PERSON, "--events", str(EXAMPLE), "--compare-policies", "builtin", str(revised)
     )

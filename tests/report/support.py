@@ -23,6 +23,23 @@ duplicate (recorded late, 2025-02-10); waits 3 + 1 months in 2025."""
 MADE_AT = datetime(2026, 1, 5, 9, 30, tzinfo=CHINA)
 
 
+def revised_policies(tmp: Path) -> Path:
+    """A parameter file revising ankang-2025 (revision 9: a fixed waiting period of 2 months
+    instead of 3), for comparing the built-in reading with a revised one."""
+    path = tmp / "revised.json"
+    version = {
+        "id": "ankang-2025",
+        "extends": "ankang-2025",
+        "region": "610900",
+        "coverage_year": 2025,
+        "revision": 9,
+        "source": "安医保发〔2024〕76号",
+        "parameters": {"fixed_waiting_months": 2},
+    }
+    path.write_text(json.dumps({"versions": [version]}), encoding="utf-8")
+    return path
+
+
 def example_events() -> list[Event]:
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     return [parse_event(json.loads(line)) for line in lines if line.strip()]  # type: ignore[misc]

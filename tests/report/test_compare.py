@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from projections.report.compare import Side, compare_reports
 from projections.report.html import render_comparison
 from projections.report.labels import UI
 from projections.report.model import build_report
-from tests.report.support import EXAMPLE_PERSON, MADE_AT, example_events
+from tests.report.support import EXAMPLE_PERSON, MADE_AT, example_events, revised_policies
 
 
 def _side(label: str, cut: Cut, registry=None) -> Side:  # type: ignore[no-untyped-def]
@@ -66,25 +65,7 @@ def test_an_earlier_year_is_a_cause() -> None:
 
 
 def test_a_revised_reading_is_traced_to_its_parameters(tmp_path: Path) -> None:
-    revised = tmp_path / "revised.json"
-    revised.write_text(
-        json.dumps(
-            {
-                "versions": [
-                    {
-                        "id": "ankang-2025",
-                        "extends": "ankang-2025",
-                        "region": "610900",
-                        "coverage_year": 2025,
-                        "revision": 9,
-                        "source": "安医保发〔2024〕76号",
-                        "parameters": {"fixed_waiting_months": 2},
-                    }
-                ]
-            }
-        ),
-        encoding="utf-8",
-    )
+    revised = revised_policies(tmp_path)
     a = _side("side_a", Cut())
     b = _side("side_b", Cut(), builtin_registry().with_file(revised))
     year = {y.year: y for y in compare_reports(a, b).years}[2025]

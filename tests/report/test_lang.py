@@ -3,7 +3,6 @@ in small type (the default), or English first with the Chinese term in small typ
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from html.parser import HTMLParser
@@ -17,7 +16,13 @@ from ledger.labels import Lang
 from policies import builtin_registry
 from projections.report.html import render_report
 from projections.report.model import build_report
-from tests.report.support import EXAMPLE, EXAMPLE_PERSON, MADE_AT, example_events
+from tests.report.support import (
+    EXAMPLE,
+    EXAMPLE_PERSON,
+    MADE_AT,
+    example_events,
+    revised_policies,
+)
 
 _SKIP = ("alt", "muted")
 
@@ -150,17 +155,7 @@ def test_report_lang_on_the_command_line(tmp_path: Path) -> None:
     assert '<html lang="zh-CN">' in chinese.output
     asked = CliRunner().invoke(main, args, env={"LEDGER_LANG": "en"})
     assert '<html lang="en">' in asked.output
-    revised = tmp_path / "revised.json"
-    version = {
-        "id": "ankang-2025",
-        "extends": "ankang-2025",
-        "region": "610900",
-        "coverage_year": 2025,
-        "revision": 9,
-        "source": "安医保发〔2024〕76号",
-        "parameters": {"fixed_waiting_months": 2},
-    }
-    revised.write_text(json.dumps({"versions": [version]}), encoding="utf-8")
+    revised = revised_policies(tmp_path)
     compare = [*args, "--compare-policies", "builtin", str(revised), "--lang", "en"]
     result = CliRunner().invoke(main, compare)
     assert result.exit_code == 0, result.output
