@@ -209,6 +209,17 @@ class Resident(Aggregate):
         self.version += 1
         self.modified_on = timestamp
 
+    def advanced(self, timestamp: datetime) -> Resident:
+        """A copy of the aggregate advanced by a later event (:meth:`note`); this one is left
+        as it is."""
+        resident = object.__new__(type(self))
+        resident.__base_init__(
+            originator_id=self.id, originator_version=self.version + 1, timestamp=self.created_on
+        )
+        resident.modified_on = timestamp
+        resident.person_id = self.person_id
+        return resident
+
     # ------------------------------------------------------------ state
 
     def compact_state(self) -> str:

@@ -86,6 +86,40 @@ class StoredFact:
     event: Event
 
 
+_UNKNOWN: Any = object()
+"""A store position nobody knows (another writer wrote in between)."""
+
+
+@dataclass(eq=False)
+class WritePlan:
+    """A batch of events decided but not yet written (:meth:`LedgerApp.decide`): what
+    happens to each event, and the rows that store those to be stored."""
+
+    outcomes: list[Outcome]
+    """One per event, in order: ``stored`` once the plan is written, ``present``, or a
+    ``conflict``."""
+    stored_events: list[StoredEvent]
+    index: list[IndexRow]
+    """The idempotency index rows of the events to be stored."""
+    states: list[StateRow]
+    """The state of every resident the plan advances, as it leaves them."""
+    residents: dict[str, Resident]
+    """Every resident the plan read or advanced, as it leaves them (by person id)."""
+    accepted: dict[str, str]
+    """The fingerprint of every event id the plan stores."""
+    after: WritePlan | None
+    """The plan not yet written that this one was decided on."""
+    position: int | None
+    """The store's highest notification id when the plan was decided (without ``after``)."""
+    generation: int
+    written: bool = False
+    last_id: int | None = None
+    """Once written: the highest notification id it wrote."""
+    cache_current: bool = False
+    """Once written: whether nothing else was stored between the plan's decision and its
+    write, so the residents it leaves are the store's."""
+
+
 class LedgerWriteConflict(RuntimeError):
     """Another writer kept changing the same persons; the batch could not be stored."""
 
@@ -115,6 +149,8 @@ class LedgerApp(Application[UUID]):
         super().__init__(env)
         self._residents: OrderedDict[str, Resident] = OrderedDict()
         self._cached_at: int | None = None
+        self._generation = 0
+        """Bumped whenever the cache is forgotten: a plan decided before does not fill it."""
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -163,7 +199,7 @@ class LedgerApp(Application[UUID]):
             raise ValueError("stored_at must be timezone-aware")
         for attempt in range(1, self.write_attempts + 1):
             try:
-                return self._append_once(events, canonical, stored_at)
+                return self.write(self.decide(events, canonical=canonical, stored_at=stored_at))
             except Exception as exc:
                 # A concurrent writer stored one of these persons or event ids first (or the
                 # database broke a deadlock or a serialisation failure by aborting this
@@ -178,107 +214,179 @@ class LedgerApp(Application[UUID]):
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 (jitter)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _append_once(
+    def decide(
         self,
         events: Sequence[EventBase],
-        given: Sequence[str | None] | None,
-        stored_at: datetime | None,
-    ) -> list[Outcome]:
-        if given is None:
-            canonical = [canonical_json(e) for e in events]
+        *,
+        canonical: Sequence[str | None] | None = None,
+        stored_at: datetime | None = None,
+        after: WritePlan | None = None,
+    ) -> WritePlan:
+        """Decide what :meth:`append` would do with ``events`` — each one stored, present or
+        a conflict, and the rows that store them — without writing anything; :meth:`write`
+        writes the plan. ``append(events)`` is ``write(decide(events))``, tried again on a
+        write conflict.
+
+        ``after``: a plan not written yet that this one follows. The events are decided as if
+        it were stored (its event ids known, its residents as it leaves them), so that a bulk
+        import decides the next batch while the database writes this one; the plan may be
+        written only once ``after`` is written (:meth:`write` refuses it otherwise), and is
+        dropped if ``after``'s write fails. Deciding changes nothing shared: a plan never
+        written leaves the application as it was."""
+        if stored_at is not None and stored_at.utcoffset() is None:
+            raise ValueError("stored_at must be timezone-aware")
+        if canonical is None:
+            texts = [canonical_json(e) for e in events]
         else:
-            canonical = [
+            texts = [
                 text if text is not None else canonical_json(event)
-                for event, text in zip(events, given, strict=True)
+                for event, text in zip(events, canonical, strict=True)
             ]
-        fingerprints = [fingerprint_of(c) for c in canonical]
-        known = self.ledger_recorder.select_fingerprints(list({e.event_id for e in events}))
-        cache = self._residents
-        try:
+        fingerprints = [fingerprint_of(c) for c in texts]
+        event_ids = {e.event_id for e in events}
+        known = self.ledger_recorder.select_fingerprints(list(event_ids))
+        if after is not None:
+            overlay = after.accepted
+            known.update((event_id, overlay[event_id]) for event_id in event_ids & overlay.keys())
+            position = None
+        else:
             position = None if self.owns_its_persons else self._check_cache()
-            # Every person with an event not stored yet (one event id may come under several
-            # persons in a batch: the first stands, but every one of them needs its state).
-            residents = self._residents_of({e.person_id for e in events if e.event_id not in known})
-            outcomes: list[Outcome] = []
-            stored_events: list[StoredEvent] = []
-            touched: dict[str, Resident] = {}
-            index: list[IndexRow] = []
-            # One timestamp per write (stored_at): the events of a call are stored by one
-            # transaction. (Resident.Event.create_timestamp() is datetime.now(tz=TZINFO).)
-            timestamp = stored_at if stored_at is not None else datetime.now(tz=TZINFO)
-            encode = self.stored_event_encoder(timestamp)
-            for event, text, fp in zip(events, canonical, fingerprints, strict=True):
-                event_id = event.event_id
-                # ``known`` also collects this batch's own ids as they are accepted.
-                prior = known.get(event_id)
-                if prior is not None:
-                    outcomes.append(PRESENT if prior == fp else _conflict(event))
-                    continue
-                person_id = event.person_id
-                resident = residents.get(person_id)
-                # What Resident.begin/record plus save() would do, without building a domain
-                # event object per event (most of the cost at this volume): the aggregate
-                # advances by the same state change, and the stored event is encoded exactly
-                # as the library's mapper encodes that domain event
-                # (tests/test_bulk_encoding.py). Any event may be a person's first (I-order).
-                if resident is None:
+        # Every person with an event not stored yet (one event id may come under several
+        # persons in a batch: the first stands, but every one of them needs its state).
+        residents = self._residents_of(
+            {e.person_id for e in events if e.event_id not in known},
+            after.residents if after is not None else None,
+        )
+        outcomes: list[Outcome] = []
+        stored_events: list[StoredEvent] = []
+        touched: dict[str, Resident] = {}
+        index: list[IndexRow] = []
+        accepted: dict[str, str] = {}
+        # One timestamp per write (stored_at): the events of a call are stored by one
+        # transaction. (Resident.Event.create_timestamp() is datetime.now(tz=TZINFO).)
+        timestamp = stored_at if stored_at is not None else datetime.now(tz=TZINFO)
+        encode = self.stored_event_encoder(timestamp)
+        for event, text, fp in zip(events, texts, fingerprints, strict=True):
+            event_id = event.event_id
+            # ``known`` also collects this batch's own ids as they are accepted.
+            prior = known.get(event_id)
+            if prior is not None:
+                outcomes.append(PRESENT if prior == fp else _conflict(event))
+                continue
+            person_id = event.person_id
+            # What Resident.begin/record plus save() would do, without building a domain
+            # event object per event (most of the cost at this volume): the aggregate
+            # advances by the same state change, and the stored event is encoded exactly as
+            # the library's mapper encodes that domain event (tests/test_bulk_encoding.py).
+            # Any event may be a person's first (I-order). A resident read from the cache or
+            # from ``after`` is advanced as a copy: the plan's own.
+            resident = touched.get(person_id)
+            if resident is not None:
+                resident.note(timestamp)
+            else:
+                before = residents.get(person_id)
+                if before is None:
                     resident = Resident.start(resident_id(person_id), text, timestamp)
-                    residents[person_id] = resident
                 else:
-                    resident.note(timestamp)
-                originator_id = resident.id
-                version = resident.version
-                stored_events.append(encode(originator_id, version, text))
-                index.append((event_id, fp, originator_id, version))
+                    resident = before.advanced(timestamp)
                 touched[person_id] = resident
-                known[event_id] = fp
-                outcomes.append(STORED)
-            if stored_events:
-                # Events, idempotency index and resident states in one transaction. (No
-                # snapshots and no _notify: the ledger configures no snapshotting and has no
-                # in-process followers; readers follow the log with read_log.)
-                notification_ids = self.recorder.insert_events(
-                    stored_events,
-                    ledger_index=index,
-                    ledger_states=[self._state_row(r) for r in touched.values()],
-                )
-                ids = sorted(notification_ids or ())
-                if self.owns_its_persons:
-                    pass
-                elif ids and ids[0] == (position or 0) + 1:
-                    self._cached_at = ids[-1]
-                else:  # someone else stored events just before: the cache may be behind
-                    cache.clear()
-                    residents.clear()
-                    self._cached_at = None
+            originator_id = resident.id
+            version = resident.version
+            stored_events.append(encode(originator_id, version, text))
+            index.append((event_id, fp, originator_id, version))
+            known[event_id] = accepted[event_id] = fp
+            outcomes.append(STORED)
+        residents.update(touched)
+        return WritePlan(
+            outcomes=outcomes,
+            stored_events=stored_events,
+            index=index,
+            states=[self._state_row(r) for r in touched.values()],
+            residents=residents,
+            accepted=accepted,
+            after=after,
+            position=position,
+            generation=self._generation,
+        )
+
+    def write(self, plan: WritePlan) -> list[Outcome]:
+        """Write a plan of :meth:`decide` — events, idempotency index and resident states in
+        one transaction — and return its outcomes. A plan is written once; one decided
+        ``after`` another only once that one is written."""
+        if plan.written:
+            raise ValueError("this plan is already written")
+        if plan.after is not None and not plan.after.written:
+            raise ValueError(
+                "this plan follows one that is not written: decide it again once that one is"
+            )
+        if not plan.stored_events:  # nothing to write: the store is as ``after`` left it
+            plan.written = True
+            if plan.after is not None:
+                plan.last_id, plan.cache_current = plan.after.last_id, plan.after.cache_current
+                plan.after = None
+            else:
+                plan.last_id, plan.cache_current = plan.position, True
+            return plan.outcomes
+        try:
+            # Events, idempotency index and resident states in one transaction. (No snapshots
+            # and no _notify: the ledger configures no snapshotting and has no in-process
+            # followers; readers follow the log with read_log.)
+            notification_ids = self.recorder.insert_events(
+                plan.stored_events, ledger_index=plan.index, ledger_states=plan.states
+            )
         except BaseException:
-            # The residents may have advanced past what the store holds: forget them all.
-            cache.clear()
+            # Nothing of it is stored; the cache may be behind the store: forget it.
+            self.forget_residents()
             raise
-        for person_id, resident in residents.items():
+        plan.written = True
+        ids = sorted(notification_ids or ())
+        plan.last_id = ids[-1] if ids else None
+        cache = self._residents
+        if plan.after is not None:
+            # Decided on the states ``after`` left: current if that write followed the store.
+            position = plan.after.last_id if plan.after.cache_current else _UNKNOWN
+            plan.after = None  # (no chain of written plans is kept alive)
+        else:
+            position = plan.position
+        plan.stored_events, plan.index, plan.states = [], [], []  # written: not needed
+        plan.cache_current = self.owns_its_persons or (
+            bool(ids) and position is not _UNKNOWN and ids[0] == (position or 0) + 1
+        )
+        if plan.generation != self._generation:
+            return plan.outcomes  # the cache was forgotten since the plan was decided
+        if not plan.cache_current:  # someone else stored events just before: it may be behind
+            self.forget_residents()
+            return plan.outcomes
+        self._cached_at = plan.last_id
+        for person_id, resident in plan.residents.items():
             cache[person_id] = resident
             cache.move_to_end(person_id)
         while len(cache) > self.resident_cache_size:
             cache.popitem(last=False)
-        return outcomes
+        return plan.outcomes
 
     def _check_cache(self) -> int | None:
         """The store's highest notification id; the cached residents are forgotten unless it
         is the one they were cached at (nothing stored since by anyone else)."""
         position: int | None = self.recorder.max_notification_id()
         if position != self._cached_at:
-            self._residents.clear()
+            self.forget_residents()
             self._cached_at = position
         return position
 
-    def _residents_of(self, person_ids: set[str]) -> dict[str, Resident]:
-        """The current state of those of ``person_ids`` the ledger has: from the cache (see
-        :meth:`_check_cache`), else from the state table."""
+    def _residents_of(
+        self, person_ids: set[str], pending: dict[str, Resident] | None
+    ) -> dict[str, Resident]:
+        """The current state of those of ``person_ids`` the ledger has: as the plan not yet
+        written left them (``pending``), else from the cache (see :meth:`_check_cache`),
+        else from the state table."""
         cache = self._residents
         residents: dict[str, Resident] = {}
         missing: list[UUID] = []
         for person_id in person_ids:
-            resident = cache.get(person_id)
+            resident = pending.get(person_id) if pending is not None else None
+            if resident is None:
+                resident = cache.get(person_id)
             if resident is None:
                 missing.append(resident_id(person_id))
             else:
@@ -289,9 +397,11 @@ class LedgerApp(Application[UUID]):
         return residents
 
     def forget_residents(self) -> None:
-        """Drop the cached resident states (they are reloaded from the store when needed)."""
+        """Drop the cached resident states (they are reloaded from the store when needed);
+        plans decided before are still written, but no longer fill the cache."""
         self._residents.clear()
         self._cached_at = None
+        self._generation += 1
 
     def stored_event_encoder(self, timestamp: datetime) -> StoredEventEncoder:
         """``encode(originator_id, version, record)``: the stored form of the Resident event

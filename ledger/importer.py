@@ -61,7 +61,7 @@ import orjson
 
 from ledger import encodings
 from ledger import progress as bars
-from ledger.application import LedgerApp
+from ledger.application import LedgerApp, Outcome, WritePlan
 from ledger.events import (
     MAX_LINE_BYTES,
     MAX_NUMBER_LENGTH,
@@ -72,6 +72,7 @@ from ledger.events import (
 )
 from ledger.fastparse import parse_plain
 from ledger.person_id import mask_ids_in
+from ledger.store import is_write_conflict
 
 DEFAULT_BATCH_SIZE = 100_000
 """Lines per transaction. Larger batches write each touched resident's state fewer times and
@@ -394,33 +395,47 @@ def _store_ahead(
     stored_at: datetime | None,
     handle: Callable[[list[_Line], list[Reject]], None],
 ) -> None:
-    """Store the batches in order, each with ``app.append`` (one after the other, so every
-    batch is decided on what the ones before it stored); once a batch is committed its
-    counts are added to ``summary`` and ``handle`` gets it with its rejects.
+    """Store the batches in order, each decided on everything the ones before it stored;
+    once a batch is committed its counts are added to ``summary`` and ``handle`` gets it with
+    its rejects.
 
-    The writes run on one writer thread while this thread reads and parses the next batch:
-    the database's share of the work (PostgreSQL's, in its own process) overlaps the
-    parsing. (On SQLite, measured: no faster, 3-4% more CPU: :func:`_store_in_turn`.) At
-    most two batches are held: the one being written and the one being read. When reading
-    stops (an error, Ctrl-C) the batch being written is waited for and, stored, counted; the
-    next is never started."""
+    A pipeline of two threads: one writer thread writes batch *k* (:meth:`LedgerApp.write`;
+    the database's share of the work, PostgreSQL's, runs in its own process) while this thread
+    reads and validates batch *k + 1* and decides it on top of batch *k*
+    (:meth:`LedgerApp.decide` with ``after``). Batch *k + 1* is written only once batch *k*
+    is committed; if batch *k*'s write fails on a concurrent writer's conflict, it is stored
+    again with :meth:`LedgerApp.append` (decided afresh, tried again) and batch *k + 1* is
+    decided again. (On SQLite, measured: no faster, 3-4% more CPU: :func:`_store_in_turn`.)
+    At most two batches are held. When reading stops (an error, Ctrl-C) the batch being
+    written is waited for and, stored, counted; the next is never written."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer") as writer:
-        pending: tuple[list[_Line], Future[tuple[list[Reject], ImportSummary]]] | None = None
+        pending: tuple[_Decided, Future[list[Outcome]]] | None = None
 
-        def finish() -> None:
+        def finish() -> bool:
+            """Wait for the pending batch; whether its write went as decided."""
             nonlocal pending
             assert pending is not None
-            batch, future = pending
+            decided, future = pending
             pending = None
-            rejects, part = future.result()
+            try:
+                outcomes = future.result()
+            except Exception as exc:
+                outcomes = decided.store_again(app, exc, stored_at)
+                settled = False
+            else:
+                settled = True
+            rejects, part = decided.settle(outcomes, summary.path)
             summary.count(part.stored, part.present, part.rejected)
-            handle(batch, rejects)
+            handle(decided.batch, rejects)
+            return settled
 
         try:
             for batch in batches:
-                if pending is not None:
-                    finish()
-                pending = (batch, writer.submit(_store_batch, app, batch, summary.path, stored_at))
+                after = pending[0].plan if pending is not None else None
+                decided = _decide_batch(app, batch, stored_at, after)
+                if pending is not None and not finish():
+                    decided = _decide_batch(app, batch, stored_at, None)
+                pending = (decided, writer.submit(app.write, decided.plan))
             if pending is not None:
                 finish()
         finally:
@@ -429,12 +444,51 @@ def _store_ahead(
                     finish()
 
 
-def _store_batch(
-    app: LedgerApp, batch: list[_Line], path: Path, stored_at: datetime | None
-) -> tuple[list[Reject], ImportSummary]:
-    """Store one batch; its rejects (in line order) and its counts."""
-    summary = ImportSummary(path)
-    rejects: list[Reject] = []
+class _Decided(NamedTuple):
+    """A batch's valid events decided (:meth:`LedgerApp.decide`), its invalid lines
+    rejected."""
+
+    batch: list[_Line]
+    valid: list[_Line]
+    events: list[EventBase]
+    canonical: list[str | None]
+    plan: WritePlan
+    invalid: list[Reject]
+
+    def store_again(
+        self, app: LedgerApp, failure: Exception, stored_at: datetime | None
+    ) -> list[Outcome]:
+        """After the plan's write failed with ``failure``: on a concurrent writer's
+        conflict, the events stored with :meth:`LedgerApp.append` (decided afresh, and tried
+        again); any other failure is raised."""
+        if not is_write_conflict(failure):
+            raise failure
+        return app.append(self.events, canonical=self.canonical, stored_at=stored_at)
+
+    def settle(self, outcomes: Sequence[Outcome], path: Path) -> tuple[list[Reject], ImportSummary]:
+        """The batch's rejects (in line order) and counts, once its events' ``outcomes``
+        are known (written)."""
+        summary = ImportSummary(path)
+        rejects = list(self.invalid)
+        for line, outcome in zip(self.valid, outcomes, strict=True):
+            if outcome.status == "stored":
+                summary.stored += 1
+            elif outcome.status == "present":
+                summary.present += 1
+            else:
+                assert line.event is not None
+                rejects.append(
+                    _reject(line, outcome.reason or "", outcome.message or "", line.event.event_id)
+                )
+        summary.rejected += len(rejects)
+        rejects.sort(key=lambda r: r.line)
+        return rejects, summary
+
+
+def _decide_batch(
+    app: LedgerApp, batch: list[_Line], stored_at: datetime | None, after: WritePlan | None
+) -> _Decided:
+    invalid: list[Reject] = []
     valid: list[_Line] = []
     for line in batch:
         if line.event is not None:
@@ -442,25 +496,23 @@ def _store_batch(
         else:
             error = line.error
             assert error is not None
-            rejects.append(_reject(line, error.reason, error.message, error.event_id))
-    outcomes = app.append(
-        [line.event for line in valid if line.event is not None],
-        canonical=[line.canonical for line in valid],
-        stored_at=stored_at,
-    )
-    for line, outcome in zip(valid, outcomes, strict=True):
-        if outcome.status == "stored":
-            summary.stored += 1
-        elif outcome.status == "present":
-            summary.present += 1
-        else:
-            assert line.event is not None
-            rejects.append(
-                _reject(line, outcome.reason or "", outcome.message or "", line.event.event_id)
-            )
-    summary.rejected += len(rejects)
-    rejects.sort(key=lambda r: r.line)
-    return rejects, summary
+            invalid.append(_reject(line, error.reason, error.message, error.event_id))
+    events = [line.event for line in valid if line.event is not None]
+    canonical = [line.canonical for line in valid]
+    plan = app.decide(events, canonical=canonical, stored_at=stored_at, after=after)
+    return _Decided(batch, valid, events, canonical, plan, invalid)
+
+
+def _store_batch(
+    app: LedgerApp, batch: list[_Line], path: Path, stored_at: datetime | None
+) -> tuple[list[Reject], ImportSummary]:
+    """Store one batch; its rejects (in line order) and its counts."""
+    decided = _decide_batch(app, batch, stored_at, None)
+    try:
+        outcomes = app.write(decided.plan)
+    except Exception as exc:
+        outcomes = decided.store_again(app, exc, stored_at)
+    return decided.settle(outcomes, path)
 
 
 def _reject(line: _Line, reason: str, message: str, event_id: str | None) -> Reject:

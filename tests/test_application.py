@@ -244,8 +244,8 @@ def test_cached_states_yield_to_a_writer_between_check_and_write(
         real = first._residents_of
         meddled: list[bool] = []
 
-        def meddle(person_ids: set[str]) -> dict[str, Resident]:
-            residents = real(person_ids)
+        def meddle(person_ids: set[str], pending: Any) -> dict[str, Resident]:
+            residents = real(person_ids, pending)
             if not meddled:
                 meddled.append(True)
                 assert statuses(second, paid("p-other", person_id=OTHER)) == ["stored"]
@@ -301,3 +301,78 @@ def test_cached_states_are_used_while_nobody_else_writes(
         assert statuses(app, paid("p-1"), paid("p-2", person_id=OTHER)) == ["stored", "stored"]
         assert statuses(app, refund("rf-1", "400")) == ["stored"]
         assert loaded == []
+
+
+# ---------------------------------------------------------------- decide, then write
+
+
+def test_a_plan_decided_after_another_is_what_two_appends_store(ledger_db: str) -> None:
+    """``decide(after=plan)`` decides the next batch as if ``plan`` were stored: its event
+    ids are known (a repeat is present, other content a conflict) and its residents go on
+    from its versions; written in order, the store holds what two appends store."""
+    with open_ledger(ledger_db) as app:
+        first = app.decide(events(REG, paid("p-1", amount="400")))
+        second = app.decide(
+            events(paid("p-1", amount="400"), paid("p-1", amount="1"), refund("rf-1", "400")),
+            after=first,
+        )
+        assert [o.status for o in app.write(first)] == ["stored", "stored"]
+        assert [o.reason or o.status for o in app.write(second)] == [
+            "present",
+            "conflict",
+            "stored",
+        ]
+        assert versions(app, PERSON) == [1, 2, 3]
+        assert [e.event_id for e in app.events_of(PERSON)] == ["r-1", "p-1", "rf-1"]
+
+
+def test_a_plan_is_written_only_after_the_one_it_follows(ledger_db: str) -> None:
+    """Writing a plan before the one it was decided on would leave a gap in the person's
+    versions: refused, and a plan is written once."""
+    with open_ledger(ledger_db) as app:
+        first = app.decide(events(REG))
+        second = app.decide(events(paid("p-1")), after=first)
+        with pytest.raises(ValueError, match="follows one that is not written"):
+            app.write(second)
+        app.write(first)
+        with pytest.raises(ValueError, match="already written"):
+            app.write(first)
+        app.write(second)
+        assert versions(app, PERSON) == [1, 2]
+
+
+def test_a_plan_never_written_leaves_the_ledger_as_it_was(ledger_db: str) -> None:
+    """Deciding changes nothing shared: a plan dropped (its batch's reading failed, say)
+    leaves the cached residents at the store's versions, so the next batch goes on from
+    there, not from the dropped plan's."""
+    with open_ledger(ledger_db) as app:
+        assert statuses(app, REG) == ["stored"]
+        dropped = app.decide(events(paid("p-1"), refund("rf-1", "400")))
+        app.decide(events(paid("p-2")), after=dropped)
+        assert statuses(app, paid("p-3")) == ["stored"]
+        assert versions(app, PERSON) == [1, 2]
+        assert [e.event_id for e in app.events_of(PERSON)] == ["r-1", "p-3"]
+
+
+def test_a_plan_after_a_failed_write_is_decided_again(ledger_db: str) -> None:
+    """When the plan a second one follows fails to write, the second cannot be written
+    (its versions went on from the failed one's); decided again, it stores at the store's."""
+    with open_ledger(ledger_db) as app:
+        assert statuses(app, REG) == ["stored"]
+        first = app.decide(events(paid("p-1")))
+        second = app.decide(events(refund("rf-1", "400")), after=first)
+        real = app.recorder.insert_events
+
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("disk went away")
+
+        app.recorder.insert_events = refuse  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError):
+            app.write(first)
+        app.recorder.insert_events = real  # type: ignore[method-assign]
+        with pytest.raises(ValueError, match="follows one that is not written"):
+            app.write(second)
+        assert [o.status for o in app.write(app.decide(events(refund("rf-1", "400"))))] == [
+            "stored"
+        ]
+        assert versions(app, PERSON) == [1, 2]
