@@ -192,15 +192,26 @@ class Resident(Aggregate):
     # ------------------------------------------------------------ bulk path
 
     @classmethod
-    def start(cls, originator_id: UUID, canonical: str, timestamp: datetime) -> Resident:
+    def start(
+        cls,
+        originator_id: UUID,
+        canonical: str,
+        timestamp: datetime,
+        *,
+        person_id: str | None = None,
+    ) -> Resident:
         """The aggregate as its first event leaves it, without the event object: for
         :meth:`ledger.application.LedgerApp.append`, which writes the stored events itself.
-        Same state as ``Created.mutate``."""
+        Same state as ``Created.mutate``. ``person_id``: the record's, when the caller has it
+        (its event's ``person_id``), spares reading the record again."""
         resident = object.__new__(cls)
         resident.__base_init__(
             originator_id=originator_id, originator_version=1, timestamp=timestamp
         )
-        resident.__init__(canonical)  # type: ignore[misc]
+        if person_id is None:
+            resident.__init__(canonical)  # type: ignore[misc]
+        else:
+            resident.person_id = person_id
         return resident
 
     def note(self, timestamp: datetime) -> None:

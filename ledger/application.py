@@ -286,7 +286,9 @@ class LedgerApp(Application[UUID]):
             else:
                 before = residents.get(person_id)
                 if before is None:
-                    resident = Resident.start(resident_id(person_id), text, timestamp)
+                    resident = Resident.start(
+                        resident_id(person_id), text, timestamp, person_id=person_id
+                    )
                 else:
                     resident = before.advanced(timestamp)
                 touched[person_id] = resident

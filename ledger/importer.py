@@ -82,6 +82,11 @@ commit less often (10,000 → 50,000: about 8% less CPU per event on the benchma
 10,000 there while the library's insert ran in psycopg's pipeline mode, which hung for good on
 batches of 30,000 events, psycopg issue #685; the ledger's PostgreSQL recorder now writes a
 batch in a plain transaction)."""
+PIPELINE_FIRST_BATCH = 5_000
+"""Lines of the first batch when batches are written while the next is read (PostgreSQL:
+:func:`_store_ahead`); each next batch doubles, up to the batch size. Nothing overlaps the
+reading of the first batch: a whole batch first (100,000 lines) left the database idle about
+a second."""
 GC_THRESHOLD = 1_000_000
 """First-generation threshold of the garbage collector during an import (see
 ``_fewer_gc_passes``)."""
@@ -333,8 +338,11 @@ def import_file(
                 if batch[-1].number > bar.n:  # (reading may be past it: the next batch)
                     bar.update(batch[-1].number - bar.n)
 
-            store = _store_ahead if app.store_works_apart else _store_in_turn
-            store(app, _batches(lines, batch_size), summary, stored_at, handle)
+            if app.store_works_apart:
+                batches = _batches(lines, batch_size, first=PIPELINE_FIRST_BATCH)
+                _store_ahead(app, batches, summary, stored_at, handle)
+            else:
+                _store_in_turn(app, _batches(lines, batch_size), summary, stored_at, handle)
     finally:
         if rejects_file is not None:
             rejects_file.close()
@@ -527,13 +535,18 @@ def _reject(line: _Line, reason: str, message: str, event_id: str | None) -> Rej
     )
 
 
-def _batches(lines: Iterable[_Line], size: int) -> Iterator[list[_Line]]:
+def _batches(lines: Iterable[_Line], size: int, first: int | None = None) -> Iterator[list[_Line]]:
+    """Batches of ``size`` lines; with ``first``, the first batch has ``first`` lines and each
+    next one twice as many as the one before, up to ``size`` (a pipeline's ramp: the writer
+    starts early instead of waiting for a whole batch to be read)."""
     batch: list[_Line] = []
+    limit = min(first, size) if first is not None else size
     for line in lines:
         batch.append(line)
-        if len(batch) >= size:
+        if len(batch) >= limit:
             yield batch
             batch = []
+            limit = min(2 * limit, size)
     if batch:
         yield batch
 

@@ -696,3 +696,14 @@ def test_a_writer_between_decision_and_write_is_met_by_deciding_again(
 
 def refund_line(event_id: str) -> dict[str, Any]:
     return {**VALID["refunded"], "event_id": event_id, "amount": "100", "coverage_year": 2025}
+
+
+def test_a_pipelined_import_starts_with_a_small_batch() -> None:
+    """The pipeline's first batch is small so the writer starts early; each next batch
+    doubles up to the batch size, and every line is in exactly one batch, in order."""
+    lines: list[Any] = list(range(250))
+    batches = list(importer._batches(lines, 100, first=10))
+    assert [len(b) for b in batches] == [10, 20, 40, 80, 100]
+    assert [line for batch in batches for line in batch] == lines
+    assert [len(b) for b in importer._batches(lines, 100)] == [100, 100, 50]
+    assert [len(b) for b in importer._batches(lines, 8, first=10)] == [8] * 31 + [2]

@@ -473,3 +473,10 @@ def test_array_literals_read_back_as_the_values(values: list[str]) -> None:
     with psycopg.connect(PG_URL) as conn:
         row = conn.execute("SELECT %s::text[]", (array_literal(values),)).fetchone()
     assert row is not None and row[0] == values
+
+
+def test_an_array_literal_refuses_a_nul() -> None:
+    """NUL separates the values while the literal is made: a value holding one (which
+    PostgreSQL's text could not store anyway) is refused, never split in two."""
+    with pytest.raises(ValueError, match="NUL"):
+        array_literal(["a\x00b", "c"])
