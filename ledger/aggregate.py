@@ -220,15 +220,24 @@ class Resident(Aggregate):
         self.version += 1
         self.modified_on = timestamp
 
-    def advanced(self, timestamp: datetime) -> Resident:
-        """A copy of the aggregate advanced by a later event (:meth:`note`); this one is left
-        as it is."""
-        resident = object.__new__(type(self))
+    @classmethod
+    def at(
+        cls,
+        originator_id: UUID,
+        person_id: str,
+        version: int,
+        created_on: datetime,
+        modified_on: datetime,
+    ) -> Resident:
+        """The aggregate as ``version`` events leave it, without the events: the state
+        :meth:`start` and :meth:`note` reach one event at a time (the first event's timestamp
+        ``created_on``, the last one's ``modified_on``), made at once for a bulk write."""
+        resident = object.__new__(cls)
         resident.__base_init__(
-            originator_id=self.id, originator_version=self.version + 1, timestamp=self.created_on
+            originator_id=originator_id, originator_version=version, timestamp=created_on
         )
-        resident.modified_on = timestamp
-        resident.person_id = self.person_id
+        resident.modified_on = modified_on
+        resident.person_id = person_id
         return resident
 
     # ------------------------------------------------------------ state

@@ -189,6 +189,24 @@ def test_compact_state_is_the_json_of_the_state(
     assert back.state_record() == resident.state_record()
 
 
+@settings(max_examples=100, deadline=None)
+@given(created_on=_AWARE, modified_on=_AWARE, later=st.integers(min_value=0, max_value=5))
+def test_a_resident_made_at_a_version_is_the_one_its_events_leave(
+    created_on: datetime, modified_on: datetime, later: int
+) -> None:
+    """A bulk write makes each resident it advances at once (``Resident.at``): the same
+    aggregate as its first event and ``later`` more, one at a time (``start``, ``note``)."""
+    text = '{"person_id":"' + PERSON + '","type":"registered","date":"2018-01-01"}'
+    stepped = Resident.start(resident_id(PERSON), text, created_on)
+    for _ in range(later):
+        stepped.note(modified_on)
+    last = modified_on if later else created_on
+    made = Resident.at(resident_id(PERSON), PERSON, 1 + later, created_on, last)
+    assert (made.id, made.version, made.person_id) == (stepped.id, stepped.version, PERSON)
+    assert (made.created_on, made.modified_on) == (stepped.created_on, stepped.modified_on)
+    assert made.compact_state() == stepped.compact_state()
+
+
 def test_compact_state_times_follow_each_moment() -> None:
     """``compact_state`` remembers formatted times per datetime object: equal instants in
     other zones, and a resident moved on to another moment, still format as themselves."""
