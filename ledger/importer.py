@@ -175,7 +175,9 @@ class _Line(NamedTuple):
     """One input line: its event, or the error that rejects it. (A tuple: cheap to make.)"""
 
     number: int
-    raw: str
+    raw: str | bytes
+    """The line as read: text, or for a valid JSON line its UTF-8 bytes (decoded only if the
+    line is rejected after all, a conflict)."""
     event: EventBase | None
     error: InvalidEvent | None
     canonical: str | None = None
@@ -531,7 +533,7 @@ def _reject(line: _Line, reason: str, message: str, event_id: str | None) -> Rej
         mask_ids_in(event_id) if event_id is not None else None,
         reason,
         mask_ids_in(message),
-        mask_ids_in(line.raw),
+        mask_ids_in(line.raw if isinstance(line.raw, str) else line.raw.decode("utf-8")),
     )
 
 
@@ -716,8 +718,8 @@ class JsonlUnit(NamedTuple):
             plain = parse_plain(_orjson_loads(data))
         except _OrjsonError:
             plain = None
-        if plain is not None:
-            return _Line(number, data.decode("utf-8"), plain[0], None, plain[1])
+        if plain is not None:  # (orjson read it: valid UTF-8)
+            return _Line(number, data, plain[0], None, plain[1])
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
