@@ -4,6 +4,9 @@ Public API (used by ``projections/`` and the CLI)::
 
     with open_ledger("ledger.db") as app:           # or "postgresql://user@host:5432/db"
         outcomes = app.append(events)              # idempotent, in any order, atomic
+        plan = app.decide(events)                  # what append would do, nothing written;
+        outcomes = app.write(plan)                 # ... then written (a bulk import decides
+                                                   # the next batch while this one is written)
         app.events_of("610902198001011230")        # a person's events, in arrival order
         for person_id in app.person_ids(): ...     # every person, sorted
         for position, event in app.read_log(1, 1000): ...   # the whole log, in arrival order

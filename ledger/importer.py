@@ -32,8 +32,9 @@ a few times a minute and its time is CPU, not fsync.
 
 Speed (``scripts/bench_import.py``): plain records take a fast path that validates and makes
 the canonical form in one pass (:mod:`ledger.fastparse`), the residents touched stay in memory
-between batches (:class:`~ledger.application.LedgerApp`), and the garbage collector runs
-rarely while importing.
+between batches (:class:`~ledger.application.LedgerApp`), the garbage collector runs
+rarely while importing, and on PostgreSQL the next batch is read, validated and decided while
+one is written (:func:`_store_ahead`).
 """
 
 from __future__ import annotations
