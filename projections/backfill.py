@@ -24,6 +24,10 @@ Writes, atomic **per partition**:
   client copies each completed partition into the target in one transaction (``ATTACH`` +
   ``INSERT … SELECT``: no row passes through Python twice) and deletes the staging file.
 
+A person whose fold fails, or whose rows the target cannot hold, is not written: the task
+returns them (pseudonym, masked reason) and the client puts them in the target's quarantine,
+as ``ledger project`` does (:class:`projections.reporting.projector.Failure`).
+
 The checkpoint (``projection_tracking``, the one ``ledger project`` keeps) is moved to the end
 of the log as it was when the replay began, in a last transaction, **only after every partition
 is written**. Rows are always *replaced* (a person's old rows deleted with the new ones
@@ -67,7 +71,7 @@ from ledger.store_postgres import LedgerPostgresRecorder
 from projections.distributed import _registry, run_partitions
 from projections.person import project_person, today_in_china
 from projections.reporting.policyset import policy_set_of
-from projections.reporting.projector import Projector
+from projections.reporting.projector import Failure, Projector, write_persons
 from projections.reporting.pseudonym import PseudonymKey
 from projections.reporting.target import Target, make_engine
 from projections.reporting.tracking import record_position
@@ -78,7 +82,6 @@ from projections.reporting.writer import (
     TABLES,
     PersonRecords,
     person_records,
-    replace_persons,
 )
 
 PERSONS_PER_PARTITION = 20_000
@@ -198,6 +201,9 @@ class PartitionWritten:
     seconds: float
     stage: str | None = None
     """SQLite target: the staging file holding the partition's rows."""
+    quarantined: tuple[Failure, ...] = ()
+    """The persons not written (their fold failed, or the target cannot hold their rows):
+    pseudonyms and masked reasons only."""
 
 
 def build_partition(options: BackfillOptions, index: int) -> PartitionWritten:
@@ -213,38 +219,46 @@ def build_partition(options: BackfillOptions, index: int) -> PartitionWritten:
         path = os.path.join(options.stage_dir, f"part-{index:05d}-of-{options.partitions:05d}.db")
         sink = _StageSink(path)
     persons = events = rows = 0
+    failed: list[Failure] = []
     app = open_ledger_readonly(options.db)
     try:
         chunk: list[PersonRecords] = []
         for person_id, person_events, positions in histories_in_partition(
             app, index, options.partitions, page=options.page
         ):
-            view = project_person(person_events, registry, as_of=options.as_of, person_id=person_id)
-            chunk.append(
-                person_records(
-                    view,
-                    key.pseudonym(person_id),
-                    events=len(person_events),
-                    position=positions[-1],
-                )
-            )
             persons += 1
             events += len(person_events)
+            pseudonym = key.pseudonym(person_id)
+            try:
+                view = project_person(
+                    person_events, registry, as_of=options.as_of, person_id=person_id
+                )
+                records = person_records(
+                    view, pseudonym, events=len(person_events), position=positions[-1]
+                )
+            except Exception as exc:  # noqa: BLE001 (one person's failure is quarantined)
+                failed.append(Failure.of_fold(pseudonym, positions[-1], len(person_events), exc))
+                continue
+            chunk.append(records)
             if len(chunk) >= options.chunk:
-                rows += sink.write(chunk)
+                rows += sink.write(chunk, failed)
                 chunk = []
         if chunk:
-            rows += sink.write(chunk)
+            rows += sink.write(chunk, failed)
         sink.commit()
     finally:
         sink.close()
         app.close()
     stage = sink.path if isinstance(sink, _StageSink) else None
-    return PartitionWritten(index, persons, events, rows, time.perf_counter() - began, stage)
+    return PartitionWritten(
+        index, persons, events, rows, time.perf_counter() - began, stage, tuple(failed)
+    )
 
 
 class _Sink:
-    def write(self, persons: Sequence[PersonRecords]) -> int:
+    def write(self, persons: Sequence[PersonRecords], failed: list[Failure]) -> int:
+        """Write the persons' rows; the rows written. The persons whose rows the target
+        cannot hold are added to ``failed`` (not written)."""
         raise NotImplementedError
 
     def commit(self) -> None:
@@ -262,9 +276,11 @@ class _PostgresSink(_Sink):
         self.conn = self.engine.connect()
         self.transaction = self.conn.begin()
 
-    def write(self, persons: Sequence[PersonRecords]) -> int:
-        replace_persons(self.conn, persons)
-        return _row_count(persons)
+    def write(self, persons: Sequence[PersonRecords], failed: list[Failure]) -> int:
+        lost = write_persons(self.conn, persons)  # values beyond a column: quarantined
+        failed += lost
+        names = {f.pseudonym for f in lost}
+        return _row_count(p for p in persons if p.pseudonym not in names)
 
     def commit(self) -> None:
         self.transaction.commit()
@@ -299,8 +315,9 @@ class _StageSink(_Sink):
             )
         self.done = False
 
-    def write(self, persons: Sequence[PersonRecords]) -> int:
-        # Rows are already in the form the target stores (writer.PersonRecords).
+    def write(self, persons: Sequence[PersonRecords], failed: list[Failure]) -> int:
+        # Rows are already in the form the target stores (writer.PersonRecords); SQLite holds
+        # any value, so nothing fails here (the staged rows go into a SQLite target).
         self.db.executemany(self.statements[0], [p.tables[0][0] for p in persons])
         for index, statement in enumerate(self.statements[1:], start=1):
             self.db.executemany(
@@ -414,9 +431,13 @@ class ReplayReport:
     merge_seconds: float = 0.0
     """SQLite target: time the client spent copying staged partitions into the target."""
     interrupted: bool = False
+    quarantined: list[Failure] = field(default_factory=list)
+    """The persons not written, for the target's quarantine (``ledger project`` retries
+    them at every start)."""
 
     def add(self, result: PartitionWritten) -> None:
         self.done += 1
+        self.quarantined += result.quarantined
         self.persons += result.persons
         self.events += result.events
         self.rows += result.rows
@@ -592,11 +613,13 @@ def _replay(
                 report.add(result)
                 bar.update(result.persons)
                 bar.set_postfix(partitions=f"{report.done}/{count}")
-        # Every partition is written: only now may the checkpoint move.
-        if end > start:
-            with projector.transaction() as conn:
+        # Every partition is written: only now may the checkpoint move, and the quarantine
+        # become this replay's (every person was written again, or failed again).
+        with projector.transaction() as conn:
+            projector.replace_quarantine(conn, report.quarantined)
+            if end > start:
                 record_position(conn, Tracking(projector.source.application_name, end))
-            report.checkpoint = end
+        report.checkpoint = max(end, start)
         projector.finish_switch()
     except KeyboardInterrupt:
         report.interrupted = True

@@ -246,6 +246,11 @@ def describe(
             f"  partition tasks {replayed.task_seconds:.1f} s (all workers), "
             f"copying partitions into the target {replayed.merge_seconds:.1f} s"
         )
+        if replayed.quarantined:
+            lines.append(
+                f"  {len(replayed.quarantined):,} persons quarantined: not written (see ledger "
+                "status --to); ledger project tries them again at every start"
+            )
         lines.append(
             f"checkpoint: {replayed.checkpoint_before} -> {replayed.checkpoint} "
             "(ledger project --to the same target continues from here)"

@@ -597,56 +597,24 @@ class Projector:
 
     # ------------------------------------------------------------ quarantine
 
-    def _fold_all(self, histories: Iterable[History]) -> tuple[list[PersonRecords], list[_Failure]]:
+    def _fold_all(self, histories: Iterable[History]) -> tuple[list[PersonRecords], list[Failure]]:
         """Each person's rows; the persons whose fold (or rows) failed, with the reason."""
         records: list[PersonRecords] = []
-        failed: list[_Failure] = []
+        failed: list[Failure] = []
         for history in histories:
             try:
                 records.append(self._rows(history))
             except Exception as exc:  # noqa: BLE001 (one person's failure is quarantined)
                 assert self.key is not None
-                failed.append(
-                    _Failure(
-                        self.key.pseudonym(history.person_id),
-                        history.position,
-                        history.version,
-                        f"fold failed: {type(exc).__name__}: {' '.join(str(exc).split())}",
-                    )
-                )
+                pseudonym = self.key.pseudonym(history.person_id)
+                failed.append(Failure.of_fold(pseudonym, history.position, history.version, exc))
         return records, failed
 
-    def _write(self, conn: Connection, records: Sequence[PersonRecords]) -> list[_Failure]:
-        """Replace the rows of ``records`` in the transaction of ``conn``: all at once, or,
-        when that fails on the rows' values, person by person, each in a savepoint; the
-        persons that could not be written, with the reason."""
-        if not records:
-            return []
-        try:
-            with conn.begin_nested():
-                replace_persons(conn, records)
-            return []
-        except POISON:
-            pass
-        failed: list[_Failure] = []
-        for record in records:
-            try:
-                with conn.begin_nested():
-                    replace_persons(conn, [record])
-            except POISON as exc:
-                head = record.tables[0][0]
-                failed.append(
-                    _Failure(
-                        record.pseudonym,
-                        int(head[-1]),
-                        int(head[1]),
-                        f"write failed: {reason(exc)}",
-                    )
-                )
-        return failed
+    def _write(self, conn: Connection, records: Sequence[PersonRecords]) -> list[Failure]:
+        return write_persons(conn, records)
 
     def _settle_quarantine(
-        self, conn: Connection, records: Sequence[PersonRecords], failed: Sequence[_Failure]
+        self, conn: Connection, records: Sequence[PersonRecords], failed: Sequence[Failure]
     ) -> None:
         """Release the persons written, quarantine (again) those that failed."""
         failed_names = {f.pseudonym for f in failed}
@@ -659,30 +627,25 @@ class Projector:
             conn.execute(
                 delete(_QUARANTINE).where(_QUARANTINE.c.pseudonym.in_(released[i : i + 500]))
             )
-        now = datetime.now(UTC)
+        _quarantine(conn, failed)
+
+    def replace_quarantine(self, conn: Connection, failed: Sequence[Failure]) -> None:
+        """After every person was written again (a backfill's replay): the quarantine holds
+        exactly ``failed``, in the transaction of ``conn``."""
+        conn.execute(delete(_QUARANTINE))
+        _quarantine(conn, failed)
+        self.quarantined = {f.pseudonym for f in failed}
         for failure in failed:
-            stmt = dialect_insert(conn, _QUARANTINE).values(
-                pseudonym=failure.pseudonym,
-                position=failure.position,
-                events=failure.events,
-                reason=masked(failure.reason)[:2000],
-                attempts=1,
-                quarantined_at=now,
-            )
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[_QUARANTINE.c.pseudonym],
-                    set_={
-                        "position": stmt.excluded.position,
-                        "events": stmt.excluded.events,
-                        "reason": stmt.excluded.reason,
-                        "attempts": _QUARANTINE.c.attempts + 1,
-                        "quarantined_at": stmt.excluded.quarantined_at,
-                    },
-                )
+            self.log(
+                "quarantined",
+                {
+                    "pseudonym": failure.pseudonym[:12],
+                    "position": failure.position,
+                    "reason": failure.reason[:300],
+                },
             )
 
-    def _after_commit(self, records: Sequence[PersonRecords], failed: Sequence[_Failure]) -> None:
+    def _after_commit(self, records: Sequence[PersonRecords], failed: Sequence[Failure]) -> None:
         failed_names = {f.pseudonym for f in failed}
         for record in records:
             if record.pseudonym not in failed_names:
@@ -734,7 +697,7 @@ class Projector:
             position=history.position,
         )
 
-    def _remember(self, histories: Mapping[UUID, History], failed: Sequence[_Failure] = ()) -> None:
+    def _remember(self, histories: Mapping[UUID, History], failed: Sequence[Failure] = ()) -> None:
         if len(self._versions) > _VERSIONS_CACHE_LIMIT:
             self._versions.clear()  # only an optimisation: a miss folds the person again
         failed_names = {f.pseudonym for f in failed}
@@ -842,13 +805,77 @@ class Projector:
 
 
 @dataclass(frozen=True)
-class _Failure:
-    """A person that could not be written, and why."""
+class Failure:
+    """A person that could not be written, and why (a row of ``reporting_quarantine``)."""
 
     pseudonym: str
     position: int
+    """The notification id of the person's latest event folded (finds the person again)."""
     events: int
     reason: str
+    """Its ID numbers masked."""
+
+    @classmethod
+    def of_fold(cls, pseudonym: str, position: int, events: int, exc: Exception) -> Failure:
+        """The failure of a person whose fold (or rows) raised ``exc``."""
+        text = f"fold failed: {type(exc).__name__}: {' '.join(str(exc).split())}"
+        return cls(pseudonym, position, events, masked(text))
+
+
+def _quarantine(conn: Connection, failed: Sequence[Failure]) -> None:
+    """Quarantine (again) the persons of ``failed``: one row each, ``attempts`` counted."""
+    now = datetime.now(UTC)
+    for failure in failed:
+        stmt = dialect_insert(conn, _QUARANTINE).values(
+            pseudonym=failure.pseudonym,
+            position=failure.position,
+            events=failure.events,
+            reason=masked(failure.reason)[:2000],
+            attempts=1,
+            quarantined_at=now,
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[_QUARANTINE.c.pseudonym],
+                set_={
+                    "position": stmt.excluded.position,
+                    "events": stmt.excluded.events,
+                    "reason": stmt.excluded.reason,
+                    "attempts": _QUARANTINE.c.attempts + 1,
+                    "quarantined_at": stmt.excluded.quarantined_at,
+                },
+            )
+        )
+
+
+def write_persons(conn: Connection, records: Sequence[PersonRecords]) -> list[Failure]:
+    """Replace the rows of ``records`` in the transaction of ``conn``: all at once, or, when
+    that fails on the rows' values (:data:`POISON`), person by person, each in a savepoint;
+    the persons that could not be written, with the reason."""
+    if not records:
+        return []
+    try:
+        with conn.begin_nested():
+            replace_persons(conn, records)
+        return []
+    except POISON:
+        pass
+    failed: list[Failure] = []
+    for record in records:
+        try:
+            with conn.begin_nested():
+                replace_persons(conn, [record])
+        except POISON as exc:
+            head = record.tables[0][0]
+            failed.append(
+                Failure(
+                    record.pseudonym,
+                    int(head[-1]),
+                    int(head[1]),
+                    masked(f"write failed: {reason(exc)}"),
+                )
+            )
+    return failed
 
 
 class _Session:

@@ -20,7 +20,7 @@ from ledger.application import open_ledger
 from ledger.cli import main
 from ledger.synth import generate, to_line
 from projections.backfill import source_files
-from projections.reporting.schema import ProjectionTracking
+from projections.reporting.schema import ProjectionTracking, Quarantine
 from projections.reporting.target import make_engine, parse_target
 
 from .conftest import PG_URL, drop_schema, dump
@@ -278,7 +278,7 @@ def test_merging_a_stage_keeps_numbers_and_gives_new_ones_past_the_largest(
             conn.execute(select(PERSONS_TABLE.c.pseudonym, PERSONS_TABLE.c.person_key)).all()
         )
     stage = backfill_module._StageSink(str(tmp_path / "stage.db"))
-    stage.write([person_records(view(1), p * 64, events=2, position=9) for p in "edcf"])
+    stage.write([person_records(view(1), p * 64, events=2, position=9) for p in "edcf"], [])
     stage.commit()
     backfill_module.merge_stage(engine, stage.path, replace=True)
     with engine.connect() as conn:
@@ -357,3 +357,92 @@ def test_a_refused_backfill_loads_nothing(ledger_db: str, tmp_path: Path) -> Non
     done = CliRunner().invoke(main, args + ["--to", target], env=KEY_ENV)
     assert done.exit_code == 1, done.output  # one line rejected
     assert _count(ledger_db) == 2 and _checkpoint(target) == _log_end(ledger_db)
+
+
+def _quarantine(target: str) -> dict[str, str]:
+    engine = make_engine(parse_target(target))
+    try:
+        with engine.connect() as conn:
+            table = Quarantine.__table__
+            return {p: r for p, r in conn.execute(select(table.c.pseudonym, table.c.reason))}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_person_whose_fold_fails_is_quarantined_not_fatal(
+    backend: str,
+    history: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pg_target: Any,
+) -> None:
+    """One person's fold failing (a policy handler's bug on an odd history) stopped the whole
+    backfill, partition after partition written for nothing. Such a person goes to the
+    target's quarantine, as ``ledger project`` does it, the rest is written, the checkpoint
+    moves; once fixed, the next ``ledger project`` releases them."""
+    db = str(tmp_path / "ledger.db")
+    target = str(tmp_path / "reports.db") if backend == "sqlite" else pg_target("fold")
+    reference = str(tmp_path / "reference.db")
+    first_lines = (history / "2021-2023.jsonl").read_text(encoding="utf-8").splitlines()
+    persons = sorted({json.loads(line)["person_id"] for line in first_lines})
+    broken = {persons[3], persons[-5]}
+    real = backfill_module.project_person
+
+    def failing(events: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("person_id") in broken:
+            raise RuntimeError(f"handler bug for {kwargs['person_id']}")
+        return real(events, *args, **kwargs)
+
+    monkeypatch.setattr(backfill_module, "project_person", failing)
+    result = _invoke(
+        "backfill", str(history), "--db", db, "--to", target, "--partitions", "3", "--no-progress"
+    )
+    assert "2 persons quarantined" in result.output
+    assert len(_dump(target)["persons"]) == PERSONS - 2
+    assert _checkpoint(target) == _log_end(db)
+    reasons = _quarantine(target)
+    assert len(reasons) == 2
+    assert all(
+        r.startswith("fold failed: RuntimeError: handler bug for ") for r in reasons.values()
+    )
+    assert not any(p in r for p in broken for r in reasons.values())  # ID numbers masked
+    status = _invoke("status", "--db", db, "--to", target, "--format", "json")
+    assert json.loads(status.stdout)["target"]["quarantined"] == 2
+
+    monkeypatch.setattr(backfill_module, "project_person", real)
+    released = _invoke("project", "--db", db, "--to", target)
+    assert "applied 0 events" in released.output
+    assert _quarantine(target) == {}
+    _invoke("project", "--db", db, "--to", reference)
+    assert _dump(target) == _dump(reference)
+
+
+def test_rows_the_target_cannot_hold_are_quarantined_not_fatal(
+    history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_target: Any
+) -> None:
+    """A person whose rows a PostgreSQL column cannot hold (written straight into the target
+    by the partition task) is quarantined with the server's reason; the partition's other
+    persons are written."""
+    db, target = str(tmp_path / "ledger.db"), pg_target("poison")
+    first_lines = (history / "2021-2023.jsonl").read_text(encoding="utf-8").splitlines()
+    too_long = sorted({json.loads(line)["person_id"] for line in first_lines})[7]
+    real = backfill_module.project_person
+
+    def poisoned(events: Any, *args: Any, **kwargs: Any) -> Any:
+        view = real(events, *args, **kwargs)
+        if kwargs.get("person_id") != too_long:
+            return view
+        record = view.to_dict()
+        record["years"] = [dict(y) for y in record["years"]]
+        record["years"][-1]["region"] = "6109021"  # varchar(6)
+        return record
+
+    monkeypatch.setattr(backfill_module, "project_person", poisoned)
+    result = _invoke(
+        "backfill", str(history), "--db", db, "--to", target, "--partitions", "2", "--no-progress"
+    )
+    assert "1 persons quarantined" in result.output
+    assert len(_dump(target)["persons"]) == PERSONS - 1
+    [reason] = _quarantine(target).values()
+    assert reason.startswith("write failed: ") and "value too long" in reason
