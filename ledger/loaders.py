@@ -49,7 +49,7 @@ import time
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -80,6 +80,7 @@ from ledger.importer import (
     read_units,
     start_input,
 )
+from ledger.interrupts import interrupts_deferred
 from ledger.store import DEFAULT_DB
 
 Counts = tuple[int, int, int]
@@ -548,8 +549,11 @@ class LoaderPool:
             assert pending is not None
             round_no, last = pending
             with interrupts_deferred():  # a round's results are taken whole and counted
-                results = loaders.results(round_no)
-                pending = None
+                try:
+                    results = loaders.results(round_no)
+                finally:
+                    # Taken, or failed: never waited for twice (every loader answered once).
+                    pending = None
                 rejects: list[Reject] = []
                 for got, counts in results:
                     rejects += got
@@ -579,30 +583,6 @@ class LoaderPool:
             if pending is not None:  # reading stopped: complete and count the round in flight
                 with suppress(Exception):  # (the first error is the one reported)
                     finish()
-
-
-@contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Ctrl-C (SIGINT) during the block takes effect when the block ends.
-
-    The coordinator's bookkeeping of a round (sent to be stored; its results received from
-    every loader) must not be cut in two: a round stored by the loaders but interrupted while
-    its results were being received would be stored and not counted. Outside the main thread
-    (where signals are not delivered) the block runs as it is."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        if callable(previous):
-            previous(signal.SIGINT, None)
-        elif previous == signal.SIG_DFL:
-            raise KeyboardInterrupt
 
 
 class _RejectsSink:

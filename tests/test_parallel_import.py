@@ -30,6 +30,7 @@ from ledger.loaders import LoaderPool, rounds, route, unpack
 from ledger.synth import generate
 from policies import builtin_registry
 from projections.replay import Cut, store_views
+from tests.conftest import PG_URL
 from tests.reporting.conftest import gen_events
 from tests.support import id_number, registered
 from tests.test_pg_write_path import check_consistent, finish, rows_of, start, wait_for_copy
@@ -277,7 +278,11 @@ def test_ctrl_c_completes_the_round_in_flight_and_counts_it(pg_db: str, tmp_path
             assert process.poll() is None, finish(process)[1]
             time.sleep(0.005)
         process.send_signal(signal.SIGINT)
-        code, output = finish(process, timeout=120)
+        try:
+            code, output = finish(process, timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
         assert code == 130, output
         assert "interrupted" in output
         counted = int(output.split(": ", 1)[1].split(" stored", 1)[0])
@@ -288,3 +293,43 @@ def test_ctrl_c_completes_the_round_in_flight_and_counts_it(pg_db: str, tmp_path
     check_consistent(
         pg_db, {json.loads(line)["event_id"] for line in path.read_text().splitlines()}
     )
+
+
+@pytest.mark.postgres
+def test_loaders_that_lose_the_server_end_the_import_with_its_reason(
+    pg_db: str, tmp_path: Path
+) -> None:
+    """Seen: the server dropped every connection (``pg_terminate_backend``) during
+    ``ledger import --workers 2``; the import then waited for good, near-zero CPU, and Ctrl-C
+    did nothing (the round whose results had failed was waited for a second time). It ends,
+    with the server's reason on one line; a second run stores exactly the rest."""
+    import psycopg
+
+    count = 60_000
+    path = tmp_path / "events.jsonl"
+    gen_events.write(path, count, seed=17)
+    name = f"lost_{time.monotonic_ns()}"
+    db = f"{pg_db}&application_name={name}"
+    with open_ledger(pg_db) as app:
+        process = start("import", str(path), "--db", db, "--batch-size", "2000", "--workers", "2")
+        while app.count_events() < 8_000:
+            assert process.poll() is None, finish(process)[1]
+            time.sleep(0.005)
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = %s",
+                (name,),
+            )
+        try:
+            code, output = finish(process, timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        assert code not in (0, 130), output
+        assert "terminating connection" in output and "Traceback" not in output
+        assert "run the same command again" in output
+        stored = app.count_events()
+        assert f"{stored} stored" in output  # what it stored, counted
+        rerun = import_file(app, path, batch_size=10_000)
+        assert (rerun.stored, rerun.present, rerun.rejected) == (count - stored, stored, 0)

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerWriteConflict
-from ledger.cli._common import db_option, ledger_session
+from ledger.cli._common import db_option, ledger_session, one_line
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
     ImportFileError,
@@ -139,8 +140,14 @@ def import_command(
             sys.exit(130)
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from None
-        except (LedgerWriteConflict, LoaderError) as exc:
-            raise click.ClickException(str(exc)) from None
+        except (LedgerWriteConflict, LoaderError, PersistenceError) as exc:
+            # The store failed under the import (a server gone, a lost race): say what is
+            # stored, and that a second run completes it.
+            _print_summaries(summaries)
+            raise click.ClickException(
+                f"{one_line(exc)}\nstopped: every batch counted above is stored; run the same "
+                "command again once the store is back to complete the import"
+            ) from None
     _print_summaries(summaries)
     if any(summary.rejected for summary in summaries):
         sys.exit(1)
