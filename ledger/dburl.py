@@ -23,6 +23,7 @@ same URL.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -175,10 +176,22 @@ def parse_database(spec: str, *, allow_memory: bool = False) -> DatabaseSpec:
         raise InvalidDatabase(f"{shown}: {' '.join(str(exc).split())}") from None
     if "dbname" not in dict(params) and not os.environ.get("PGDATABASE"):
         raise InvalidDatabase(f"no database name in {shown!r} (…/DBNAME, or set PGDATABASE)")
-    if schema is not None and ('"' in schema or len(schema.encode()) > MAX_IDENTIFIER):
-        raise InvalidDatabase(f"bad schema name {schema!r} in {shown!r}")
+    if schema is not None and (
+        not _SCHEMA_NAME.fullmatch(schema) or len(schema.encode()) > MAX_IDENTIFIER
+    ):
+        raise InvalidDatabase(
+            f"bad schema name {schema!r} in {shown!r}: use lowercase letters, digits and "
+            f"underscores, starting with a letter or an underscore, at most {MAX_IDENTIFIER} "
+            "characters (eventsourcing names its types after the schema without quotes)"
+        )
     shown = _postgres_shown(url)
     return DatabaseSpec("postgresql", params=tuple(params), schema=schema, shown=shown)
+
+
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+"""A schema name PostgreSQL keeps as written without quotes: the library writes some of its
+statements with the schema unquoted (``%s::schema.stored_event_uuid[]``), so any other name
+(a hyphen, a capital, a space) would create the schema and then fail on raw SQL."""
 
 
 def _sqlite(path: str, shown: str, allow_memory: bool) -> DatabaseSpec:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -195,3 +196,23 @@ def test_a_missing_database_is_reported_at_once_with_the_servers_reason() -> Non
     assert result.exit_code == 2, result.output
     assert 'database "ledger_no_such_database" does not exist' in result.output
     assert time.monotonic() - began < 5
+
+
+@pytest.mark.parametrize("name", ["trial-x", "Trial", "Trial-X;drop", "1st", "a b"])
+def test_a_schema_name_the_store_cannot_use_is_refused_before_anything_is_made(
+    name: str, tmp_path: Path
+) -> None:
+    """Seen: ``?schema=trial-x`` created the schema, then failed with raw SQL ("syntax error
+    at or near "-" … invalid type name "trial-x.stored_event_uuid""), leaving the schema
+    behind. The library names its types after the schema unquoted: only lowercase letters,
+    digits and underscores work (a name PostgreSQL keeps as written without quotes)."""
+    spec = f"{PG_URL}?schema={name}"
+    with pytest.raises(InvalidDatabase, match="schema name"):
+        parse_database(spec)
+    with pytest.raises(InvalidTarget):
+        parse_target(spec)
+    result = CliRunner().invoke(main, ["import", "--db", spec, str(EXAMPLES)])
+    assert result.exit_code == 2 and "schema name" in result.output
+    with psycopg.connect(PG_URL) as conn:
+        found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,)).fetchone()
+    assert found is None
