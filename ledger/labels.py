@@ -456,9 +456,11 @@ RUN_MODES: dict[str, Label] = label_table(
         "catch_up": ("追赶", "catch_up"),
         "follow": ("持续跟随", "follow"),
         "rebuild": ("重建", "rebuild"),
+        "backfill": ("历史回灌", "backfill"),
     }
 )
-"""How a ``ledger project`` run went about it (``ledger status``: last run)."""
+"""How a ``ledger project`` (or ``ledger backfill``) run went about it (``ledger status``:
+last run)."""
 
 RUN_STATES: dict[str, Label] = label_table(
     {

@@ -21,6 +21,14 @@ DELAY = 1.0
 MIN_INTERVAL = 0.2
 """Seconds between two redraws of a bar."""
 
+_WITH_TOTAL = (
+    "{desc}: {percentage:3.0f}%|{bar}| {n:,.0f}/{total:,.0f} [{elapsed}<{remaining}, "
+    "{rate_fmt}{postfix}]"
+)
+_WITHOUT_TOTAL = "{desc}: {n:,.0f} [{elapsed}, {rate_fmt}{postfix}]"
+"""tqdm's bars, but counts as whole numbers with thousands separators (1,234,567/2,000,000;
+4/4): tqdm's own unit scaling writes small counts as 4.00/4.00 and large ones as 1.23M."""
+
 T = TypeVar("T")
 
 
@@ -60,7 +68,8 @@ def bar(
         initial=initial,
         desc=desc,
         unit=unit,
-        unit_scale=True,
+        unit_scale=True,  # the rate: 45.1kline/s
+        bar_format=_WITH_TOTAL if total is not None else _WITHOUT_TOTAL,
         disable=not enabled,
         file=sys.stderr,
         dynamic_ncols=True,

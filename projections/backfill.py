@@ -50,7 +50,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -430,6 +430,8 @@ class ReplayReport:
     """Sum of the partition tasks' times (read, fold, rows, write or stage), over all workers."""
     merge_seconds: float = 0.0
     """SQLite target: time the client spent copying staged partitions into the target."""
+    staged: bool = False
+    """Whether partitions were staged and copied in by the client (a SQLite target)."""
     interrupted: bool = False
     quarantined: list[Failure] = field(default_factory=list)
     """The persons not written, for the target's quarantine (``ledger project`` retries
@@ -595,7 +597,13 @@ def _replay(
         policies=policies_path,
         stage_dir=stage_dir,
     )
-    report = ReplayReport(partitions=count, checkpoint_before=start, checkpoint=start)
+    projector.record_run(mode="backfill", state="running")
+    report = ReplayReport(
+        partitions=count,
+        checkpoint_before=start,
+        checkpoint=start,
+        staged=stage_dir is not None,
+    )
     # An empty target (a first backfill) has no rows to replace: skip the deletes. Safe
     # because the projector lock is held and partitions hold disjoint persons.
     replace = not _is_empty(projector.engine)
@@ -620,9 +628,19 @@ def _replay(
             if end > start:
                 record_position(conn, Tracking(projector.source.application_name, end))
         report.checkpoint = max(end, start)
+        projector.record_run(
+            mode="backfill",
+            state="finished",
+            events=report.events,
+            persons=report.persons,
+            quarantined=len(report.quarantined),
+            checkpoint=report.checkpoint,
+        )
         projector.finish_switch()
     except KeyboardInterrupt:
         report.interrupted = True
+        with suppress(Exception):  # (the interruption is what is reported)
+            projector.record_run(mode="backfill", state="stopped", checkpoint=start)
         raise
     finally:
         if stage_dir is not None:

@@ -176,6 +176,7 @@ def backfill_command(
                         session=session,
                     )
             except KeyboardInterrupt:
+                click.echo(describe(loaded, None, display_db(database), None)[0])
                 click.echo(
                     f"interrupted after {time.perf_counter() - began:.0f} s of replay: the "
                     "checkpoint did not move; run the same command again (or ledger project) "
@@ -236,23 +237,24 @@ def describe(
     if replayed is None:
         lines.append("replay: skipped (no --to)")
     else:
+        partitions = f"{replayed.partitions:,} partition" + "s" * (replayed.partitions != 1)
         lines.append(
             f"replay: {replayed.persons:,} persons ({replayed.events:,} events) in "
-            f"{replayed.partitions} partitions, {replayed.rows:,} rows written to {target} "
+            f"{partitions}, {replayed.rows:,} rows written to {target} "
             f"in {replayed.seconds:.1f} s ({_rate(replayed.events, replayed.seconds)} events/s, "
             f"{_rate(replayed.persons, replayed.seconds)} persons/s)"
         )
-        lines.append(
-            f"  partition tasks {replayed.task_seconds:.1f} s (all workers), "
-            f"copying partitions into the target {replayed.merge_seconds:.1f} s"
-        )
+        tasks = f"  partition tasks {replayed.task_seconds:.1f} s (all workers)"
+        if replayed.staged:  # a SQLite target: the client copies each staged partition in
+            tasks += f", copying partitions into the target {replayed.merge_seconds:.1f} s"
+        lines.append(tasks)
         if replayed.quarantined:
             lines.append(
                 f"  {len(replayed.quarantined):,} persons quarantined: not written (see ledger "
                 "status --to); ledger project tries them again at every start"
             )
         lines.append(
-            f"checkpoint: {replayed.checkpoint_before} -> {replayed.checkpoint} "
+            f"checkpoint: {replayed.checkpoint_before:,} -> {replayed.checkpoint:,} "
             "(ledger project --to the same target continues from here)"
         )
     total = loaded.seconds + (replayed.seconds if replayed else 0.0)

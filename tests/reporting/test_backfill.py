@@ -401,6 +401,10 @@ def test_a_person_whose_fold_fails_is_quarantined_not_fatal(
     assert "2 persons quarantined" in result.output
     assert len(_dump(target)["persons"]) == PERSONS - 2
     assert _checkpoint(target) == _log_end(db)
+    assert f"checkpoint: 0 -> {_log_end(db):,} " in result.output
+    assert "in 3 partitions," in result.output
+    # Only a SQLite target has partitions staged and copied in by the client.
+    assert ("copying partitions" in result.output) == (backend == "sqlite")
     reasons = _quarantine(target)
     assert len(reasons) == 2
     assert all(
@@ -409,6 +413,11 @@ def test_a_person_whose_fold_fails_is_quarantined_not_fatal(
     assert not any(p in r for p in broken for r in reasons.values())  # ID numbers masked
     status = _invoke("status", "--db", db, "--to", target, "--format", "json")
     assert json.loads(status.stdout)["target"]["quarantined"] == 2
+    last_run = json.loads(status.stdout)["target"]["last_run"]  # the backfill, as project's
+    assert (last_run["mode"], last_run["state"]) == ("backfill", "finished")
+    assert (last_run["quarantined"], last_run["checkpoint"]) == (2, _log_end(db))
+    table = _invoke("status", "--db", db, "--to", target)
+    assert "backfill finished at" in table.stdout
 
     monkeypatch.setattr(backfill_module, "project_person", real)
     released = _invoke("project", "--db", db, "--to", target)
@@ -440,9 +449,34 @@ def test_rows_the_target_cannot_hold_are_quarantined_not_fatal(
 
     monkeypatch.setattr(backfill_module, "project_person", poisoned)
     result = _invoke(
-        "backfill", str(history), "--db", db, "--to", target, "--partitions", "2", "--no-progress"
+        "backfill", str(history), "--db", db, "--to", target, "--partitions", "1", "--no-progress"
     )
-    assert "1 persons quarantined" in result.output
+    assert "1 persons quarantined" in result.output and "in 1 partition," in result.output
     assert len(_dump(target)["persons"]) == PERSONS - 1
     [reason] = _quarantine(target).values()
     assert reason.startswith("write failed: ") and "value too long" in reason
+
+
+def test_ctrl_c_during_the_replay_still_says_what_was_loaded(
+    history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load's summary was printed only when the whole backfill ended: a replay stopped
+    with Ctrl-C said nothing of the files just loaded. The target's last run says stopped."""
+    db, target = str(tmp_path / "ledger.db"), str(tmp_path / "r.db")
+    real = backfill_module.build_partition
+
+    def interrupted(options: Any, index: int) -> Any:
+        if index == 1:
+            raise KeyboardInterrupt
+        return real(options, index)
+
+    monkeypatch.setattr(backfill_module, "build_partition", interrupted)
+    result = CliRunner().invoke(
+        main,
+        ["backfill", str(history), "--db", db, "--to", target, "--partitions", "3"],
+        env=KEY_ENV,
+    )
+    assert result.exit_code == 130
+    assert "load: 2 file(s)" in result.output and "interrupted after" in result.output
+    status = _invoke("status", "--db", db, "--to", target, "--format", "json")
+    assert json.loads(status.stdout)["target"]["last_run"]["state"] == "stopped"
