@@ -29,7 +29,7 @@ from projections.backfill import (
     source_files,
 )
 from projections.distributed import DaskMissing, require_dask
-from projections.reporting.projector import require_key
+from projections.reporting.projector import check_key, require_key
 from projections.reporting.pseudonym import PseudonymKeyError, configured_key
 from projections.reporting.target import (
     InvalidTarget,
@@ -125,10 +125,9 @@ def backfill_command(
         if target is not None:
             check_target(target, create=True)
             require_key(target, key)
-    except InvalidTarget as exc:
+            check_key(target, key)  # before the store is opened (or created)
+    except (InvalidTarget, PseudonymKeyError) as exc:
         raise OperatorError(str(exc)) from None
-    except PseudonymKeyError as exc:
-        raise click.ClickException(str(exc)) from None
     paths = source_files(source)
     if not paths:
         raise click.ClickException(f"{source}: no *.jsonl or *.csv file to load")
@@ -202,7 +201,7 @@ def _replay_errors(target: Target, database: str) -> Iterator[None]:
         raise OperatorError(_no_dask(exc)) from None
     except MISTAKES as exc:
         raise OperatorError(str(exc)) from None
-    except (PseudonymKeyError, TargetBusy, LockLost) as exc:
+    except (TargetBusy, LockLost) as exc:
         raise click.ClickException(str(exc)) from None
     except PersistenceError as exc:
         shown = f"ledger {display_db(database)}: {one_line(exc)[:500]}"

@@ -64,8 +64,10 @@ MISTAKES = (
     PolicySetMismatch,
     SourceMismatch,
     TargetAhead,
+    PseudonymKeyError,
 )
-"""Errors that say the target is not what this run expects: one line, exit status 2."""
+"""Errors that say the target is not what this run expects (built from another ledger, with
+another pseudonym key, under another policy set …): one line, exit status 2."""
 
 
 def policy_fold(policies: Path | None) -> Fold:
@@ -216,12 +218,10 @@ def project_command(
     try:
         target = parse_target(to)
         key = configured_key(key_file)
-    except InvalidTarget as exc:
+    except (InvalidTarget, PseudonymKeyError) as exc:
         raise OperatorError(str(exc)) from None
-    except PseudonymKeyError as exc:
-        raise click.ClickException(str(exc)) from None
     if key is None and not target.is_local:
-        raise click.ClickException(
+        raise OperatorError(
             f"{target.display} is not on this machine: set LEDGER_PSEUDONYM_KEY (or give a "
             "key file) so that the reporting database gets keyed pseudonyms"
         )
@@ -295,7 +295,7 @@ def project_command(
                 click.echo(report.describe())
         except MISTAKES as exc:
             raise OperatorError(str(exc)) from None
-        except (PseudonymKeyError, TargetBusy) as exc:
+        except TargetBusy as exc:
             raise click.ClickException(str(exc)) from None
         except LockLost as exc:
             raise click.ClickException(f"{exc}; nothing was written after that") from None

@@ -222,6 +222,51 @@ def require_key(target: Target, key: PseudonymKey | None) -> None:
         )
 
 
+def _key_for(
+    target: Target, meta: Mapping[str, str], key: PseudonymKey | None
+) -> PseudonymKey | None:
+    """The pseudonym key to write ``target`` with, given its ``meta`` and the configured
+    ``key``: that key, or the target's own local key; ``None`` when the target has neither
+    (a new local key is then made). :class:`PseudonymKeyError` when the target was built
+    with another key, or with a configured key and none is given."""
+    if key is None:
+        stored = meta.get(_LOCAL_KEY)
+        if stored is not None:
+            key = PseudonymKey(stored.encode("ascii"), "target")
+        elif _KEY_CHECK in meta:
+            raise PseudonymKeyError(
+                f"{target.display} was built with a pseudonym key: set "
+                "LEDGER_PSEUDONYM_KEY (or give the key file)"
+            )
+        else:
+            return None
+    if meta.get(_KEY_CHECK, key.check) != key.check:
+        raise PseudonymKeyError(
+            f"{target.display} was built with another pseudonym key; with this one "
+            "every person would get a second pseudonym. Use the original key, or project "
+            "into a new target"
+        )
+    return key
+
+
+def check_key(target: Target, key: PseudonymKey | None) -> None:
+    """The pseudonym key refusals of :meth:`Projector.open`, made before anything is created
+    or loaded (``ledger backfill`` checks them before it opens the store): reads the target's
+    settings, writes nothing. A target without reporting tables (new, or unreachable: opening
+    it says why later) refuses nothing here."""
+    if target.dialect == "sqlite" and (target.path is None or not target.path.is_file()):
+        return
+    engine = make_engine(target)
+    try:
+        with engine.connect() as conn:
+            meta = {k: v for k, v in conn.execute(select(_META.c.key, _META.c.value))}
+    except sa_exc.SQLAlchemyError:
+        return  # no settings table yet (or no target): nothing to refuse here
+    finally:
+        engine.dispose()
+    _key_for(target, meta, key)
+
+
 class Projector:
     """Writes the reporting tables of one ledger into one target."""
 
@@ -322,28 +367,13 @@ class Projector:
 
     def _settle_key(self, conn: Connection) -> PseudonymKey:
         meta = {k: v for k, v in conn.execute(select(_META.c.key, _META.c.value))}
-        key = self.key
+        key = _key_for(self.target, meta, self.key)
         if key is None:
-            stored = meta.get(_LOCAL_KEY)
-            if stored is not None:
-                key = PseudonymKey(stored.encode("ascii"), "target")
-            elif _KEY_CHECK in meta:
-                raise PseudonymKeyError(
-                    f"{self.target.display} was built with a pseudonym key: set "
-                    "LEDGER_PSEUDONYM_KEY (or give the key file)"
-                )
-            else:
-                key = new_local_key()
-                self._set_meta(conn, _LOCAL_KEY, key.secret.decode("ascii"))
-                self.warn(
-                    "no LEDGER_PSEUDONYM_KEY: pseudonyms use a random key stored in the target "
-                    "(fine on this machine; see docs/reporting.md)"
-                )
-        if meta.get(_KEY_CHECK, key.check) != key.check:
-            raise PseudonymKeyError(
-                f"{self.target.display} was built with another pseudonym key; with this one "
-                "every person would get a second pseudonym. Use the original key, or project "
-                "into a new target"
+            key = new_local_key()
+            self._set_meta(conn, _LOCAL_KEY, key.secret.decode("ascii"))
+            self.warn(
+                "no LEDGER_PSEUDONYM_KEY: pseudonyms use a random key stored in the target "
+                "(fine on this machine; see docs/reporting.md)"
             )
         self._set_meta(conn, _KEY_CHECK, key.check)
         return key

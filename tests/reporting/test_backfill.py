@@ -342,6 +342,16 @@ def test_a_refused_backfill_loads_nothing(ledger_db: str, tmp_path: Path) -> Non
         assert result.exit_code != 0 and message in result.output, (command, result.output)
         assert _count(ledger_db) == 1, command  # nothing of the second file stored
         assert not (tmp_path / "second" / "b.jsonl.rejects.jsonl").exists()
+        if "policies" not in message:  # a target built otherwise: a mistake, exit 2
+            assert result.exit_code == 2, (command, result.output)
+    # Seen: into a new store, a refusal of the key still created that store (empty).
+    fresh = tmp_path / "fresh.db"
+    wrong = {"LEDGER_PSEUDONYM_KEY": "another-key-0123456789"}
+    result = CliRunner().invoke(
+        main, ["backfill", str(second), "--db", str(fresh), "--to", target], env=wrong
+    )
+    assert result.exit_code == 2 and "another pseudonym key" in result.output
+    assert not fresh.exists()
 
     lock = ProjectorLock(parse_target(target), make_engine(parse_target(target)))
     lock.acquire()
