@@ -736,3 +736,25 @@ def test_ctrl_c_while_a_batch_is_written_still_counts_it(
         import_files(app, [path], batch_size=8)
     [summary] = info.value.summaries
     assert summary.stored == app.count_events() >= 24
+
+
+def test_a_store_failing_under_the_command_says_what_is_stored(
+    ledger_db: str, tmp_path: Path
+) -> None:
+    """Seen: losing the server mid-import exited 1 (the status of "lines rejected, the rest
+    stored") with the server's reason only. The command now counts what was stored, says a
+    second run completes it, and exits 2; no traceback."""
+    from click.testing import CliRunner
+
+    from ledger.cli import main
+
+    lines = generated(40)
+    path = write_jsonl(tmp_path / "big.jsonl", lines)
+    open_ledger(ledger_db).close()
+    execute_sql(ledger_db, REFUSE_ONE_EVENT)
+    result = CliRunner().invoke(
+        main, ["import", "--db", ledger_db, "--batch-size", "10", str(path)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "injected failure" in result.output and "Traceback" not in result.output
+    assert "20 stored" in result.output and "run the same command again" in result.output

@@ -11,7 +11,7 @@ import click
 from eventsourcing.persistence import PersistenceError
 
 from ledger.application import LedgerWriteConflict
-from ledger.cli._common import db_option, ledger_session, one_line
+from ledger.cli._common import OperatorError, db_option, ledger_session, one_line
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
     ImportFileError,
@@ -85,8 +85,9 @@ def import_command(
 
     Events are stored in any order (a payment before the registration, files in any order).
     Idempotent by event_id: importing a file again stores nothing new. Bad lines go to
-    FILE.rejects.jsonl (for -: stderr, or --rejects FILE); the exit status is 1 when any line
-    was rejected.
+    FILE.rejects.jsonl (for -: stderr, or --rejects FILE). Exit status: 1 when any line was
+    rejected (the rest is stored); 2 when the store failed under the import (what was stored
+    is counted: run it again) or was a mistake; 130 when interrupted.
 
     --workers N splits the input by person across N loader processes (PostgreSQL: only the
     events' insert is serial among them); the same events, rejects and views as one loader.
@@ -143,8 +144,10 @@ def import_command(
         except (LedgerWriteConflict, LoaderError, PersistenceError) as exc:
             # The store failed under the import (a server gone, a lost race): say what is
             # stored, and that a second run completes it.
+            # Exit status 2, not 1: 1 says "lines rejected, the rest stored", which a script
+            # would take for a finished import.
             _print_summaries(summaries)
-            raise click.ClickException(
+            raise OperatorError(
                 f"{one_line(exc)}\nstopped: every batch counted above is stored; run the same "
                 "command again once the store is back to complete the import"
             ) from None
