@@ -153,8 +153,14 @@ def backfill_command(
                 err=True,
             )
             sys.exit(130)
-        except (ImportFileError, LedgerWriteConflict, LoaderError) as exc:
+        except ImportFileError as exc:
             raise click.ClickException(str(exc)) from None
+        except (LedgerWriteConflict, LoaderError, PersistenceError) as exc:
+            # Exit status 2: 1 says "lines rejected", and the backfill did not finish.
+            raise OperatorError(
+                f"{one_line(exc)}\nstopped while loading: the batches stored so far are kept; "
+                "run the same command again once the store is back to complete the backfill"
+            ) from None
         for summary in loaded.files:
             if summary.rejected:
                 click.echo(summary.describe(), err=True)

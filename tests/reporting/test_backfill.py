@@ -490,3 +490,25 @@ def test_ctrl_c_during_the_replay_still_says_what_was_loaded(
     assert "load: 2 file(s)" in result.output and "interrupted after" in result.output
     status = _invoke("status", "--db", db, "--to", target, "--format", "json")
     assert json.loads(status.stdout)["target"]["last_run"]["state"] == "stopped"
+
+
+def test_a_store_failing_under_the_load_is_not_taken_for_rejected_lines(
+    history: Path, tmp_path: Path
+) -> None:
+    """Exit status 1 says "lines rejected, the rest loaded and projected": a store that fails
+    under the load (here a trigger refusing one event) stops the backfill with 2 and says
+    that a second run completes it."""
+    import sqlite3
+
+    db, target = tmp_path / "ledger.db", str(tmp_path / "r.db")
+    open_ledger(str(db)).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON ledger_event_ids "
+            "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+        )
+    result = CliRunner().invoke(
+        main, ["backfill", str(history), "--db", str(db), "--to", target], env=KEY_ENV
+    )
+    assert result.exit_code == 2, result.output
+    assert "injected failure" in result.output and "run the same command again" in result.output
