@@ -158,18 +158,26 @@ def test_backfill_again_is_idempotent(history: Path, tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if ".backfill-" in p.name]  # staging removed
 
 
+def _failing_partition(failing: int, exc: BaseException) -> Any:
+    """``build_partition`` whose task for partition ``failing`` raises ``exc``."""
+    real = backfill_module.build_partition
+
+    def build(options: Any, index: int) -> Any:
+        if index == failing:
+            raise exc
+        return real(options, index)
+
+    return build
+
+
 def test_interrupted_replay_keeps_the_checkpoint_and_a_rerun_completes(
     history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db, target, reference = (str(tmp_path / n) for n in ("ledger.db", "r.db", "ref.db"))
     real = backfill_module.build_partition
-
-    def failing(options: Any, index: int) -> Any:
-        if index == 2:
-            raise RuntimeError("worker lost")
-        return real(options, index)
-
-    monkeypatch.setattr(backfill_module, "build_partition", failing)
+    monkeypatch.setattr(
+        backfill_module, "build_partition", _failing_partition(2, RuntimeError("worker lost"))
+    )
     result = CliRunner().invoke(
         main,
         ["backfill", str(history), "--db", db, "--to", target, "--partitions", "4"],
@@ -473,14 +481,9 @@ def test_ctrl_c_during_the_replay_still_says_what_was_loaded(
     """The load's summary was printed only when the whole backfill ended: a replay stopped
     with Ctrl-C said nothing of the files just loaded. The target's last run says stopped."""
     db, target = str(tmp_path / "ledger.db"), str(tmp_path / "r.db")
-    real = backfill_module.build_partition
-
-    def interrupted(options: Any, index: int) -> Any:
-        if index == 1:
-            raise KeyboardInterrupt
-        return real(options, index)
-
-    monkeypatch.setattr(backfill_module, "build_partition", interrupted)
+    monkeypatch.setattr(
+        backfill_module, "build_partition", _failing_partition(1, KeyboardInterrupt())
+    )
     result = CliRunner().invoke(
         main,
         ["backfill", str(history), "--db", db, "--to", target, "--partitions", "3"],
