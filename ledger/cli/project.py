@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -103,15 +104,20 @@ def log_writer(fmt: str) -> Log:
 
 
 @contextmanager
-def stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by Ctrl-C or SIGTERM; the projector checks it between transactions."""
+def stop_on_signals(log: Log | None = None) -> Iterator[threading.Event]:
+    """An event set by Ctrl-C or SIGTERM; the projector checks it between transactions. The
+    stop is announced on stderr, or as a ``stopping`` record of ``log`` (``--log-format
+    json``: one JSON object per line, nothing else)."""
     stop = threading.Event()
 
     def handler(signum: int, _frame: Any) -> None:
         if stop.is_set():  # a second Ctrl-C: the operator insists
             raise KeyboardInterrupt
         stop.set()
-        click.echo("stopping after the current batch…", err=True)
+        if log is not None:
+            log("stopping", {"signal": signal.Signals(signum).name})
+        else:
+            click.echo("stopping after the current batch…", err=True)
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -243,9 +249,14 @@ def project_command(
                 log=log,
                 warn=lambda message: click.echo(message, err=True),
             )
-            with projector.open(wait=wait, upgrade=upgrade), stop_on_signals() as stop:
-                mode = "rebuild" if rebuild else "follow" if follow else "catch_up"
-                projector.record_run(mode=mode, state="running")
+            json_log = log if log_format == "json" else None
+            with (
+                projector.open(wait=wait, upgrade=upgrade),
+                stop_on_signals(json_log) as stop,
+                _run_recorded(
+                    projector, "rebuild" if rebuild else "follow" if follow else "catch_up"
+                ) as mode,
+            ):
                 if rebuild:
                     with bars.bar(
                         total=count_persons(projector.source.app.recorder) if show else None,
@@ -258,11 +269,14 @@ def project_command(
                     for line in result.describe():
                         click.echo(line)
                 if follow:
-                    click.echo(
-                        f"following the ledger into {target.display} from position "
-                        f"{projector.position()} (Ctrl-C to stop)",
-                        err=True,
-                    )
+                    if json_log is not None:
+                        json_log("following", {"checkpoint": projector.position()})
+                    else:
+                        click.echo(
+                            f"following the ledger into {target.display} from position "
+                            f"{projector.position()} (Ctrl-C to stop)",
+                            err=True,
+                        )
                     report = projector.follow(
                         stop,
                         interval,
@@ -293,6 +307,15 @@ def project_command(
                     checkpoint=report.end,
                 )
                 click.echo(report.describe())
+        except KeyboardInterrupt:
+            # A second Ctrl-C (the first stops after the current batch): every batch is one
+            # transaction with its checkpoint, so the target is whole at its checkpoint.
+            click.echo(
+                "interrupted: the target is complete up to its checkpoint; ledger project "
+                "continues from there",
+                err=True,
+            )
+            sys.exit(130)
         except MISTAKES as exc:
             raise OperatorError(str(exc)) from None
         except TargetBusy as exc:
@@ -307,6 +330,20 @@ def project_command(
             raise click.ClickException(
                 f"reporting target {target.display}: {masked(reason(exc))[:500]}"
             ) from None
+
+
+@contextmanager
+def _run_recorded(projector: Projector, mode: str) -> Iterator[str]:
+    """The run noted in the target as running (``ledger status``: last run) for the block;
+    a second Ctrl-C that ends it at once (``KeyboardInterrupt``) notes it stopped, at the
+    checkpoint it reached, instead of leaving it "running" for good."""
+    projector.record_run(mode=mode, state="running")
+    try:
+        yield mode
+    except KeyboardInterrupt:
+        with suppress(Exception):  # (the interruption is what is reported)
+            projector.record_run(mode=mode, state="stopped", checkpoint=projector.position())
+        raise
 
 
 def app_display(db: str | None) -> str:

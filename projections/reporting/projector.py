@@ -518,6 +518,12 @@ class Projector:
                 report.persons += persons
                 report.quarantined += quarantined
                 report.batches += 1
+                # The batch is committed: it is logged and counted whatever happens next (how
+                # far behind it is needs the store, whose connection may just have gone).
+                try:
+                    behind: int | None = max(0, self.source.max_position() - position)
+                except TRANSIENT:
+                    behind = None
                 self.log(
                     "batch",
                     {
@@ -525,7 +531,7 @@ class Projector:
                         "persons": persons,
                         "quarantined": quarantined,
                         "checkpoint": position,
-                        "behind": max(0, self.source.max_position() - position),
+                        "behind": behind,
                         "seconds": round(time.perf_counter() - began, 3),
                     },
                 )
@@ -551,11 +557,27 @@ class Projector:
         start = self.position()
         total = CatchUpReport(start=start, end=start)
         failures = 0
+
+        def counted(batch: CatchUpReport) -> None:
+            # Each committed batch counts at once: a catch-up that fails later (a connection
+            # lost) has still applied it. And a batch gone through ends a run of failures.
+            nonlocal failures
+            failures = 0
+            total.end = batch.end
+            total.events += batch.events
+            total.batches += batch.batches
+            total.persons += batch.persons
+            total.quarantined += batch.quarantined
+            if on_batch is not None:
+                on_batch(batch)
+
+        reconnect = False
         while not stop.is_set():
             try:
-                if failures:
+                if reconnect:
                     self._reconnect()
-                report = self.catch_up(stop, on_batch)
+                    reconnect = False
+                report = self.catch_up(stop, counted)
                 if not report.batches:
                     self.lock.verify()
                     stop.wait(interval)
@@ -564,16 +586,10 @@ class Projector:
                 # Try again at once, then after 0.5 s, 1 s, 2 s … 30 s.
                 delay = min(_BACKOFF_FIRST * 2 ** (failures - 1), _BACKOFF_MAX) if failures else 0
                 failures += 1
+                reconnect = True
                 self._lost(exc, delay)
                 if delay and stop.wait(delay):
                     break
-                continue
-            if report.batches:
-                total.end = report.end
-                total.events += report.events
-                total.batches += report.batches
-                total.persons += report.persons
-                total.quarantined += report.quarantined
         total.interrupted = True
         return total
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -281,3 +283,103 @@ def test_upgrading_a_target_from_0001_rebuilds_its_rows_when_asked(
             assert "person_key" not in [c["name"] for c in schema.get_columns(table)]
         assert schema.get_pk_constraint("persons")["constrained_columns"] == ["pseudonym"]
     engine.dispose()
+
+
+def _follower(store: LedgerApp, target: Path, *options: str) -> subprocess.Popen[str]:
+    from .test_projector import _store_arg
+
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("ledger")), "project", "--follow"]
+        + ["--interval", "0.1", "--to", str(target), "--db", _store_arg(store), *options],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **KEY_ENV},
+    )
+
+
+def test_a_json_log_is_json_lines_only(store: LedgerApp, tmp_path: Path) -> None:
+    """Seen: with --log-format json, "following the ledger into …" and "stopping after the
+    current batch…" came as plain text among the JSON objects, which a log collector cannot
+    read. Every stderr line is now one JSON object."""
+    import json
+    import signal
+    import time
+
+    store.append(generated_events(200))
+    proc = _follower(store, tmp_path / "follow.db", "--log-format", "json")
+    try:
+        assert proc.stderr is not None
+        first = json.loads(proc.stderr.readline())
+        assert first["event"] == "following"
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    records = [json.loads(line) for line in err.splitlines()]
+    assert "stopping" in [r["event"] for r in records] and "batch" in [r["event"] for r in records]
+
+
+def test_a_second_ctrl_c_is_recorded_as_a_stopped_run(
+    store: LedgerApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen: two Ctrl-C in a row printed "Aborted!" (exit 1) and left ``ledger status``
+    saying the run was running, with no process behind it. The second Ctrl-C (here: the
+    KeyboardInterrupt its handler raises, in the middle of a batch) now ends with exit 130, a
+    line saying where the target stands, and the last run recorded as stopped."""
+    import json
+
+    from projections.reporting.projector import Projector
+
+    from .test_projector import _store_arg
+
+    store.append(generated_events(200))
+    target = str(tmp_path / "r.db")
+    real = Projector._apply_batch
+    calls = [0]
+
+    def second_ctrl_c(self: Projector, after: int) -> object:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise KeyboardInterrupt
+        return real(self, after)
+
+    monkeypatch.setattr(Projector, "_apply_batch", second_ctrl_c)
+    result = CliRunner().invoke(
+        main,
+        ["project", "--db", _store_arg(store), "--to", target, "--batch-size", "50"],
+        env=KEY_ENV,
+    )
+    assert result.exit_code == 130, result.output
+    assert "Aborted" not in result.output and "continues from there" in result.output
+    status = CliRunner().invoke(
+        main, ["status", "--db", _store_arg(store), "--to", target, "--format", "json"]
+    )
+    last_run = json.loads(status.stdout)["target"]["last_run"]
+    assert (last_run["state"], last_run["checkpoint"]) == ("stopped", 50)
+
+
+def test_the_documented_way_to_find_a_persons_rows_works(
+    store: LedgerApp, make_db: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen: docs/reporting.md showed ``PseudonymKey(key).pseudonym(person_id)``, which
+    raises TypeError. Its Python block now runs, and the pseudonym finds the person."""
+    from .conftest import TEST_KEY
+    from .test_projector import catch_up
+
+    monkeypatch.setenv("LEDGER_PSEUDONYM_KEY", TEST_KEY.secret.decode())
+    store.append(generated_events(50))
+    person = sorted(store.person_ids())[0]
+    p = catch_up(store, make_db("docs_key"))
+    doc = (ROOT / "docs" / "reporting.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    scope: dict[str, Any] = {}
+    exec(block.replace('"610902198001011230"', repr(person)), scope)  # noqa: S102
+    with p.engine.connect() as conn:
+        found = conn.execute(
+            select(PERSONS.c.person_key).where(PERSONS.c.pseudonym == scope["pseudonym"])
+        ).first()
+    assert found is not None

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, OperationalError, Tracking
 from psycopg.sql import SQL, Identifier
 from sqlalchemy import String, Text, select
 
@@ -246,6 +246,61 @@ def test_follow_applies_new_events_until_stopped(
             thread.join(timeout=30)
     assert reports and reports[0].interrupted
     # (a target of make_db's: on PostgreSQL its schema is dropped afterwards)
+    assert dump(p.engine) == dump(catch_up(store, make_db("other"), batch_size=1000).engine)
+
+
+def test_a_follower_counts_and_logs_every_batch_it_commits_across_lost_connections(
+    store: LedgerApp, make_db: Callable[[str], str]
+) -> None:
+    """Seen: a follower whose store connection was dropped again and again logged no batch
+    line for 40,000 -> 120,000 (the checkpoint moved through them) and ended with "applied
+    66127 events" for 166,127. The connection broke after a batch's commit, while the
+    follower asked how far behind it was: the batch was neither logged nor counted, and the
+    back-off kept growing though batches went through."""
+    store.append(generated_events(600, seed=11))
+    p = projector(store, make_db("target"))
+    logged: list[tuple[str, dict[str, Any]]] = []
+    p.log = lambda event, fields: logged.append((event, fields))
+    real = p.source.max_position
+    calls = [0]
+
+    def flaky() -> int:
+        calls[0] += 1
+        if calls[0] % 3 == 2:  # the connection goes, now and then, after a commit
+            raise OperationalError("server closed the connection unexpectedly")
+        return real()
+
+    p.source.max_position = flaky  # type: ignore[method-assign]
+    read_log = p.source.read_log
+    reads = [0]
+
+    def flaky_read(*args: Any, **kwargs: Any) -> Any:
+        reads[0] += 1
+        if reads[0] % 4 == 3:  # and now and then before a batch
+            raise OperationalError("terminating connection due to administrator command")
+        return read_log(*args, **kwargs)
+
+    p.source.read_log = flaky_read  # type: ignore[method-assign]
+    stop = threading.Event()
+    with p.open():
+        thread = threading.Thread(
+            target=lambda: reports.append(p.follow(stop, interval=0.05)), daemon=True
+        )
+        reports: list[Any] = []
+        thread.start()
+        end = store.recorder.max_notification_id()
+        deadline = time.monotonic() + 30
+        while p.position() != end and time.monotonic() < deadline:
+            time.sleep(0.02)
+        stop.set()
+        thread.join(timeout=30)
+    [report] = reports
+    batches = [fields for event, fields in logged if event == "batch"]
+    assert report.end == end and report.events == end
+    assert sum(b["events"] for b in batches) == end  # every committed batch logged
+    assert [b["checkpoint"] for b in batches] == sorted({b["checkpoint"] for b in batches})
+    lost = [fields for event, fields in logged if event == "connection_lost"]
+    assert lost and max(f["retry_in"] for f in lost) == 0  # a batch between: no back-off
     assert dump(p.engine) == dump(catch_up(store, make_db("other"), batch_size=1000).engine)
 
 
