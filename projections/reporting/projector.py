@@ -615,7 +615,7 @@ class Projector:
         except TRANSIENT:
             pass
         self.lock.release()
-        self.lock.acquire(wait=self.wait)
+        self.lock.acquire(wait=self.wait, on_wait=self.warn)
         self._versions.clear()
         self._prepare()
         self.log("lock_reacquired", {"checkpoint": self.position()})
@@ -937,7 +937,7 @@ class _Session:
         projector.wait = self.wait
         projector.upgrade = self.upgrade
         check_target(projector.target, create=True)
-        projector.lock.acquire(wait=self.wait)
+        projector.lock.acquire(wait=self.wait, on_wait=projector.warn)
         try:
             projector._prepare()
         except BaseException:

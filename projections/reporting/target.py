@@ -32,7 +32,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +44,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ledger.dburl import InvalidDatabase, parse_database
+from ledger.store import LEDGER_TABLES, META_TABLE
 
 LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
 VERSION_TABLE = "reporting_alembic_version"
@@ -222,18 +223,43 @@ def make_engine(target: Target) -> Engine:
 
 
 def ensure_schema(target: Target, engine: Engine) -> None:
-    """Create the target's PostgreSQL schema if it is missing (call it holding the projector
-    lock, which is keyed by the schema: two projectors never race on ``CREATE SCHEMA``)."""
-    if target.dialect != "postgresql" or not target.schema:
+    """Check the target's PostgreSQL schema and create it if it is missing (call it holding
+    the projector lock, which is keyed by the schema: two projectors never race on ``CREATE
+    SCHEMA``). :class:`InvalidTarget` when the schema is a ledger's store (the store given as
+    the target would get reporting tables among its own), or a named schema holding other
+    tables and no reporting tables (as for a SQLite file: another application's)."""
+    if target.dialect != "postgresql":
         return
-    schema = _ident(target.schema)
+    schema = _ident(target.schema) if target.schema else "public"
     with engine.connect() as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}
-        ).first()
-        if exists is None:
+        tables = set(
+            conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}
+            ).scalars()
+        )
+        if VERSION_TABLE in tables:
+            return
+        store = sorted(tables & _LEDGER_STORE_TABLES)
+        if store:
+            raise InvalidTarget(
+                f"{target.display} holds a ledger's store (tables {', '.join(store)}), not "
+                "reporting tables: give the reporting tables a schema or a database of their own"
+            )
+        if target.schema and tables:
+            listed = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+            raise InvalidTarget(
+                f"schema {schema} of {target.display} holds other tables ({listed}) and no "
+                "reporting tables: give the reporting tables a schema of their own"
+            )
+        if target.schema:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
             conn.commit()
+
+
+_LEDGER_STORE_TABLES = frozenset(
+    {*LEDGER_TABLES["postgresql"], *LEDGER_TABLES["sqlite"], META_TABLE}
+)
+"""Tables that say a schema is a ledger's store."""
 
 
 def _ident(name: str) -> str:
@@ -268,15 +294,30 @@ class ProjectorLock:
     def held(self) -> bool:
         return self._conn is not None or self._fd is not None
 
-    def acquire(self, *, wait: bool = False, poll: float = 0.5) -> None:
+    def acquire(
+        self,
+        *,
+        wait: bool = False,
+        poll: float = 0.5,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         """Take the lock; :class:`TargetBusy` when another projector has it and not ``wait``;
-        :class:`TargetUnavailable` when the server cannot be reached."""
+        :class:`TargetUnavailable` when the server cannot be reached. With ``wait``,
+        ``on_wait`` is told once that the lock is held by another and this one waits (a
+        silent wait looks like a hang)."""
         if self.target.dialect == "postgresql":
-            self._acquire_postgres(wait)
+            self._acquire_postgres(wait, on_wait)
         else:
-            self._acquire_file(wait, poll)
+            self._acquire_file(wait, poll, on_wait)
 
-    def _acquire_postgres(self, wait: bool) -> None:
+    def _waiting(self, on_wait: Callable[[str], None] | None) -> None:
+        if on_wait is not None:
+            on_wait(
+                f"another projector is writing {self.target.display}: waiting for it to "
+                "finish (--wait; Ctrl-C to give up)"
+            )
+
+    def _acquire_postgres(self, wait: bool, on_wait: Callable[[str], None] | None) -> None:
         key = self.target.lock_key
         try:
             conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -286,13 +327,14 @@ class ProjectorLock:
             ) from None
         try:
             conn.execute(text("SET application_name = 'ledger-projector-lock'"))
-            if wait:
+            if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                if not wait:
+                    raise TargetBusy(
+                        f"another projector is writing {self.target.display} "
+                        "(PostgreSQL advisory lock held); wait for it (--wait) or stop it"
+                    )
+                self._waiting(on_wait)
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            elif not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
-                raise TargetBusy(
-                    f"another projector is writing {self.target.display} "
-                    "(PostgreSQL advisory lock held); wait for it or stop it"
-                )
             self._pid = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
         except BaseException:
             with suppress(SQLAlchemyError):
@@ -300,7 +342,7 @@ class ProjectorLock:
             raise
         self._conn = conn
 
-    def _acquire_file(self, wait: bool, poll: float) -> None:
+    def _acquire_file(self, wait: bool, poll: float, on_wait: Callable[[str], None] | None) -> None:
         lock_path = self.target.lock_path
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -310,12 +352,16 @@ class ProjectorLock:
                 "it beside the target; its directory must be writable)"
             ) from None
         try:
+            announced = False
             while not _try_lock_file(fd):
                 if not wait:
                     raise TargetBusy(
                         f"another projector is writing {self.target.display} (lock file "
-                        f"{lock_path}); wait for it or stop it"
+                        f"{lock_path}); wait for it (--wait) or stop it"
                     )
+                if not announced:
+                    self._waiting(on_wait)
+                    announced = True
                 time.sleep(poll)
             self._inode = os.fstat(fd).st_ino
         except BaseException:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,37 @@ def test_ledger_project_stops_when_another_projector_holds_the_target(tmp_path: 
             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
         )
     assert proc.returncode == 1, proc.stderr
-    assert "another projector is writing" in proc.stderr
+    assert "another projector is writing" in proc.stderr and "--wait" in proc.stderr
+
+
+def test_a_waiting_projector_says_it_waits(make_db: Callable[[str], str]) -> None:
+    """Seen: ``ledger project --wait`` behind another projector printed nothing for the
+    whole wait. It says, once, that it waits and for what."""
+    import threading
+
+    from projections.reporting.target import ProjectorLock
+
+    target = parse_target(make_db("waiting"))
+    holder = ProjectorLock(target, make_engine(target))
+    holder.acquire()
+    said: list[str] = []
+    waiter = ProjectorLock(target, make_engine(target))
+    thread = threading.Thread(
+        target=lambda: waiter.acquire(wait=True, poll=0.05, on_wait=said.append)
+    )
+    try:
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(said) == 1 and "waiting for it" in said[0]
+    finally:
+        holder.release()
+        thread.join(timeout=30)
+        waiter.release()
+        holder.engine.dispose()
+        waiter.engine.dispose()
+    assert said == [said[0]]  # said once
 
 
 @pytest.mark.parametrize(
@@ -383,3 +414,44 @@ def test_the_documented_way_to_find_a_persons_rows_works(
             select(PERSONS.c.person_key).where(PERSONS.c.pseudonym == scope["pseudonym"])
         ).first()
     assert found is not None
+
+
+@pytest.mark.postgres
+def test_a_schema_holding_other_tables_is_not_a_target(tmp_path: Path) -> None:
+    """Seen: ``ledger project --to`` the store's own schema was accepted and put eleven
+    reporting tables among the ledger's; a schema holding an unrelated ``persons`` table
+    failed with the server's raw error and exit 1. Both are refused before anything is
+    written, in one line, exit 2."""
+    import psycopg
+    from psycopg.sql import SQL, Identifier
+
+    from .conftest import PG_URL, drop_schema, generated_events
+
+    store_schema, other = f"store_{time.monotonic_ns()}", f"other_{time.monotonic_ns()}"
+    store_db = f"{PG_URL}?schema={store_schema}"
+    try:
+        with open_ledger(store_db) as app:
+            app.append(generated_events(20))
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(SQL("CREATE SCHEMA {0}").format(Identifier(other)))
+            conn.execute(SQL("CREATE TABLE {0}.persons (id int)").format(Identifier(other)))
+        for target, says in (
+            (store_db, "ledger's store"),
+            (f"{PG_URL}?schema={other}", "other tables"),
+        ):
+            result = CliRunner().invoke(
+                main,
+                ["project", "--db", store_db, "--to", target],
+                env={"LEDGER_PSEUDONYM_KEY": "cli-tests-key-0123456789abcdef"},
+            )
+            assert result.exit_code == 2 and says in result.output, result.output
+        with psycopg.connect(PG_URL) as conn:
+            tables = conn.execute(
+                "SELECT count(*) FROM pg_tables "
+                "WHERE schemaname = %s AND tablename LIKE 'reporting%%'",
+                (store_schema,),
+            ).fetchone()
+        assert tables == (0,)
+    finally:
+        drop_schema(store_schema)
+        drop_schema(other)
