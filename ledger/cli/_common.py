@@ -70,7 +70,7 @@ def db_option(f: F) -> F:
         envvar="LEDGER_DB",
         default=None,
         metavar="PATH|URL",
-        help="SQLite file or postgresql://user@host:port/dbname "
+        help="SQLite file or postgresql://user@host:port/dbname[?schema=NAME&sslmode=…] "
         "[env LEDGER_DB; default: ledger.db in the working directory]",
     )(f)
 

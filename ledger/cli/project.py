@@ -147,7 +147,11 @@ def key_file_option(f: F) -> F:
     help="Reporting database: SQLite file or postgresql://user@host:port/db[?schema=NAME].",
 )
 @db_option
-@click.option("--follow", is_flag=True, help="Keep running and apply new events until Ctrl-C.")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep running and apply new events until Ctrl-C or SIGTERM (after the current batch).",
+)
 @click.option(
     "--interval",
     type=click.FloatRange(min=0.05),
@@ -185,7 +189,8 @@ def key_file_option(f: F) -> F:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="Progress lines on stderr: text, or one JSON object per batch (for log collectors).",
+    help="Progress lines on stderr: text, or JSON Lines only (one object per batch and per "
+    "incident, for log collectors).",
 )
 @click.option(
     "--progress/--no-progress",

@@ -185,7 +185,8 @@ class CatchUpReport:
 
     def describe(self) -> str:
         text = (
-            f"applied {self.events} events in {self.batches} batches, "
+            f"applied {self.events} events in {self.batches} batch"
+            f"{'es' * (self.batches != 1)}, "
             f"{self.persons} person rewrites; checkpoint {self.start} -> {self.end}"
         )
         if self.quarantined:

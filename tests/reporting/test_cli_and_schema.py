@@ -256,7 +256,7 @@ def test_ledger_project_follow_stops_cleanly_on_sigterm(store: LedgerApp, tmp_pa
         proc.kill()
     assert proc.returncode == 0, err
     assert "stopped on request" in out
-    assert "applied 200 events" in out
+    assert "applied 200 events in 1 batch," in out
 
 
 def test_upgrading_a_target_from_0001_rebuilds_its_rows_when_asked(
