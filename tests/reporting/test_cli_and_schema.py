@@ -230,31 +230,11 @@ def test_the_documented_queries_run_and_find_rows(
 
 def test_ledger_project_follow_stops_cleanly_on_sigterm(store: LedgerApp, tmp_path: Path) -> None:
     import signal
-    import time
-
-    from .test_projector import _store_arg
 
     store.append(generated_events(200))
-    target = tmp_path / "follow.db"
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("ledger")), "project", "--follow"]
-        + ["--interval", "0.1", "--to", str(target), "--db", _store_arg(store)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **KEY_ENV},
-    )
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        assert "following the ledger" in line, line
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
-    assert proc.returncode == 0, err
+    first, code, out, err = _follow_then_signal(store, tmp_path / "follow.db", signal.SIGTERM)
+    assert "following the ledger" in first, first
+    assert code == 0, err
     assert "stopped on request" in out
     assert "applied 200 events in 1 batch," in out
 
@@ -316,10 +296,15 @@ def test_upgrading_a_target_from_0001_rebuilds_its_rows_when_asked(
     engine.dispose()
 
 
-def _follower(store: LedgerApp, target: Path, *options: str) -> subprocess.Popen[str]:
+def _follow_then_signal(
+    store: LedgerApp, target: Path, sig: int, *options: str
+) -> tuple[str, int, str, str]:
+    """``ledger project --follow`` into ``target`` in a process of its own, given ``sig`` half
+    a second after its first stderr line: ``(first line, exit status, stdout, the rest of
+    stderr)``."""
     from .test_projector import _store_arg
 
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("ledger")), "project", "--follow"]
         + ["--interval", "0.1", "--to", str(target), "--db", _store_arg(store), *options],
         cwd=ROOT,
@@ -328,6 +313,15 @@ def _follower(store: LedgerApp, target: Path, *options: str) -> subprocess.Popen
         text=True,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **KEY_ENV},
     )
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        time.sleep(0.5)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    return first, proc.returncode, out, err
 
 
 def test_a_json_log_is_json_lines_only(store: LedgerApp, tmp_path: Path) -> None:
@@ -336,20 +330,13 @@ def test_a_json_log_is_json_lines_only(store: LedgerApp, tmp_path: Path) -> None
     read. Every stderr line is now one JSON object."""
     import json
     import signal
-    import time
 
     store.append(generated_events(200))
-    proc = _follower(store, tmp_path / "follow.db", "--log-format", "json")
-    try:
-        assert proc.stderr is not None
-        first = json.loads(proc.stderr.readline())
-        assert first["event"] == "following"
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
-    assert proc.returncode == 0, err
+    first, code, _, err = _follow_then_signal(
+        store, tmp_path / "follow.db", signal.SIGINT, "--log-format", "json"
+    )
+    assert code == 0, err
+    assert json.loads(first)["event"] == "following"
     records = [json.loads(line) for line in err.splitlines()]
     assert "stopping" in [r["event"] for r in records] and "batch" in [r["event"] for r in records]
 
