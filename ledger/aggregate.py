@@ -192,35 +192,6 @@ class Resident(Aggregate):
     # ------------------------------------------------------------ bulk path
 
     @classmethod
-    def start(
-        cls,
-        originator_id: UUID,
-        canonical: str,
-        timestamp: datetime,
-        *,
-        person_id: str | None = None,
-    ) -> Resident:
-        """The aggregate as its first event leaves it, without the event object: for
-        :meth:`ledger.application.LedgerApp.append`, which writes the stored events itself.
-        Same state as ``Created.mutate``. ``person_id``: the record's, when the caller has it
-        (its event's ``person_id``), spares reading the record again."""
-        resident = object.__new__(cls)
-        resident.__base_init__(
-            originator_id=originator_id, originator_version=1, timestamp=timestamp
-        )
-        if person_id is None:
-            resident.__init__(canonical)  # type: ignore[misc]
-        else:
-            resident.person_id = person_id
-        return resident
-
-    def note(self, timestamp: datetime) -> None:
-        """Advance the aggregate by a later event, without the event object: the state change
-        of ``Recorded.mutate``."""
-        self.version += 1
-        self.modified_on = timestamp
-
-    @classmethod
     def at(
         cls,
         originator_id: UUID,
@@ -229,9 +200,11 @@ class Resident(Aggregate):
         created_on: datetime,
         modified_on: datetime,
     ) -> Resident:
-        """The aggregate as ``version`` events leave it, without the events: the state
-        :meth:`start` and :meth:`note` reach one event at a time (the first event's timestamp
-        ``created_on``, the last one's ``modified_on``), made at once for a bulk write."""
+        """The aggregate as ``version`` events leave it, without the events (the first event's
+        timestamp ``created_on``, the last one's ``modified_on``): the state ``Created.mutate``
+        and ``Recorded.mutate`` reach one event at a time, made at once for a bulk write
+        (:meth:`ledger.application.LedgerApp.decide`; tests/test_bulk_encoding.py holds it to
+        the library's)."""
         resident = object.__new__(cls)
         resident.__base_init__(
             originator_id=originator_id, originator_version=version, timestamp=created_on

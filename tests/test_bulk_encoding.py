@@ -10,7 +10,6 @@ topic per contract type, a larger resident state) are read and appended to alike
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -96,10 +95,14 @@ def test_stored_bytes_and_state_match_the_library(app: LedgerApp, note: str, fir
         len(events) - 1
     )
 
-    bulk = Resident.start(resident_id(PERSON), domain_events[0].record, domain_events[0].timestamp)
-    assert bulk.version == 1
-    for domain_event in domain_events[1:]:
-        bulk.note(domain_event.timestamp)
+    # The resident a bulk write leaves, made at once (Resident.at).
+    bulk = Resident.at(
+        resident_id(PERSON),
+        PERSON,
+        len(domain_events),
+        domain_events[0].timestamp,
+        domain_events[-1].timestamp,
+    )
     assert isinstance(app.mapper, LedgerMapper) and app.mapper.fast
     for event, domain_event in zip(events, domain_events, strict=True):
         expected = library_stored_event(app, domain_event)
@@ -130,7 +133,8 @@ def test_born_is_encoded_like_the_library(app: LedgerApp) -> None:
     for encode in encoders(app):
         assert encode(resident_id(NEWBORN), 1, canonical_json(born), moment) == expected
     assert app.mapper.to_stored_event(domain_event) == expected
-    bulk = Resident.start(resident_id(NEWBORN), canonical_json(born), domain_event.timestamp)
+    moment = domain_event.timestamp
+    bulk = Resident.at(resident_id(NEWBORN), NEWBORN, 1, moment, moment)
     assert bulk.compact_state() == library.compact_state()
 
 
@@ -180,42 +184,21 @@ def test_compact_state_is_the_json_of_the_state(
 ) -> None:
     """``compact_state`` formats the text directly: it must be exactly the compact JSON of
     the state, and read back to the same state."""
-    text = '{"person_id":' + json.dumps(person_id) + ',"type":"paid","date":"2018-01-01"}'
-    resident = Resident.start(resident_id(PERSON), text, created_on)
-    resident.modified_on = modified_on
+    resident = Resident.at(resident_id(PERSON), person_id, 1, created_on, modified_on)
     state = resident.compact_state()
     assert state == compact_json(resident.state_record())
     back = Resident.from_compact_state(resident.id, resident.version, state)
     assert back.state_record() == resident.state_record()
 
 
-@settings(max_examples=100, deadline=None)
-@given(created_on=_AWARE, modified_on=_AWARE, later=st.integers(min_value=0, max_value=5))
-def test_a_resident_made_at_a_version_is_the_one_its_events_leave(
-    created_on: datetime, modified_on: datetime, later: int
-) -> None:
-    """A bulk write makes each resident it advances at once (``Resident.at``): the same
-    aggregate as its first event and ``later`` more, one at a time (``start``, ``note``)."""
-    text = '{"person_id":"' + PERSON + '","type":"registered","date":"2018-01-01"}'
-    stepped = Resident.start(resident_id(PERSON), text, created_on)
-    for _ in range(later):
-        stepped.note(modified_on)
-    last = modified_on if later else created_on
-    made = Resident.at(resident_id(PERSON), PERSON, 1 + later, created_on, last)
-    assert (made.id, made.version, made.person_id) == (stepped.id, stepped.version, PERSON)
-    assert (made.created_on, made.modified_on) == (stepped.created_on, stepped.modified_on)
-    assert made.compact_state() == stepped.compact_state()
-
-
 def test_compact_state_times_follow_each_moment() -> None:
     """``compact_state`` remembers formatted times per datetime object: equal instants in
     other zones, and a resident moved on to another moment, still format as themselves."""
-    text = '{"person_id":"' + PERSON + '","type":"registered","date":"2018-01-01"}'
     utc = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     east = utc.astimezone(timezone(timedelta(hours=8)))
     assert utc == east
-    first = Resident.start(resident_id(PERSON), text, utc)
-    second = Resident.start(resident_id(PERSON), text, east)
+    first = Resident.at(resident_id(PERSON), PERSON, 1, utc, utc)
+    second = Resident.at(resident_id(PERSON), PERSON, 1, east, east)
     assert '"created_on":"2025-01-02T03:04:05+00:00"' in first.compact_state()
     assert '"created_on":"2025-01-02T11:04:05+08:00"' in second.compact_state()
     first.modified_on = east
