@@ -563,5 +563,6 @@ __all__ = [
     "LedgerWriteConflict",
     "Outcome",
     "StoredFact",
+    "WritePlan",
     "open_ledger",
 ]
