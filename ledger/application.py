@@ -198,8 +198,6 @@ class LedgerApp(Application[UUID]):
         Every event stored by the call gets one ``stored_at`` (the stored domain events'
         timestamp): the time of the write, or ``stored_at`` when given (``replay --events``
         stamps the replay's start time); aware."""
-        if stored_at is not None and stored_at.utcoffset() is None:
-            raise ValueError("stored_at must be timezone-aware")
         for attempt in range(1, self.write_attempts + 1):
             try:
                 return self.write(self.decide(events, canonical=canonical, stored_at=stored_at))

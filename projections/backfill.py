@@ -50,7 +50,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -597,7 +597,6 @@ def _replay(
         policies=policies_path,
         stage_dir=stage_dir,
     )
-    projector.record_run(mode="backfill", state="running")
     report = ReplayReport(
         partitions=count,
         checkpoint_before=start,
@@ -609,38 +608,37 @@ def _replay(
     replace = not _is_empty(projector.engine)
     show = bars.wanted(progress)
     try:
-        with bars.bar(
-            total=persons, desc="replay", unit="person", enabled=show, forced=progress
-        ) as bar:
-            for result in _results(options, workers, scheduler):
-                if result.stage is not None:
-                    merging = time.perf_counter()
-                    merge_stage(projector.engine, result.stage, replace=replace)
-                    os.remove(result.stage)
-                    report.merge_seconds += time.perf_counter() - merging
-                report.add(result)
-                bar.update(result.persons)
-                bar.set_postfix(partitions=f"{report.done}/{count}")
-        # Every partition is written: only now may the checkpoint move, and the quarantine
-        # become this replay's (every person was written again, or failed again).
-        with projector.transaction() as conn:
-            projector.replace_quarantine(conn, report.quarantined)
-            if end > start:
-                record_position(conn, Tracking(projector.source.application_name, end))
-        report.checkpoint = max(end, start)
-        projector.record_run(
-            mode="backfill",
-            state="finished",
-            events=report.events,
-            persons=report.persons,
-            quarantined=len(report.quarantined),
-            checkpoint=report.checkpoint,
-        )
-        projector.finish_switch()
+        with projector.run_recorded("backfill"):
+            with bars.bar(
+                total=persons, desc="replay", unit="person", enabled=show, forced=progress
+            ) as bar:
+                for result in _results(options, workers, scheduler):
+                    if result.stage is not None:
+                        merging = time.perf_counter()
+                        merge_stage(projector.engine, result.stage, replace=replace)
+                        os.remove(result.stage)
+                        report.merge_seconds += time.perf_counter() - merging
+                    report.add(result)
+                    bar.update(result.persons)
+                    bar.set_postfix(partitions=f"{report.done}/{count}")
+            # Every partition is written: only now may the checkpoint move, and the quarantine
+            # become this replay's (every person was written again, or failed again).
+            with projector.transaction() as conn:
+                projector.replace_quarantine(conn, report.quarantined)
+                if end > start:
+                    record_position(conn, Tracking(projector.source.application_name, end))
+            report.checkpoint = max(end, start)
+            projector.record_run(
+                mode="backfill",
+                state="finished",
+                events=report.events,
+                persons=report.persons,
+                quarantined=len(report.quarantined),
+                checkpoint=report.checkpoint,
+            )
+            projector.finish_switch()
     except KeyboardInterrupt:
         report.interrupted = True
-        with suppress(Exception):  # (the interruption is what is reported)
-            projector.record_run(mode="backfill", state="stopped", checkpoint=start)
         raise
     finally:
         if stage_dir is not None:

@@ -8,7 +8,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -258,8 +258,8 @@ def project_command(
             with (
                 projector.open(wait=wait, upgrade=upgrade),
                 stop_on_signals(json_log) as stop,
-                _run_recorded(
-                    projector, "rebuild" if rebuild else "follow" if follow else "catch_up"
+                projector.run_recorded(
+                    "rebuild" if rebuild else "follow" if follow else "catch_up"
                 ) as mode,
             ):
                 if rebuild:
@@ -335,20 +335,6 @@ def project_command(
             raise click.ClickException(
                 f"reporting target {target.display}: {masked(reason(exc))[:500]}"
             ) from None
-
-
-@contextmanager
-def _run_recorded(projector: Projector, mode: str) -> Iterator[str]:
-    """The run noted in the target as running (``ledger status``: last run) for the block;
-    a second Ctrl-C that ends it at once (``KeyboardInterrupt``) notes it stopped, at the
-    checkpoint it reached, instead of leaving it "running" for good."""
-    projector.record_run(mode=mode, state="running")
-    try:
-        yield mode
-    except KeyboardInterrupt:
-        with suppress(Exception):  # (the interruption is what is reported)
-            projector.record_run(mode=mode, state="stopped", checkpoint=projector.position())
-        raise
 
 
 def app_display(db: str | None) -> str:

@@ -49,7 +49,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -392,6 +392,20 @@ class Projector:
         with self.engine.begin() as conn:
             yield conn
             self.lock.verify(conn)
+
+    @contextmanager
+    def run_recorded(self, mode: str) -> Iterator[str]:
+        """The run noted in the target as running (``ledger status``: last run) for the
+        block; Ctrl-C that ends it (``KeyboardInterrupt``) notes it stopped, at the checkpoint
+        it reached, instead of leaving it "running" for good. The caller notes how it
+        finished (:meth:`record_run`)."""
+        self.record_run(mode=mode, state="running")
+        try:
+            yield mode
+        except KeyboardInterrupt:
+            with suppress(Exception):  # (the interruption is what is reported)
+                self.record_run(mode=mode, state="stopped", checkpoint=self.position())
+            raise
 
     def record_run(self, **fields: Any) -> None:
         """Note in the target what this run is doing or did (``ledger status``: last run)."""
