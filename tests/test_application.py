@@ -376,3 +376,14 @@ def test_a_plan_after_a_failed_write_is_decided_again(ledger_db: str) -> None:
             "stored"
         ]
         assert versions(app, PERSON) == [1, 2]
+
+
+def test_a_naive_storage_time_is_refused(app: LedgerApp) -> None:
+    """``stored_at`` is the ledger's clock at a boundary: a time without its offset is refused,
+    by ``append`` and by ``decide`` alike, and nothing is stored."""
+    naive = datetime(2025, 1, 1, 8, 0)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        app.append(events(REG), stored_at=naive)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        app.decide(events(REG), stored_at=naive)
+    assert app.count_events() == 0
