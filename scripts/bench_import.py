@@ -10,7 +10,10 @@ Generates N events (``scripts/gen_events.py``), then measures, in one run:
 3. raw ``COPY`` (binary, psycopg's ``write_row``, one client) of the same rows -- the
    stored-event rows the SQLite import wrote (originator_id, version, topic, state) -- into
    a PostgreSQL table of the events table's shape with its primary key and its notification
-   id (``bigserial``) and unique index, in transactions of the batch size;
+   id (``bigserial``) and unique index, in transactions of the batch size: before the
+   PostgreSQL imports and again after them, so that their ratio is taken against the mean
+   of the two runs around them (``--rounds N`` repeats imports and closing ``COPY`` N times
+   and gives the median ratio: this machine's speed drifts by tens of percent over minutes);
 4. raw ``executemany`` of the same rows into a bare SQLite table (no key, no index);
 5. the library's own path: each event applied to its Resident aggregate (kept in memory) and
    stored with one ``Application.save`` call per aggregate, on the first ``--save-events``
@@ -21,6 +24,7 @@ processes: the machine may be shared; the PostgreSQL server's CPU is not counted
 ratios the issues ask for, the load average before and after, and the peak RSS. Examples::
 
     python scripts/bench_import.py                       # 1,000,000 events (a few minutes)
+    python scripts/bench_import.py --rounds 3             # the issue-15 ratio, median of 3
     python scripts/bench_import.py --events 20000 --no-pg
     python scripts/bench_import.py --smoke               # CI: 20,000 events
 
@@ -41,6 +45,7 @@ import os
 import pstats
 import resource
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -199,7 +204,12 @@ def bench_raw(ledger_db: Path, raw_db: Path, batch_size: int, out: list[Measure]
 
 
 def bench_raw_copy(
-    ledger_db: Path, pg: str, schema: str, batch_size: int, out: list[Measure]
+    ledger_db: Path,
+    pg: str,
+    schema: str,
+    batch_size: int,
+    out: list[Measure],
+    label: str = "raw COPY, PostgreSQL table with its keys",
 ) -> None:
     """Binary COPY of the stored-event rows into a PostgreSQL table of the events table's
     shape (primary key, bigserial notification id and its unique index), one client, one
@@ -243,7 +253,7 @@ def bench_raw_copy(
             cpu += time.process_time() - c
             rows_done += len(rows)
     source.close()
-    measure = Measure("raw COPY, PostgreSQL table with its keys", rows_done, wall, cpu)
+    measure = Measure(label, rows_done, wall, cpu)
     out.append(measure)
     print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
 
@@ -292,6 +302,98 @@ def drop_pg_schema(base: str, schema: str) -> None:
 # ---------------------------------------------------------------- main
 
 
+@dataclass
+class PgRound:
+    """One PostgreSQL round: the imports with 1 and 2 loaders, and the raw ``COPY`` runs
+    just before and just after them (their baseline)."""
+
+    copy_before: Measure
+    imports: dict[int, Measure]
+    copy_after: Measure
+
+    @property
+    def copy_rate(self) -> float:
+        """The baseline: the mean rate of the raw ``COPY`` runs around the imports."""
+        return (self.copy_before.rate + self.copy_after.rate) / 2
+
+
+def bench_pg_copy(
+    pg: str, sqlite_db: Path, batch_size: int, label: str, out: list[Measure]
+) -> Measure:
+    schema = f"bench_import_{os.getpid()}_raw"
+    drop_pg_schema(pg, schema)
+    try:
+        bench_raw_copy(sqlite_db, pg, schema, batch_size, out, label)
+    finally:
+        drop_pg_schema(pg, schema)
+    return out[-1]
+
+
+def bench_postgres(
+    sqlite_db: Path, events_path: Path, args: argparse.Namespace, out: list[Measure]
+) -> list[PgRound]:
+    """``args.rounds`` rounds of raw ``COPY``, import with 1 loader, import with 2, then raw
+    ``COPY`` once more: each round's imports lie between two baseline runs (the next round
+    starts with the previous one's closing run). The machine's speed drifts over minutes
+    (measured here: the same import's CPU time 26.7-33.8 s in one hour), so a ratio is taken
+    against the baseline measured just around it, not minutes apart."""
+    batch_size = args.batch_size or DEFAULT_BATCH_SIZE
+    rounds: list[PgRound] = []
+    label = "raw COPY, PostgreSQL table with its keys"
+    before = bench_pg_copy(args.pg, sqlite_db, batch_size, label, out)
+    for _ in range(args.rounds):
+        imports: dict[int, Measure] = {}
+        for workers in (1, 2):
+            schema = f"bench_import_{os.getpid()}_{workers}"
+            drop_pg_schema(args.pg, schema)
+            try:
+                bench_import(
+                    pg_schema_url(args.pg, schema),
+                    events_path,
+                    args.batch_size,
+                    f"ledger import, PostgreSQL, {workers} loader" + "s" * (workers > 1),
+                    out,
+                    workers=workers,
+                )
+                imports[workers] = out[-1]
+            finally:
+                drop_pg_schema(args.pg, schema)
+        after = bench_pg_copy(args.pg, sqlite_db, batch_size, label, out)
+        rounds.append(PgRound(before, imports, after))
+        before = after
+    return rounds
+
+
+def summarise_rounds(rounds: list[PgRound]) -> list[str]:
+    """The issue-15 lines of the summary: each round's ratios, and the median over rounds."""
+    lines = []
+    for number, r in enumerate(rounds, start=1):
+        one, two = r.imports[1], r.imports[2]
+        lines.append(
+            f"PostgreSQL round {number}: raw COPY {r.copy_before.rate:,.0f} rows/s before, "
+            f"{r.copy_after.rate:,.0f} after: baseline {r.copy_rate:,.0f}"
+        )
+        lines.append(
+            f"  1 loader {one.rate:,.0f} ev/s = {one.rate / r.copy_rate:.3f} of raw COPY; "
+            f"2 loaders {two.rate:,.0f} ev/s = {two.rate / one.rate:.2f}x one loader"
+        )
+    if not rounds:
+        return lines
+    ones = [r.imports[1] for r in rounds]
+    ratios = [r.imports[1].rate / r.copy_rate for r in rounds]
+    gains = [r.imports[2].rate / r.imports[1].rate for r in rounds]
+    median = statistics.median
+    lines.append(
+        f"PostgreSQL import, 1 loader {median(m.rate for m in ones):,.0f} ev/s wall "
+        f"(target 50,000); import/raw COPY {median(ratios):.3f} (target at least 0.25)"
+        + (f", median of {len(rounds)} rounds" if len(rounds) > 1 else "")
+    )
+    lines.append(
+        f"PostgreSQL import, 2 loaders: {median(gains):.2f}x one loader (target: more than 1)"
+    )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000, help="events to generate")
@@ -306,6 +408,13 @@ def main() -> None:
         default=None,
         help=f"default: the import's ({DEFAULT_BATCH_SIZE:,})",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="PostgreSQL rounds (raw COPY, 1 loader, 2 loaders; raw COPY closes): "
+        "ratios per round and their median [default 1]",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary dir")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile the SQLite import")
@@ -315,6 +424,8 @@ def main() -> None:
         help="CI run: 20,000 events (one-save path on 2,000) in a temporary directory",
     )
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.smoke:
         args.events, args.save_events, args.workdir = 20_000, 2_000, None
 
@@ -338,34 +449,9 @@ def main() -> None:
     bench_import(str(sqlite_db), events_path, args.batch_size, "ledger import, SQLite", results)
     sqlite_import = results[-1]
 
-    pg_imports: dict[int, Measure] = {}
-    raw_copy: Measure | None = None
+    rounds: list[PgRound] = []
     if not args.no_pg:
-        for workers in (1, 2):
-            schema = f"bench_import_{os.getpid()}_{workers}"
-            drop_pg_schema(args.pg, schema)
-            try:
-                label = f"ledger import, PostgreSQL, {workers} loader" + "s" * (workers > 1)
-                bench_import(
-                    pg_schema_url(args.pg, schema),
-                    events_path,
-                    args.batch_size,
-                    label,
-                    results,
-                    workers=workers,
-                )
-                pg_imports[workers] = results[-1]
-            finally:
-                drop_pg_schema(args.pg, schema)
-        schema = f"bench_import_{os.getpid()}_raw"
-        drop_pg_schema(args.pg, schema)
-        try:
-            bench_raw_copy(
-                sqlite_db, args.pg, schema, args.batch_size or DEFAULT_BATCH_SIZE, results
-            )
-            raw_copy = results[-1]
-        finally:
-            drop_pg_schema(args.pg, schema)
+        rounds = bench_postgres(sqlite_db, events_path, args, results)
 
     bench_raw(sqlite_db, workdir / "raw.db", args.batch_size or DEFAULT_BATCH_SIZE, results)
     raw = results[-1]
@@ -402,18 +488,8 @@ def main() -> None:
         f"  SQLite import {sqlite_import.rate:,.0f} ev/s wall, {sqlite_import.cpu_rate:,.0f} "
         "ev/cpu-s (target 50,000 ev/s on one core)"
     )
-    if raw_copy is not None and pg_imports:
-        one, two = pg_imports[1], pg_imports.get(2)
-        print(
-            f"  PostgreSQL import, 1 loader {one.rate:,.0f} ev/s wall (target 50,000); "
-            f"import/raw COPY {one.rate / raw_copy.rate:.3f} (target at least 0.25)"
-        )
-        if two is not None:
-            print(
-                f"  PostgreSQL import, 2 loaders {two.rate:,.0f} ev/s wall: "
-                f"{two.rate / one.rate:.2f}x one loader (target: more than 1); "
-                f"import/raw COPY {two.rate / raw_copy.rate:.3f}"
-            )
+    for line in summarise_rounds(rounds):
+        print("  " + line)
     load_after = os.getloadavg()
     print(f"  load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (2 cores)")
     print(f"  peak RSS {peak_rss_mb():,.0f} MB")

@@ -1,0 +1,64 @@
+"""The import benchmark's issue-15 arithmetic: each round's ratio against the raw ``COPY`` runs
+measured just around it, and the median over rounds."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bench() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "bench_import", ROOT / "scripts" / "bench_import.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_import"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _round(bench: Any, before: float, one: float, two: float, after: float) -> Any:
+    def measure(label: str, rate: float) -> Any:
+        return bench.Measure(label, 1_000_000, 1_000_000 / rate, 1.0)
+
+    return bench.PgRound(
+        measure("copy", before),
+        {1: measure("one", one), 2: measure("two", two)},
+        measure("copy", after),
+    )
+
+
+def test_a_round_is_measured_against_the_mean_of_the_copies_around_it(bench: Any) -> None:
+    r = _round(bench, before=100_000, one=30_000, two=36_000, after=140_000)
+    assert r.copy_rate == pytest.approx(120_000)
+    lines = bench.summarise_rounds([r])
+    assert "baseline 120,000" in lines[0]
+    assert "30,000 ev/s = 0.250 of raw COPY" in lines[1]
+    assert "1.20x one loader" in lines[1]
+    assert "import/raw COPY 0.250 (target at least 0.25)" in lines[2]
+    assert "median" not in lines[2]
+
+
+def test_rounds_give_the_median_ratio(bench: Any) -> None:
+    rounds = [
+        _round(bench, 100_000, 20_000, 30_000, 100_000),  # 0.200, 1.50x
+        _round(bench, 100_000, 30_000, 30_000, 100_000),  # 0.300, 1.00x
+        _round(bench, 100_000, 22_000, 33_000, 100_000),  # 0.220, 1.50x
+    ]
+    lines = bench.summarise_rounds(rounds)
+    assert len(lines) == 2 * 3 + 2
+    assert "1 loader 22,000 ev/s wall" in lines[-2]
+    assert "import/raw COPY 0.220 (target at least 0.25), median of 3 rounds" in lines[-2]
+    assert "1.50x one loader" in lines[-1]
+
+
+def test_no_postgres_no_lines(bench: Any) -> None:
+    assert bench.summarise_rounds([]) == []
