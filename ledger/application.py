@@ -55,6 +55,7 @@ from ledger.store import (
     is_write_conflict,
     prepared_store,
 )
+from ledger.transcoder import TRANSCODER_TOPIC
 
 Status = Literal["stored", "present", "rejected"]
 
@@ -131,8 +132,12 @@ class LedgerApp(Application[UUID]):
     """Event-sourced ledger of residents (参保人), one :class:`Resident` aggregate each."""
 
     name = "Ledger"
-    env: ClassVar[dict[str, str]] = {"MAPPER_TOPIC": MAPPER_TOPIC}
-    """The library's settings the ledger brings: its mapper (:mod:`ledger.mapper`)."""
+    env: ClassVar[dict[str, str]] = {
+        "MAPPER_TOPIC": MAPPER_TOPIC,
+        "TRANSCODER_TOPIC": TRANSCODER_TOPIC,
+    }
+    """The library's settings the ledger brings: its mapper (:mod:`ledger.mapper`) and its
+    transcoder (:mod:`ledger.transcoder`)."""
     write_attempts = 10
     """How often a batch is decided and written again when a concurrent writer stored the
     same persons or event ids first, or the database chose it as a deadlock's or

@@ -13,8 +13,9 @@ projections use at volume:
   domain event object — what ``to_contract_event(to_domain_event(stored))`` returns.
 
 **What the stored form is.** With the library's :class:`~eventsourcing.persistence.JSONTranscoder`
-(the ledger's setting: no ``TRANSCODER_TOPIC``, no compressor, no cipher) a ``Resident``
-event's state is the transcoder's JSON object of its fields::
+(the ledger's setting: :class:`ledger.transcoder.LedgerTranscoder`, a subclass that writes the
+same bytes, no compressor, no cipher) a ``Resident`` event's state is the transcoder's JSON
+object of its fields::
 
     {"timestamp": <the transcoder's encoding of the datetime>,
      ["originator_topic": "ledger:Resident",] "record": "<canonical contract JSON>"}

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,17 +50,26 @@ HISTORY = [
 
 def library_stored_event(app: LedgerApp, domain_event: Any) -> StoredEvent:
     """The library's own ``Mapper.to_stored_event`` (not the ledger mapper's fast form), with
-    the application's transcoder."""
-    return Mapper(app.mapper.transcoder).to_stored_event(domain_event)
+    the library's own transcoder (not the ledger's) and the application's transcodings."""
+    transcoder = JSONTranscoder()
+    app.register_transcodings(transcoder)
+    return Mapper(transcoder).to_stored_event(domain_event)
 
 
 def encoders(app: LedgerApp) -> list[Callable[[UUID, int, str, datetime], StoredEvent]]:
     """``encode(originator_id, version, record, timestamp)`` by the ledger mapper's bulk
     encoder, its one-event form, and the general one (the application's under another
     mapper)."""
-    general = LedgerApp(env={**app.env, "MAPPER_TOPIC": "eventsourcing.persistence:Mapper"})
+    general = LedgerApp(
+        env={
+            **app.env,
+            "MAPPER_TOPIC": "eventsourcing.persistence:Mapper",
+            "TRANSCODER_TOPIC": "eventsourcing.persistence:JSONTranscoder",
+        }
+    )
     try:
         assert not isinstance(general.mapper, LedgerMapper)
+        assert type(general.mapper.transcoder) is JSONTranscoder
         assert isinstance(app.mapper, LedgerMapper)
         return [
             lambda o, v, r, t: app.stored_event_encoder(t)(o, v, r),
