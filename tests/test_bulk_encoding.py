@@ -10,6 +10,7 @@ topic per contract type, a larger resident state) are read and appended to alike
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -29,8 +30,10 @@ from ledger.aggregate import (
 )
 from ledger.application import LedgerApp
 from ledger.events import EVENT_TYPES, canonical_json, compact_json, parse_event
-from ledger.mapper import LedgerMapper
+from ledger.mapper import LedgerMapper, new_stored_event
 from tests.support import NEWBORN, PERSON, VALID, paid
+
+PERSON_ID = UUID("00000000-0000-4000-8000-00000000abcd")
 
 HISTORY = [
     "registered",
@@ -296,3 +299,16 @@ def test_events_of_earlier_versions_read_and_extend(app: LedgerApp) -> None:
     assert app.events_of(PERSON)[-1].event_id == "p-new"
     replayed = app.resident(PERSON)
     assert replayed is not None and replayed.version == len(HISTORY) + 1
+
+
+def test_the_bulk_stored_event_is_the_one_its_constructor_makes() -> None:
+    made = new_stored_event(PERSON_ID, 3, RECORDED_TOPIC, b'{"x":1}')
+    built = StoredEvent(
+        originator_id=PERSON_ID, originator_version=3, topic=RECORDED_TOPIC, state=b'{"x":1}'
+    )
+    assert type(made) is StoredEvent
+    assert made == built
+    assert list(vars(made).items()) == list(vars(built).items())
+    assert hash(made) == hash(built)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.state = b"{}"  # type: ignore[misc]
