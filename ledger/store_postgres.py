@@ -20,6 +20,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from psycopg.adapt import PyFormat
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
@@ -159,6 +160,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             conn.transaction(),
             conn.cursor() as curs,
         ):
+            use_fast_dumpers(curs)
             if index:
                 with curs.copy(self._copy_index) as copy:
                     copy.set_types(_INDEX_TYPES)
@@ -386,6 +388,15 @@ def postgres_reason(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def use_fast_dumpers(curs: psycopg.Cursor[Any]) -> None:
+    """Make ``curs``'s binary ``COPY`` dump ``bytea`` columns with the dumper psycopg picks for
+    ``bytes`` (its C one, with the ``binary`` extra), not with the one it picks by the type
+    name given to ``set_types``: that is DB-API's ``Binary`` dumper, in Python, one call a
+    row. The bytes written are the same (a ``bytea`` in binary format is its bytes)."""
+    curs.adapters.register_dumper(bytes, _BYTES_BINARY_DUMPER)
+
+
+_BYTES_BINARY_DUMPER = psycopg.postgres.adapters.get_dumper(bytes, PyFormat.BINARY)
 _INDEX_TYPES = ("text", "text", "uuid", "int8")
 _STATE_TYPES = ("uuid", "text", "int8", "text")
 _EVENT_TYPES = ("uuid", "int8", "text", "bytea")

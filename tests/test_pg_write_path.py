@@ -517,3 +517,29 @@ def test_the_pipelined_import_switches_threads_sooner_while_it_writes(
             import_file(app, path, progress=False)
         assert seen[-1] == min(before, 0.001)
         assert sys.getswitchinterval() == before
+
+
+def test_copy_dumps_bytea_with_the_bytes_dumper_and_the_same_bytes() -> None:
+    """``use_fast_dumpers``: a ``bytea`` column given to ``set_types`` is dumped by psycopg's
+    dumper for ``bytes`` (not DB-API's ``Binary`` one, in Python), and reads back the same."""
+    from psycopg.adapt import PyFormat
+    from psycopg.pq import Format
+
+    from ledger.store_postgres import use_fast_dumpers
+
+    values = [b"", b"\x00\xff", '{"record":"汉字"}'.encode(), bytes(range(256)) * 40]
+    with psycopg.connect(PG_URL, autocommit=True) as conn, conn.cursor() as curs:
+        bytea = conn.adapters.types["bytea"].oid
+        use_fast_dumpers(curs)
+        dumper = curs.adapters.get_dumper_by_oid(bytea, Format.BINARY)
+        assert dumper is conn.adapters.get_dumper(bytes, PyFormat.BINARY)
+        assert (
+            conn.adapters.get_dumper_by_oid(bytea, Format.BINARY) is not dumper
+        )  # the cursor's only
+        curs.execute("CREATE TEMPORARY TABLE fast_dumpers (n int, value bytea)")
+        with curs.copy("COPY fast_dumpers FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "bytea"])
+            for n, value in enumerate(values):
+                copy.write_row((n, value))
+        curs.execute("SELECT value FROM fast_dumpers ORDER BY n")
+        assert [bytes(row[0]) for row in curs.fetchall()] == values
