@@ -203,6 +203,13 @@ def bench_raw(ledger_db: Path, raw_db: Path, batch_size: int, out: list[Measure]
     print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
 
 
+def copy_rows(curs: Any, statement: Any, rows: list[tuple[Any, ...]]) -> None:
+    with curs.copy(statement) as copy:
+        copy.set_types(["uuid", "int8", "text", "bytea"])
+        for row in rows:
+            copy.write_row(row)
+
+
 def bench_raw_copy(
     ledger_db: Path,
     pg: str,
@@ -216,6 +223,8 @@ def bench_raw_copy(
     transaction per ``batch_size`` rows; only the COPY and the commits are timed."""
     import psycopg
     from psycopg.sql import SQL, Identifier
+
+    from ledger.store_postgres import use_fast_dumpers
 
     table = Identifier(schema, "raw_events")
     source = sqlite3.connect(ledger_db)
@@ -245,10 +254,9 @@ def bench_raw_copy(
         while rows := cursor.fetchmany(batch_size):
             batch = [(UUID(o), v, t, s) for o, v, t, s in rows]
             w, c = time.perf_counter(), time.process_time()
-            with conn.transaction(), conn.cursor() as curs, curs.copy(statement) as copy:
-                copy.set_types(["uuid", "int8", "text", "bytea"])
-                for row in batch:
-                    copy.write_row(row)
+            with conn.transaction(), conn.cursor() as curs:
+                use_fast_dumpers(curs)  # as the import does
+                copy_rows(curs, statement, batch)
             wall += time.perf_counter() - w
             cpu += time.process_time() - c
             rows_done += len(rows)
