@@ -75,6 +75,7 @@ from ledger.fastparse import parse_plain
 from ledger.interrupts import interrupts_deferred
 from ledger.person_id import mask_ids_in
 from ledger.store import is_write_conflict
+from ledger.switching import prompt_writer
 
 DEFAULT_BATCH_SIZE = 100_000
 """Lines per transaction. Larger batches write each touched resident's state fewer times and
@@ -89,9 +90,6 @@ PIPELINE_FIRST_BATCH = 5_000
 :func:`_store_ahead`); each next batch doubles, up to the batch size. Nothing overlaps the
 reading of the first batch: a whole batch first (100,000 lines) left the database idle about
 a second."""
-PIPELINE_SWITCH_INTERVAL = 0.001
-"""The interpreter's thread switch interval, in seconds, while batches are written while the
-next is read (see ``_prompt_writer``); Python's default is 0.005."""
 GC_THRESHOLD = 1_000_000
 """First-generation threshold of the garbage collector during an import (see
 ``_fewer_gc_passes``)."""
@@ -388,24 +386,6 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-@contextmanager
-def _prompt_writer() -> Iterator[None]:
-    """A shorter thread switch interval while a writer thread writes batches (restored after).
-
-    The writer hands ``COPY`` data to libpq a buffer at a time and waits for the socket, the
-    interpreter lock released; to go on it needs the lock back from the reading thread, which,
-    busy in Python, gives it up only when the switch interval runs out (5 ms by default). The
-    writer then lagged, and the reader waited for it at the end of each batch: with 1 ms the
-    import's wall time was 6-7% above its CPU time instead of 10-11% (1,000,000 events into
-    PostgreSQL, six runs each, alternating), for no more CPU."""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(min(previous, PIPELINE_SWITCH_INTERVAL))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
-
-
 def _store_in_turn(
     app: LedgerApp,
     batches: Iterable[list[_Line]],
@@ -446,7 +426,7 @@ def _store_ahead(
     error, Ctrl-C) the batch being written is waited for and, stored, counted; the next is
     never written."""
     with (
-        _prompt_writer(),
+        prompt_writer(),  # the writer thread gets the interpreter back sooner
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer") as writer,
     ):
         pending: tuple[_Decided, Future[list[Outcome]]] | None = None
