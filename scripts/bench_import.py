@@ -11,9 +11,10 @@ Generates N events (``scripts/gen_events.py``), then measures, in one run:
    stored-event rows the SQLite import wrote (originator_id, version, topic, state) -- into
    a PostgreSQL table of the events table's shape with its primary key and its notification
    id (``bigserial``) and unique index, in transactions of the batch size: before the
-   PostgreSQL imports and again after them, so that their ratio is taken against the mean
-   of the two runs around them (``--rounds N`` repeats imports and closing ``COPY`` N times
-   and gives the median ratio: this machine's speed drifts by tens of percent over minutes);
+   PostgreSQL imports and again after them, so that their ratio is taken against the two
+   runs around them together, their rows over their time (``--rounds N`` repeats imports
+   and closing ``COPY`` N times and gives the median ratio: this machine's speed drifts by
+   tens of percent over minutes);
 4. raw ``executemany`` of the same rows into a bare SQLite table (no key, no index);
 5. the library's own path: each event applied to its Resident aggregate (kept in memory) and
    stored with one ``Application.save`` call per aggregate, on the first ``--save-events``
@@ -321,8 +322,11 @@ class PgRound:
 
     @property
     def copy_rate(self) -> float:
-        """The baseline: the mean rate of the raw ``COPY`` runs around the imports."""
-        return (self.copy_before.rate + self.copy_after.rate) / 2
+        """The baseline: the rate of the raw ``COPY`` runs around the imports taken together
+        (their rows over their time: the harmonic mean of their rates, each run copying the
+        same rows)."""
+        before, after = self.copy_before, self.copy_after
+        return (before.events + after.events) / (before.wall + after.wall)
 
 
 def bench_pg_copy(
@@ -343,8 +347,8 @@ def bench_postgres(
     """``args.rounds`` rounds of raw ``COPY``, import with 1 loader, import with 2, then raw
     ``COPY`` once more: each round's imports lie between two baseline runs (the next round
     starts with the previous one's closing run). The machine's speed drifts over minutes
-    (measured here: the same import's CPU time 26.7-33.8 s in one hour), so a ratio is taken
-    against the baseline measured just around it, not minutes apart."""
+    (measured here: the same import's client CPU time 24-34 s within one hour), so a ratio
+    is taken against the baseline measured just around it, not minutes apart."""
     batch_size = args.batch_size or DEFAULT_BATCH_SIZE
     rounds: list[PgRound] = []
     label = "raw COPY, PostgreSQL table with its keys"

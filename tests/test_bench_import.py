@@ -3,6 +3,7 @@ measured just around it, and the median over rounds."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import sys
 from pathlib import Path
@@ -36,9 +37,10 @@ def _round(bench: Any, before: float, one: float, two: float, after: float) -> A
     )
 
 
-def test_a_round_is_measured_against_the_mean_of_the_copies_around_it(bench: Any) -> None:
-    r = _round(bench, before=100_000, one=30_000, two=36_000, after=140_000)
-    assert r.copy_rate == pytest.approx(120_000)
+def test_a_round_is_measured_against_the_copies_around_it_together(bench: Any) -> None:
+    """Their rows over their time (the harmonic mean of the two rates), not the plain mean."""
+    r = _round(bench, before=100_000, one=30_000, two=36_000, after=150_000)
+    assert r.copy_rate == pytest.approx(120_000)  # 2,000,000 rows in 10 + 6.67 s
     lines = bench.summarise_rounds([r])
     assert "baseline 120,000" in lines[0]
     assert "30,000 ev/s = 0.250 of raw COPY" in lines[1]
@@ -58,6 +60,45 @@ def test_rounds_give_the_median_ratio(bench: Any) -> None:
     assert "1 loader 22,000 ev/s wall" in lines[-2]
     assert "import/raw COPY 0.220 (target at least 0.25), median of 3 rounds" in lines[-2]
     assert "1.50x one loader" in lines[-1]
+
+
+def test_an_even_number_of_rounds_gives_the_middle_two_averaged(bench: Any) -> None:
+    rounds = [
+        _round(bench, 100_000, 20_000, 30_000, 100_000),  # 0.200
+        _round(bench, 100_000, 24_000, 30_000, 100_000),  # 0.240
+    ]
+    assert "import/raw COPY 0.220" in bench.summarise_rounds(rounds)[-2]
+
+
+def test_each_round_starts_with_the_copy_that_closed_the_one_before(
+    bench: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runs in order: COPY, 1 loader, 2 loaders, COPY, 1, 2, COPY (without a server:
+    the measurements are stood in for)."""
+    order: list[str] = []
+
+    def measure(label: str, out: list[Any]) -> Any:
+        order.append(label)
+        out.append(bench.Measure(f"{label} {len(order)}", 1_000, 1.0, 1.0))
+        return out[-1]
+
+    monkeypatch.setattr(bench, "drop_pg_schema", lambda *_: None)
+    monkeypatch.setattr(
+        bench, "bench_pg_copy", lambda pg, db, size, label, out: measure("copy", out)
+    )
+    monkeypatch.setattr(
+        bench,
+        "bench_import",
+        lambda db, path, size, label, out, workers=1: measure(f"import {workers}", out),
+    )
+    args = argparse.Namespace(rounds=2, batch_size=None, pg="postgresql://x/test")
+    out: list[Any] = []
+    rounds = bench.bench_postgres(Path("ledger.db"), Path("events.jsonl"), args, out)
+    assert order == ["copy", "import 1", "import 2", "copy", "import 1", "import 2", "copy"]
+    assert [r.copy_before.label for r in rounds] == ["copy 1", "copy 4"]
+    assert [r.copy_after.label for r in rounds] == ["copy 4", "copy 7"]
+    assert [r.imports[1].label for r in rounds] == ["import 1 2", "import 1 5"]
+    assert [r.imports[2].label for r in rounds] == ["import 2 3", "import 2 6"]
 
 
 def test_no_postgres_no_lines(bench: Any) -> None:
