@@ -519,6 +519,27 @@ def test_the_pipelined_import_switches_threads_sooner_while_it_writes(
         assert sys.getswitchinterval() == before
 
 
+def test_the_write_path_uses_the_fast_dumpers(
+    pg_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ledger.store_postgres as store_postgres
+    from tests.support import paid
+
+    cursors: list[Any] = []
+    use = store_postgres.use_fast_dumpers
+
+    def spy(curs: Any) -> None:
+        use(curs)
+        cursors.append(curs)
+
+    monkeypatch.setattr(store_postgres, "use_fast_dumpers", spy)
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(paid(f"e{i}")) + "\n" for i in range(3)))
+    with open_ledger(pg_db) as app:
+        assert import_file(app, path, progress=False).stored == 3
+    assert len(cursors) == 1  # the one write's cursor
+
+
 def test_copy_dumps_bytea_with_the_bytes_dumper_and_the_same_bytes() -> None:
     """``use_fast_dumpers``: a ``bytea`` column given to ``set_types`` is dumped by psycopg's
     dumper for ``bytes`` (not DB-API's ``Binary`` one, in Python), and reads back the same."""

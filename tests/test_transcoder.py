@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -78,6 +79,26 @@ def test_other_values_are_the_librarys(value: Any) -> None:
     ours, library = pair()
     assert ours.encode(value) == library.encode(value)
     assert ours.decode(ours.encode(value)) == library.decode(library.encode(value))
+
+
+def test_only_plain_strings_take_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    transcoder = LedgerTranscoder()
+    taken: list[Any] = []
+    dumps = orjson.dumps
+
+    def spy(value: Any, *args: Any, **kwargs: Any) -> bytes:
+        taken.append(value)
+        return dumps(value, *args, **kwargs)
+
+    monkeypatch.setattr(
+        transcoder_module,
+        "orjson",
+        SimpleNamespace(dumps=spy, JSONEncodeError=orjson.JSONEncodeError),
+    )
+    transcoder.encode("plain")
+    transcoder.encode(Text("a subclass"))
+    transcoder.encode({"record": "in a dict"})
+    assert taken == ["plain"]
 
 
 def test_an_orjson_that_escaped_otherwise_would_leave_the_fast_path_off(
