@@ -130,7 +130,6 @@ def validate_person_id(person_id: str) -> str:
 
 
 @lru_cache(maxsize=1 << 16)
-@lru_cache(maxsize=1 << 16)
 def id_birth_date(person_id: str) -> date | None:
     """The birth date a normalised, valid ID number encodes; ``None`` for an opaque id.
     (Cached: the import asks it for every event, of persons who recur.)"""
