@@ -249,7 +249,8 @@ class LedgerApp(Application[UUID]):
                 for event, text in zip(events, canonical, strict=True)
             ]
         fingerprints = [fingerprint_of(c) for c in texts]
-        event_ids = {e.event_id for e in events}
+        ids = [e.event_id for e in events]
+        event_ids = set(ids)
         known = self.ledger_recorder.select_fingerprints(list(event_ids))
         if after is not None:
             overlay = after.accepted
@@ -259,9 +260,14 @@ class LedgerApp(Application[UUID]):
             position = None if self.owns_its_persons else self._check_cache()
         # Every person with an event not stored yet (one event id may come under several
         # persons in a batch: the first stands, but every one of them needs its state).
+        person_ids = [e.person_id for e in events]
+        # The aggregate ids of the persons the store has no state for (those of their events
+        # become version 1): made once each, here, and taken again below.
+        new_ids: dict[str, UUID] = {}
         residents = self._residents_of(
-            {e.person_id for e in events if e.event_id not in known},
+            {p for p, i in zip(person_ids, ids, strict=True) if i not in known},
             after.residents if after is not None else None,
+            new_ids,
         )
         outcomes: list[Outcome] = []
         stored_events: list[StoredEvent] = []
@@ -275,14 +281,14 @@ class LedgerApp(Application[UUID]):
         timestamp = stored_at if stored_at is not None else datetime.now(tz=TZINFO)
         encode = self.stored_event_encoder(timestamp)
         add_outcome, add_event, add_index = outcomes.append, stored_events.append, index.append
-        for event, text, fp in zip(events, texts, fingerprints, strict=True):
-            event_id = event.event_id
+        for event, event_id, person_id, text, fp in zip(
+            events, ids, person_ids, texts, fingerprints, strict=True
+        ):
             # ``known`` also collects this batch's own ids as they are accepted.
             prior = known.get(event_id)
             if prior is not None:
                 add_outcome(PRESENT if prior == fp else _conflict(event))
                 continue
-            person_id = event.person_id
             # What Resident.begin/record plus save() would do, without building a domain
             # event object per event (most of the cost at this volume): the person's next
             # version, and the stored event encoded exactly as the library's mapper encodes
@@ -292,7 +298,10 @@ class LedgerApp(Application[UUID]):
             if slot is None:
                 before = residents.get(person_id)
                 if before is None:
-                    slot = [resident_id(person_id), 1, None]
+                    originator_id = new_ids.get(person_id)
+                    if originator_id is None:  # (every such person is in new_ids)
+                        originator_id = resident_id(person_id)
+                    slot = [originator_id, 1, None]
                 else:
                     slot = [before.id, before.version + 1, before]
                 touched[person_id] = slot
@@ -394,25 +403,34 @@ class LedgerApp(Application[UUID]):
         return position
 
     def _residents_of(
-        self, person_ids: set[str], pending: dict[str, Resident] | None
+        self,
+        person_ids: set[str],
+        pending: dict[str, Resident] | None,
+        new_ids: dict[str, UUID] | None = None,
     ) -> dict[str, Resident]:
         """The current state of those of ``person_ids`` the ledger has: as the plan not yet
         written left them (``pending``), else from the cache (see :meth:`_check_cache`),
-        else from the state table."""
+        else from the state table. ``new_ids``, when given, receives the aggregate id of
+        each of ``person_ids`` the ledger has no state for."""
         cache = self._residents
         residents: dict[str, Resident] = {}
-        missing: list[UUID] = []
+        missing: dict[UUID, str] = {}
         for person_id in person_ids:
             resident = pending.get(person_id) if pending is not None else None
             if resident is None:
                 resident = cache.get(person_id)
             if resident is None:
-                missing.append(resident_id(person_id))
+                missing[resident_id(person_id)] = person_id
             else:
                 residents[person_id] = resident
         if missing:
-            for resident in self._load_residents(missing).values():
-                residents[resident.person_id] = resident
+            loaded = self._load_residents(list(missing))
+            for originator_id, person_id in missing.items():
+                resident = loaded.get(originator_id)
+                if resident is not None:
+                    residents[resident.person_id] = resident
+                elif new_ids is not None:
+                    new_ids[person_id] = originator_id
         return residents
 
     def forget_residents(self) -> None:

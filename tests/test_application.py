@@ -244,8 +244,8 @@ def test_cached_states_yield_to_a_writer_between_check_and_write(
         real = first._residents_of
         meddled: list[bool] = []
 
-        def meddle(person_ids: set[str], pending: Any) -> dict[str, Resident]:
-            residents = real(person_ids, pending)
+        def meddle(person_ids: set[str], *rest: Any) -> dict[str, Resident]:
+            residents = real(person_ids, *rest)
             if not meddled:
                 meddled.append(True)
                 assert statuses(second, paid("p-other", person_id=OTHER)) == ["stored"]
@@ -387,3 +387,26 @@ def test_a_naive_storage_time_is_refused(app: LedgerApp) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         app.decide(events(REG), stored_at=naive)
     assert app.count_events() == 0
+
+
+def test_residents_of_names_the_aggregate_ids_of_persons_it_has_no_state_for(
+    ledger_db: str,
+) -> None:
+    """``decide`` makes each new person's aggregate id once: ``_residents_of`` hands back the
+    ids it computed for the persons without a stored, cached or pending state, and only
+    those; the plan's first events of a new person carry exactly that id."""
+    with open_ledger(ledger_db) as app:
+        assert statuses(app, REG) == ["stored"]
+        app.forget_residents()  # PERSON's state now comes from the store, not the cache
+        new_ids: dict[str, Any] = {}
+        residents = app._residents_of({PERSON, OTHER, NEWBORN}, None, new_ids)
+        assert set(residents) == {PERSON}
+        assert new_ids == {OTHER: resident_id(OTHER), NEWBORN: resident_id(NEWBORN)}
+        plan = app.decide(
+            events(paid("p-1"), registered(OTHER, "r-2"), paid("p-2", person_id=OTHER))
+        )
+        assert [(s.originator_id, s.originator_version) for s in plan.stored_events] == [
+            (resident_id(PERSON), 2),
+            (resident_id(OTHER), 1),
+            (resident_id(OTHER), 2),
+        ]
