@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -11,6 +12,7 @@ from typing import Any, Literal, get_args
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 import ledger.importer as importer
 from ledger.events import (
@@ -24,8 +26,8 @@ from ledger.events import (
     event_to_record,
     parse_event,
 )
-from ledger.fastparse import _SPECS, parse_plain
-from tests.support import BAD_CHECK, NEWBORN, PERSON, VALID, id_number
+from ledger.fastparse import _SHAPES_PER_TYPE, _SPECS, parse_plain
+from tests.support import BAD_CHECK, NEWBORN, OTHER, PERSON, VALID, id_number
 
 ROOT = Path(__file__).parent.parent
 
@@ -59,6 +61,45 @@ def test_fields_are_the_models_fields() -> None:
     # stored_at is the ledger's, never read from a record (both paths drop it).
     for kind, model in EVENT_MODELS.items():
         assert set(_SPECS[kind].converters) == set(model.model_fields) - {"stored_at"}, kind
+
+
+def test_events_of_one_shape_share_a_fields_set_no_one_can_change() -> None:
+    """Records with the same keys in the same order and none absent get one fields set
+    object (the import holds two batches of events: one set each was their largest part).
+    It stays right for each of them: the models are frozen, and pydantic gives a copy its
+    own set; other shapes and records with absent fields get sets of their own."""
+    first = parse_plain({**VALID["paid"], "event_id": "shape-1"})
+    second = parse_plain({**VALID["paid"], "event_id": "shape-2", "person_id": OTHER})
+    assert first is not None and second is not None
+    one, other = first[0], second[0]
+    assert one.__pydantic_fields_set__ is other.__pydantic_fields_set__
+    assert one.model_fields_set == parse_event({**VALID["paid"]}).model_fields_set
+    with pytest.raises(ValidationError):
+        one.event_id = "changed"  # type: ignore[misc]
+    copied = one.model_copy(update={"recorded_at": "2025-01-01T00:00:00+08:00"})
+    assert "recorded_at" in copied.model_fields_set
+    assert "recorded_at" not in one.model_fields_set
+    assert other.model_fields_set == one.model_fields_set == set(VALID["paid"])
+    assert copied.__pydantic_fields_set__ is not one.__pydantic_fields_set__
+    reordered = parse_plain(dict(reversed(list({**VALID["paid"]}.items()))))
+    with_absent = parse_plain({**VALID["paid"], "channel": ""})
+    assert reordered is not None and with_absent is not None
+    assert reordered[0].model_fields_set == one.model_fields_set
+    assert reordered[0].__pydantic_fields_set__ is not one.__pydantic_fields_set__
+    assert with_absent[0].model_fields_set == set(VALID["paid"]) - {"channel"}
+    assert with_absent[0].__pydantic_fields_set__ is not one.__pydantic_fields_set__
+
+
+def test_records_in_ever_new_key_orders_still_agree() -> None:
+    """Past the shapes kept per type, every record still gets its own, right fields set."""
+    orders = itertools.islice(itertools.permutations(VALID["registered"]), 3 * _SHAPES_PER_TYPE)
+    for n, keys in enumerate(orders):
+        assert assert_same({name: VALID["registered"][name] for name in keys})
+        if n % 2:
+            assert assert_same(
+                {**{name: VALID["registered"][name] for name in keys}, "hukou_region": None}
+            )
+    assert len(_SPECS["registered"].shapes) == _SHAPES_PER_TYPE
 
 
 def test_literal_fields_accept_exactly_the_models_values() -> None:
