@@ -295,6 +295,7 @@ def parse_plain(record: Any) -> tuple[Event, str] | None:
     # because the models are frozen: pydantic never adds to the fields set of a frozen model
     # and gives every copy its own (``model_copy``), as ``tests/test_fastparse.py`` checks;
     # nothing in the ledger changes a fields set.
+    fields_set: set[str] | None
     if absent:
         fields_set = set(record)
         fields_set.difference_update(absent)
