@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, BinaryIO, NamedTuple
+from typing import IO, Any, BinaryIO, NamedTuple, TypeVar
 
 import orjson
 
@@ -589,7 +589,10 @@ def _count_lines(path: Path) -> int:
 
 
 def _read_lines(path: Path, encoding: str | None) -> Iterator[_Line]:
-    """The lines of a file, each decoded and validated."""
+    """The lines of a file, each decoded and validated. (A JSON Lines file's lines are
+    validated as they are read, without a unit each: the bulk import's usual input.)"""
+    if not is_stdin(path) and path.is_file() and _is_jsonl(path):
+        return _parsed_jsonl(path)
     return (unit.parse() for unit in read_units(path, encoding))
 
 
@@ -659,28 +662,54 @@ def _parse(number: int, raw: str, record: Any) -> _Line:
     return _Line(number, raw, event, None)
 
 
+_T = TypeVar("_T")
+
+
+def _itself(value: _T) -> _T:
+    return value
+
+
 def _read_jsonl(path: Path) -> Iterator[Unit]:
     with open(path, "rb") as f:
         yield from _jsonl_units(f)
 
 
+def _parsed_jsonl(path: Path) -> Iterator[_Line]:
+    """The lines of JSON Lines file ``path``, each validated as it is read (no unit each:
+    the bulk import's usual input)."""
+    with open(path, "rb") as f:
+        yield from _jsonl_lines(f, (), _parse_jsonl, RejectedUnit.parse)
+
+
 def _jsonl_units(f: BinaryIO, head: Sequence[bytes] = ()) -> Iterator[Unit]:
+    """The lines of JSON Lines ``f`` (after ``head``, lines already read from it) as units
+    (:func:`_jsonl_lines`)."""
+    return _jsonl_lines(f, head, JsonlUnit, _itself)
+
+
+def _jsonl_lines(
+    f: BinaryIO,
+    head: Sequence[bytes],
+    make: Callable[[int, bytes], _T],
+    rejected: Callable[[RejectedUnit], _T],
+) -> Iterator[_T]:
     """The lines of JSON Lines ``f`` (after ``head``, lines already read from it), each read
     with a limit: a line longer than :data:`MAX_LINE_BYTES` is rejected (``too_long``), the
-    rest of it skipped, without being held in memory."""
+    rest of it skipped, without being held in memory. Each line is ``make(number, data)``,
+    each line too long ``rejected(its RejectedUnit)``."""
     lines = itertools.chain(head, iter(partial(f.readline, _READ_LIMIT), b""))
     for number, data in enumerate(lines, start=1):
         if number == 1 and data.startswith(codecs.BOM_UTF8):
             data = data[len(codecs.BOM_UTF8) :]
         if len(data) >= _READ_LIMIT - 1:
-            rejected = _long_line(f, number, data)
-            if rejected is not None:
-                yield rejected
+            too_long = _long_line(f, number, data)
+            if too_long is not None:
+                yield rejected(too_long)
                 continue
         data = data.rstrip(b"\r\n")
         if not data.strip():
             continue
-        yield JsonlUnit(number, data)
+        yield make(number, data)
 
 
 def _long_line(f: BinaryIO, number: int, data: bytes) -> RejectedUnit | None:
@@ -723,34 +752,7 @@ class JsonlUnit(NamedTuple):
 
     def parse(self) -> _Line:
         """The line decoded and validated."""
-        number, data = self
-        # The usual line: orjson decodes it and it is a plain record (ledger.fastparse).
-        # Anything else is decoded again by the standard library, so that every other
-        # line (big integers, lone surrogates, errors and their messages) is read
-        # exactly as json.loads reads it (but for what the contract refuses: _DECODER).
-        try:
-            plain = parse_plain(_orjson_loads(data))
-        except _OrjsonError:
-            plain = None
-        if plain is not None:  # (orjson read it: valid UTF-8)
-            return _Line(number, data, plain[0], None, plain[1])
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raw = data.decode("utf-8", errors="replace")
-            return _Line(number, raw, None, _not_text(exc, "UTF-8"))
-        try:
-            record = _loads(text)
-        except TooLong as exc:
-            return _Line(number, text, None, InvalidEvent("too_long", f"a JSON number of {exc}"))
-        except (ValueError, RecursionError) as exc:
-            error = InvalidEvent("invalid_json", f"not JSON: {_short(str(exc))}")
-            return _Line(number, text, None, error)
-        if "\\u" in text and _has_lone_surrogate(record):
-            # Valid JSON ("\ud800") but not text: it could be neither hashed nor stored.
-            error = InvalidEvent("invalid_json", "unpaired surrogate escape in a string")
-            return _Line(number, text, None, error)
-        return _parse(number, text, record)
+        return _parse_jsonl(*self)
 
     def record(self) -> Any:
         """The decoded line (anything JSON gives), or ``None`` when it is not JSON."""
@@ -762,6 +764,37 @@ class JsonlUnit(NamedTuple):
             return _loads(self.data.decode("utf-8"))
         except (ValueError, RecursionError):
             return None
+
+
+def _parse_jsonl(number: int, data: bytes) -> _Line:
+    """Line ``number`` of JSON Lines, ``data`` (its bytes), decoded and validated."""
+    # The usual line: orjson decodes it and it is a plain record (ledger.fastparse).
+    # Anything else is decoded again by the standard library, so that every other
+    # line (big integers, lone surrogates, errors and their messages) is read
+    # exactly as json.loads reads it (but for what the contract refuses: _DECODER).
+    try:
+        plain = parse_plain(_orjson_loads(data))
+    except _OrjsonError:
+        plain = None
+    if plain is not None:  # (orjson read it: valid UTF-8)
+        return _Line(number, data, plain[0], None, plain[1])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raw = data.decode("utf-8", errors="replace")
+        return _Line(number, raw, None, _not_text(exc, "UTF-8"))
+    try:
+        record = _loads(text)
+    except TooLong as exc:
+        return _Line(number, text, None, InvalidEvent("too_long", f"a JSON number of {exc}"))
+    except (ValueError, RecursionError) as exc:
+        error = InvalidEvent("invalid_json", f"not JSON: {_short(str(exc))}")
+        return _Line(number, text, None, error)
+    if "\\u" in text and _has_lone_surrogate(record):
+        # Valid JSON ("\ud800") but not text: it could be neither hashed nor stored.
+        error = InvalidEvent("invalid_json", "unpaired surrogate escape in a string")
+        return _Line(number, text, None, error)
+    return _parse(number, text, record)
 
 
 _orjson_loads = orjson.loads

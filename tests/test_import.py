@@ -16,7 +16,7 @@ import pytest
 import ledger.importer as importer
 from ledger.aggregate import resident_id
 from ledger.application import LedgerApp, open_ledger
-from ledger.events import REJECT_REASONS, parse_event
+from ledger.events import MAX_LINE_BYTES, REJECT_REASONS, parse_event
 from ledger.importer import (
     ImportFileError,
     ImportInterrupted,
@@ -758,3 +758,46 @@ def test_a_store_failing_under_the_command_says_what_is_stored(
     assert result.exit_code == 2, result.output
     assert "injected failure" in result.output and "Traceback" not in result.output
     assert "20 stored" in result.output and "run the same command again" in result.output
+
+
+def test_a_jsonl_file_is_validated_as_read_exactly_as_its_units_are(tmp_path: Path) -> None:
+    """The import reads a JSON Lines file validating each line as it is read (no unit per
+    line); every kind of line comes out as the unit of that line parses it (what the
+    parallel loaders and standard input use): plain and general records, a byte order mark,
+    CRLF endings, blank lines, JSON errors, bytes that are not UTF-8, a line too long."""
+    long_line = json.dumps({**VALID["died"], "event_id": "x" * (MAX_LINE_BYTES + 10)})
+    lines = [
+        codecs.BOM_UTF8 + json.dumps(VALID["registered"]).encode(),
+        b"",
+        b"   \t",
+        json.dumps({**VALID["paid"], "event_id": "p-crlf"}).encode() + b"\r",
+        json.dumps({**VALID["paid"], "event_id": "p-big", "coverage_year": 2025.0}).encode(),
+        b'{"event_id": "bad", ',
+        b'{"event_id": "\xff\xfe", "type": "died"}',
+        long_line.encode(),
+        json.dumps({**VALID["born"], "extra": [1, 2]}).encode(),
+        b"[1, 2]",
+        json.dumps({**VALID["died"], "event_id": "\ud800x"}, ensure_ascii=True).encode(),
+    ]
+    path = tmp_path / "tricky.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+
+    def seen(line: Any) -> tuple[Any, ...]:
+        error = line.error
+        told = None if error is None else (error.reason, str(error), error.event_id)
+        return line.number, line.raw, line.event, told, line.canonical
+
+    read = [seen(line) for line in importer._read_lines(path, None)]
+    assert read == [seen(unit.parse()) for unit in importer.read_units(path, None)]
+    assert [number for number, *_ in read] == [1, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert [told[0] if told else "ok" for _, _, _, told, _ in read] == [
+        "ok",
+        "ok",
+        "bad_value",
+        "invalid_json",
+        "bad_encoding",
+        "too_long",
+        "ok",
+        "invalid_json",
+        "invalid_json",
+    ]
