@@ -310,11 +310,11 @@ def parse_plain(record: Any) -> tuple[Event, str] | None:
                 return None
             if len(spec.shapes) < _SHAPES_PER_TYPE:  # (past it: a set per event, as before)
                 spec.shapes[keys] = fields_set
-    event = object.__new__(spec.model)
-    object.__setattr__(event, "__dict__", data)
-    object.__setattr__(event, "__pydantic_fields_set__", fields_set)
-    object.__setattr__(event, "__pydantic_extra__", {})
-    object.__setattr__(event, "__pydantic_private__", None)
+    event = _new(spec.model)
+    _setattr(event, "__dict__", data)
+    _setattr(event, "__pydantic_fields_set__", fields_set)
+    _setattr(event, "__pydantic_extra__", {})
+    _setattr(event, "__pydantic_private__", None)
     try:
         check_id_dates(event)  # the models' own after-validator, the same function
     except IdDateError:
@@ -322,6 +322,8 @@ def parse_plain(record: Any) -> tuple[Event, str] | None:
     return event, orjson.dumps(canonical, option=_SORTED).decode()  # type: ignore[return-value]
 
 
+_new = object.__new__
+_setattr = object.__setattr__  # (what pydantic's model_construct sets a model's slots with)
 _SORTED = orjson.OPT_SORT_KEYS
 """``canonical_json`` with orjson: the same text for the values a plain record has (strings,
 integers, booleans, null, ASCII keys), by test over every code point, about five times

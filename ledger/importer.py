@@ -187,6 +187,11 @@ class _Line(NamedTuple):
     """``canonical_json(event)`` when the fast path already made it."""
 
 
+_new_tuple = tuple.__new__
+"""``_new_tuple(_Line, (…))`` is ``_Line(…)`` with every field given, without the Python-level
+``__new__`` a ``NamedTuple`` has (half the time: it is made for every line imported)."""
+
+
 def read_events(
     path: Path, encoding: str | None = None
 ) -> Iterator[tuple[int, EventBase | None, InvalidEvent | None]]:
@@ -777,7 +782,7 @@ def _parse_jsonl(number: int, data: bytes) -> _Line:
     except _OrjsonError:
         plain = None
     if plain is not None:  # (orjson read it: valid UTF-8)
-        return _Line(number, data, plain[0], None, plain[1])
+        return _new_tuple(_Line, (number, data, plain[0], None, plain[1]))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
