@@ -241,15 +241,24 @@ class LedgerApp(Application[UUID]):
         written leaves the application as it was."""
         if stored_at is not None and stored_at.utcoffset() is None:
             raise ValueError("stored_at must be timezone-aware")
+        # Each event's canonical text, fingerprint, id and person id, in one pass over the
+        # events (a batch's events are far more than the processor's caches hold: every pass
+        # reads them from memory again).
+        texts: list[str] = []
+        fingerprints: list[str] = []
+        ids: list[str] = []
+        person_ids: list[str] = []
+        add_text, add_fingerprint = texts.append, fingerprints.append
+        add_id, add_person = ids.append, person_ids.append
         if canonical is None:
-            texts = [canonical_json(e) for e in events]
-        else:
-            texts = [
-                text if text is not None else canonical_json(event)
-                for event, text in zip(events, canonical, strict=True)
-            ]
-        fingerprints = [fingerprint_of(c) for c in texts]
-        ids = [e.event_id for e in events]
+            canonical = [None] * len(events)
+        for event, text in zip(events, canonical, strict=True):
+            if text is None:
+                text = canonical_json(event)
+            add_text(text)
+            add_fingerprint(fingerprint_of(text))
+            add_id(event.event_id)
+            add_person(event.person_id)
         event_ids = set(ids)
         known = self.ledger_recorder.select_fingerprints(list(event_ids))
         if after is not None:
@@ -260,7 +269,6 @@ class LedgerApp(Application[UUID]):
             position = None if self.owns_its_persons else self._check_cache()
         # Every person with an event not stored yet (one event id may come under several
         # persons in a batch: the first stands, but every one of them needs its state).
-        person_ids = [e.person_id for e in events]
         # The aggregate ids of the persons the store has no state for (those of their events
         # become version 1): made once each, here, and taken again below.
         new_ids: dict[str, UUID] = {}
