@@ -519,15 +519,18 @@ def _decide_batch(
 ) -> _Decided:
     invalid: list[Reject] = []
     valid: list[_Line] = []
-    for line in batch:
-        if line.event is not None:
+    events: list[EventBase] = []
+    canonical: list[str | None] = []
+    for line in batch:  # (one pass: a batch is far more than the processor's caches hold)
+        event = line.event
+        if event is not None:
             valid.append(line)
+            events.append(event)
+            canonical.append(line.canonical)
         else:
             error = line.error
             assert error is not None
             invalid.append(_reject(line, error.reason, error.message, error.event_id))
-    events = [line.event for line in valid if line.event is not None]
-    canonical = [line.canonical for line in valid]
     plan = app.decide(events, canonical=canonical, stored_at=stored_at, after=after)
     return _Decided(batch, valid, events, canonical, plan, invalid)
 
