@@ -21,8 +21,11 @@ Generates N events (``scripts/gen_events.py``), then measures, in one run:
    events (default 50,000) of the same file, parsed the same way as the import does;
 
 and prints events/s for each (wall clock, and per CPU second of this process and its loader
-processes: the machine may be shared; the PostgreSQL server's CPU is not counted), the
-ratios the issues ask for, the load average before and after, and the peak RSS. Examples::
+processes: the machine may be shared; the PostgreSQL server's CPU is not counted), on Linux
+the share of the machine's CPU time its hypervisor gave to other machines during each run
+(``steal``: a virtual machine's runs slowed by its host, which the load average does not
+show), the ratios the issues ask for, the load average before and after, and the peak RSS.
+Examples::
 
     python scripts/bench_import.py                       # 1,000,000 events (a few minutes)
     python scripts/bench_import.py --rounds 3             # the issue-15 ratio, median of 3
@@ -78,6 +81,9 @@ class Measure:
     events: int
     wall: float
     cpu: float
+    stolen: float | None = None
+    """The share of the machine's CPU time its hypervisor gave to other machines during the
+    run (``steal``, :func:`stolen_share`); ``None`` where it cannot be read."""
 
     @property
     def rate(self) -> float:
@@ -91,7 +97,40 @@ class Measure:
         return (
             f"{self.label:<44} {self.events:>10,} ev {self.wall:>8.2f} s "
             f"{self.rate:>10,.0f} ev/s   (cpu {self.cpu:>7.2f} s, {self.cpu_rate:>9,.0f} ev/cpu-s)"
+            + ("" if self.stolen is None else f" steal {self.stolen:.0%}")
         )
+
+
+CpuTimes = tuple[int, int]
+"""``(stolen, total)`` CPU time of the whole machine since it booted, in clock ticks."""
+
+
+def parse_proc_stat(text: str) -> CpuTimes | None:
+    """The machine's :data:`CpuTimes` from the text of Linux's ``/proc/stat`` (its ``cpu``
+    line: user, nice, system, idle, iowait, irq, softirq, steal, then guest times already
+    counted in user and nice); ``None`` when the text has no such line."""
+    fields = text.split("\n", 1)[0].split()
+    if len(fields) < 9 or fields[0] != "cpu":
+        return None
+    ticks = [int(value) for value in fields[1:9]]
+    return ticks[7], sum(ticks)
+
+
+def machine_cpu_times() -> CpuTimes | None:
+    """The machine's :data:`CpuTimes` now (Linux; ``None`` elsewhere)."""
+    try:
+        return parse_proc_stat(Path("/proc/stat").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def stolen_share(before: CpuTimes | None, after: CpuTimes | None) -> float | None:
+    """The share of the machine's CPU time stolen between two readings: on a virtual machine,
+    time its CPUs were ready to run but the hypervisor ran another machine (``steal``). Runs
+    measured while it was high were slowed by the host, not by what they measure."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])
 
 
 def cpu_seconds() -> float:
@@ -117,10 +156,12 @@ server's children, not this process's)."""
 @contextmanager
 def clock(label: str, events: Callable[[], int], results: list[Measure]) -> Iterator[None]:
     out_cpu_extra.clear()
+    times = machine_cpu_times()
     wall, cpu = time.perf_counter(), cpu_seconds()
     yield
     cpu = cpu_seconds() - cpu + sum(out_cpu_extra)
-    measure = Measure(label, events(), time.perf_counter() - wall, cpu)
+    wall = time.perf_counter() - wall
+    measure = Measure(label, events(), wall, cpu, stolen_share(times, machine_cpu_times()))
     results.append(measure)
     print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
 
@@ -186,6 +227,7 @@ def bench_raw(ledger_db: Path, raw_db: Path, batch_size: int, out: list[Measure]
     )
     rows_done = 0
     wall = cpu = 0.0
+    times = machine_cpu_times()
     cursor = source.execute(
         "SELECT originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
     )
@@ -199,7 +241,8 @@ def bench_raw(ledger_db: Path, raw_db: Path, batch_size: int, out: list[Measure]
         rows_done += len(rows)
     source.close()
     target.close()
-    measure = Measure("raw executemany, bare SQLite table", rows_done, wall, cpu)
+    stolen = stolen_share(times, machine_cpu_times())
+    measure = Measure("raw executemany, bare SQLite table", rows_done, wall, cpu, stolen)
     out.append(measure)
     print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
 
@@ -231,6 +274,7 @@ def bench_raw_copy(
     source = sqlite3.connect(ledger_db)
     rows_done = 0
     wall = cpu = 0.0
+    times = machine_cpu_times()
     with psycopg.connect(pg.split("?", 1)[0], autocommit=True) as conn:
         conn.execute(SQL("CREATE SCHEMA {0}").format(Identifier(schema)))
         conn.execute(
@@ -262,7 +306,7 @@ def bench_raw_copy(
             cpu += time.process_time() - c
             rows_done += len(rows)
     source.close()
-    measure = Measure(label, rows_done, wall, cpu)
+    measure = Measure(label, rows_done, wall, cpu, stolen_share(times, machine_cpu_times()))
     out.append(measure)
     print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
 
@@ -389,6 +433,13 @@ def summarise_rounds(rounds: list[PgRound]) -> list[str]:
             f"  1 loader {one.rate:,.0f} ev/s = {one.rate / r.copy_rate:.3f} of raw COPY; "
             f"2 loaders {two.rate:,.0f} ev/s = {two.rate / one.rate:.2f}x one loader"
         )
+        runs = (r.copy_before, one, two, r.copy_after)
+        if all(m.stolen is not None for m in runs):
+            lines.append(
+                "  steal (CPU time the host gave to other machines): "
+                + ", ".join(f"{m.stolen:.0%}" for m in runs)
+                + " (COPY before, 1 loader, 2 loaders, COPY after)"
+            )
     if not rounds:
         return lines
     ones = [r.imports[1] for r in rounds]

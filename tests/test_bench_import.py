@@ -103,3 +103,47 @@ def test_each_round_starts_with_the_copy_that_closed_the_one_before(
 
 def test_no_postgres_no_lines(bench: Any) -> None:
     assert bench.summarise_rounds([]) == []
+
+
+PROC_STAT = """cpu  4705 356 584 3699176 23 0 93 120 7 0
+cpu0 2352 178 292 1849588 11 0 46 60 3 0
+intr 1 2 3
+"""
+
+
+def test_the_machine_cpu_times_are_read_from_proc_stat(bench: Any) -> None:
+    """``(steal, total)`` of the ``cpu`` line: the first eight counters (guest time is already
+    in user and nice, so it is not added again)."""
+    assert bench.parse_proc_stat(PROC_STAT) == (120, 4705 + 356 + 584 + 3699176 + 23 + 93 + 120)
+    assert bench.parse_proc_stat("intr 1 2 3\n") is None
+    assert bench.parse_proc_stat("cpu 1 2 3\n") is None  # a kernel too old to count steal
+
+
+def test_steal_is_the_share_of_the_machine_time_between_two_readings(bench: Any) -> None:
+    assert bench.stolen_share((100, 10_000), (150, 11_000)) == pytest.approx(0.05)
+    assert bench.stolen_share(None, (150, 11_000)) is None
+    assert bench.stolen_share((100, 10_000), None) is None
+    assert bench.stolen_share((100, 10_000), (100, 10_000)) is None  # no time passed
+
+
+def test_a_run_says_how_much_was_stolen_when_it_is_known(bench: Any) -> None:
+    assert "steal" not in bench.Measure("copy", 1_000, 1.0, 1.0).line()
+    assert bench.Measure("copy", 1_000, 1.0, 1.0, stolen=0.043).line().endswith(" steal 4%")
+    r = _round(bench, 100_000, 30_000, 36_000, 150_000)
+    assert not any("steal" in line for line in bench.summarise_rounds([r]))
+    runs = (r.copy_before, r.imports[1], r.imports[2], r.copy_after)
+    for m, share in zip(runs, (0.01, 0.02, 0.12, 0.0), strict=True):
+        m.stolen = share
+    lines = bench.summarise_rounds([r])
+    assert lines[2] == (
+        "  steal (CPU time the host gave to other machines): 1%, 2%, 12%, 0% "
+        "(COPY before, 1 loader, 2 loaders, COPY after)"
+    )
+
+
+def test_the_machine_cpu_times_are_readable_here(bench: Any) -> None:
+    """On Linux (CI's machine) the reading works and moves forward."""
+    if not Path("/proc/stat").exists():
+        pytest.skip("no /proc/stat")
+    first = bench.machine_cpu_times()
+    assert first is not None and 0 <= first[0] <= first[1]
