@@ -72,6 +72,7 @@ from ledger.importer import (
     _count_lines,
     _fewer_gc_passes,
     _Line,
+    _parse_jsonl,
     _store_batch,
     _want_progress,
     import_each,
@@ -102,15 +103,24 @@ def route(unit: Unit, count: int) -> tuple[int, str | None]:
     cannot be valid goes to a loader by its line number (whatever loader validates it
     rejects it)."""
     if type(unit) is JsonlUnit:
-        try:
-            record = _orjson_loads(unit.data)
-        except _OrjsonError:
-            record = unit.record()
-    else:
-        record = unit.record()
+        return _route_line(unit.number, unit.data, count)
+    return _route_record(unit.record(), unit.number, count)
+
+
+def _route_line(number: int, data: bytes, count: int) -> tuple[int, str | None]:
+    """:func:`route` of line ``number`` of JSON Lines, ``data``."""
+    try:
+        record = _orjson_loads(data)
+    except _OrjsonError:
+        record = JsonlUnit(number, data).record()
+    return _route_record(record, number, count)
+
+
+def _route_record(record: Any, number: int, count: int) -> tuple[int, str | None]:
+    """:func:`route` of line ``number`` decoded as ``record``."""
     if type(record) is not dict:
-        return unit.number % count, None
-    loader = unit.number % count
+        return number % count, None
+    loader = number % count
     person = record.get("person_id")
     if type(person) is str:
         try:
@@ -137,40 +147,78 @@ def rounds(
     units: Iterator[Unit], count: int, size: int, chunk: int = CHUNK
 ) -> Iterator[tuple[list[Share], bool]]:
     """The lines in rounds of at most ``size``, each split into ``count`` shares by person
-    (packed, :func:`pack`), as ``(shares, last)`` chunks of at most ``chunk`` lines (``last``:
-    the round ends with this chunk); a round ends early before a line whose ``event_id``
-    another share of it already holds."""
-    shares: list[list[Unit]] = [[] for _ in range(count)]
+    (packed, :class:`_Share`), as ``(shares, last)`` chunks of at most ``chunk`` lines
+    (``last``: the round ends with this chunk); a round ends early before a line whose
+    ``event_id`` another share of it already holds."""
+    shares = [_Share() for _ in range(count)]
     claims: dict[str, int] = {}
     held = taken = 0
     for unit in units:
-        loader, event_id = route(unit, count)
+        if type(unit) is JsonlUnit:
+            jsonl = True
+            number, data = unit
+            loader, event_id = _route_line(number, data, count)
+        else:
+            jsonl = False
+            loader, event_id = route(unit, count)
         if event_id is not None:
             owner = claims.setdefault(event_id, loader)
             if owner != loader:
-                yield [pack(share) for share in shares], True
-                shares = [[] for _ in range(count)]
+                yield [share.packed() for share in shares], True
+                shares = [_Share() for _ in range(count)]
                 claims = {event_id: loader}
                 held = taken = 0
-        shares[loader].append(unit)
+        share = shares[loader]
+        if jsonl and share.units is None:
+            share.numbers.append(number)
+            share.lines.append(data)
+        else:
+            share.add(unit)
         held += 1
         taken += 1
         if held >= size:
-            yield [pack(share) for share in shares], True
-            shares = [[] for _ in range(count)]
+            yield [share.packed() for share in shares], True
+            shares = [_Share() for _ in range(count)]
             claims = {}
             held = taken = 0
         elif taken >= chunk:
-            yield [pack(share) for share in shares], False
-            shares = [[] for _ in range(count)]
+            yield [share.packed() for share in shares], False
+            shares = [_Share() for _ in range(count)]
             taken = 0
     if held:
-        yield [pack(share) for share in shares], True
+        yield [share.packed() for share in shares], True
 
 
 Share = tuple[list[int], bytes] | list[Unit]
 """A loader's lines of a round as sent: JSON Lines as their numbers and one blob (cheaper to
 send than a tuple a line); CSV rows as they are."""
+
+
+class _Share:
+    """A loader's lines of a chunk as they are routed: the numbers and bytes of JSON Lines
+    lines, gathered apart for :data:`Share`'s blob (no unit kept per line: the coordinator
+    reads and routes every line of the input, and for 16 loaders it is the load's ceiling,
+    docs/scale.md), until a line of another kind comes (a line too long, a CSV row): from
+    then on, units in order."""
+
+    __slots__ = ("lines", "numbers", "units")
+
+    def __init__(self) -> None:
+        self.numbers: list[int] = []
+        self.lines: list[bytes] = []
+        self.units: list[Unit] | None = None
+
+    def add(self, unit: Unit) -> None:
+        if self.units is None:
+            self.units = list(map(JsonlUnit, self.numbers, self.lines))
+        self.units.append(unit)
+
+    def packed(self) -> Share:
+        if self.units is not None:
+            return pack(self.units)
+        if not self.numbers:
+            return []
+        return self.numbers, b"\n".join(self.lines)
 
 
 def pack(units: list[Unit]) -> Share:
@@ -211,7 +259,13 @@ class Loader:
     def parse(self, round_no: int, share: Share) -> None:
         """Validate a chunk of round ``round_no``'s lines."""
         with _fewer_gc_passes():
-            lines = [unit.parse() for unit in unpack(share)]
+            if isinstance(share, tuple):  # JSON Lines: no unit made per line
+                numbers, blob = share
+                lines = [
+                    _parse_jsonl(n, d) for n, d in zip(numbers, blob.split(b"\n"), strict=True)
+                ]
+            else:
+                lines = [unit.parse() for unit in share]
         self.parsed.setdefault(round_no, []).extend(lines)
 
     def store(self, round_no: int) -> RoundResult:

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from ledger.application import open_ledger
+from ledger.events import MAX_LINE_BYTES
 from ledger.importer import ImportSummary, JsonlUnit, import_file, import_files, read_units
 from ledger.loaders import LoaderPool, rounds, route, unpack
 from ledger.synth import generate
@@ -187,6 +188,37 @@ def test_rounds_are_cut_before_a_line_another_loader_holds() -> None:
     short = person[:6] + person[8:17]
     same = [JsonlUnit(1, json.dumps({"person_id": p}).encode()) for p in (person, short)]
     assert route(same[0], 7)[0] == route(same[1], 7)[0]
+
+
+def test_each_share_holds_its_loaders_lines_in_file_order_whatever_their_kind(
+    tmp_path: Path,
+) -> None:
+    """The shares ``rounds`` sends are exactly the lines ``route`` gives each loader, in file
+    order: JSON Lines as numbers and one blob, and a share that also holds a line of another
+    kind (one too long, rejected as read; a CSV row) as its units in order."""
+    paths = write_files(tmp_path, 6)
+    jsonl = paths[0]
+    lines = jsonl.read_bytes().splitlines(keepends=True)
+    too_long = b'{"event_id": "' + b"x" * (MAX_LINE_BYTES + 10) + b'"}\n'
+    jsonl.write_bytes(b"".join(lines[:40] + [too_long] + lines[40:]))
+    units = [unit for path in paths for unit in read_units(path, None)]
+    kinds = {type(unit).__name__ for unit in units}
+    assert kinds == {"JsonlUnit", "RejectedUnit", "CsvUnit"}
+    forms = set()
+    at = 0
+    for count, chunk in ((3, 7), (2, 1000), (5, 64)):
+        at = 0
+        for shares, _ in rounds(iter(units), count, 100, chunk=chunk):
+            got = [unpack(share) for share in shares]
+            taken = sum(map(len, got))
+            expected: list[list[Any]] = [[] for _ in range(count)]
+            for unit in units[at : at + taken]:
+                expected[route(unit, count)[0]].append(unit)
+            assert got == expected
+            forms.update(type(share).__name__ for share in shares if len(unpack(share)))
+            at += taken
+        assert at == len(units)
+    assert forms == {"tuple", "list"}
 
 
 def _children(pid: int) -> list[int]:
