@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -197,11 +198,17 @@ def main() -> None:
                     name,
                     events,
                     args.persons,
-                    lambda target=target, workers=workers: project_partitions(
-                        app, str(store), target, KEY, workers=workers, as_of=AS_OF,
+                    partial(
+                        project_partitions,
+                        app,
+                        str(store),
+                        target,
+                        KEY,
+                        workers=workers,
+                        as_of=AS_OF,
                         progress=False,
                     ),
-                )  # fmt: skip
+                )
                 assert report.persons == args.persons, report
                 stages.append(stage)
                 print(

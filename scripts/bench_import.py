@@ -208,7 +208,9 @@ def bench_import(
             else:
                 with LoaderPool(db, workers, batch_size=batch_size) as pool:
                     summary = pool.import_file(path, progress=False)
-                    loaders_cpu = sum(process_cpu(p.pid) for p in pool.loaders.processes)
+                    # (local loader processes; Dask actors have none here)
+                    processes = getattr(pool.loaders, "processes", ())
+                    loaders_cpu = sum((process_cpu(p.pid) for p in processes), 0.0)
                 out_cpu_extra.append(loaders_cpu)
         if summary.rejected or summary.present:
             raise SystemExit(f"unexpected: {summary.describe()}")

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -66,7 +67,7 @@ def build_store(events: int, seed: int, workdir: Path) -> str:
     if store.exists():
         return str(store)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import gen_events  # type: ignore[import-not-found]
+    import gen_events
 
     source = workdir / f"events-{events}-{seed}.jsonl"
     print(f"generating {events} events …", file=sys.stderr)
@@ -129,7 +130,7 @@ def main() -> None:
     store = args.store or build_store(args.events, args.seed, args.workdir)
     registry = builtin_registry()
 
-    def fold(events):  # type: ignore[no-untyped-def]
+    def fold(events: Sequence[Any]) -> Any:
         return project_person(events, registry)  # what `ledger project` folds with
 
     app = open_ledger(store)

@@ -62,7 +62,7 @@ def bench_fold(persons: int) -> None:
     grouped: dict[str, list[Event]] = defaultdict(list)
     count = 0
     for record in population(persons):
-        event: Event = parse_event(record)  # type: ignore[assignment]
+        event: Event = parse_event(record)
         grouped[event.person_id].append(event)
         count += 1
     parsed = time.perf_counter() - started

@@ -458,7 +458,7 @@ def named_documents(seeds: Path, spec: Path) -> list[dict[str, Any]]:
     and their title when the seeds give it."""
     texts = {f.name: f.read_text(encoding="utf-8") for f in sorted(seeds.glob("*.txt"))}
     policy = _blocks(spec.read_text(encoding="utf-8"))
-    result = []
+    result: list[dict[str, Any]] = []
     for doc in NAMED:
         named_in = [
             {"file": f"seeds/{name}", "text": s}
