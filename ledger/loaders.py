@@ -147,7 +147,7 @@ def rounds(
     units: Iterator[Unit], count: int, size: int, chunk: int = CHUNK
 ) -> Iterator[tuple[list[Share], bool]]:
     """The lines in rounds of at most ``size``, each split into ``count`` shares by person
-    (packed, :class:`_Share`), as ``(shares, last)`` chunks of at most ``chunk`` lines
+    (each a :data:`Share`), as ``(shares, last)`` chunks of at most ``chunk`` lines
     (``last``: the round ends with this chunk); a round ends early before a line whose
     ``event_id`` another share of it already holds."""
     shares = [_Share() for _ in range(count)]
@@ -190,16 +190,17 @@ def rounds(
 
 
 Share = tuple[list[int], bytes] | list[Unit]
-"""A loader's lines of a round as sent: JSON Lines as their numbers and one blob (cheaper to
-send than a tuple a line); CSV rows as they are."""
+"""A loader's lines of a chunk as sent: lines of JSON Lines as their numbers and one blob
+(cheaper to send than a tuple a line); any other mix (CSV rows, lines rejected as read) as its
+units, in order."""
 
 
 class _Share:
     """A loader's lines of a chunk as they are routed: the numbers and bytes of JSON Lines
     lines, gathered apart for :data:`Share`'s blob (no unit kept per line: the coordinator
     reads and routes every line of the input, and for 16 loaders it is the load's ceiling,
-    docs/scale.md), until a line of another kind comes (a line too long, a CSV row): from
-    then on, units in order."""
+    docs/scale.md), until a line of another kind comes (a CSV row, a line rejected as read:
+    too long, not UTF-8): from then on, units in order."""
 
     __slots__ = ("lines", "numbers", "units")
 
@@ -211,6 +212,7 @@ class _Share:
     def add(self, unit: Unit) -> None:
         if self.units is None:
             self.units = list(map(JsonlUnit, self.numbers, self.lines))
+            self.numbers, self.lines = [], []  # (held once: as units from now on)
         self.units.append(unit)
 
     def packed(self) -> Share:

@@ -128,8 +128,8 @@ def stolen_share(before: CpuTimes | None, after: CpuTimes | None) -> float | Non
     """The share of the machine's CPU time stolen between two readings: on a virtual machine,
     time its CPUs were ready to run but the hypervisor ran another machine (``steal``). Runs
     measured while it was high were slowed by the host, not by what they measure."""
-    if before is None or after is None or after[1] <= before[1]:
-        return None
+    if before is None or after is None or after[1] <= before[1] or after[0] < before[0]:
+        return None  # (no time passed, or a counter went back: a migrated virtual machine)
     return (after[0] - before[0]) / (after[1] - before[1])
 
 

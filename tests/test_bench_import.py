@@ -124,6 +124,7 @@ def test_steal_is_the_share_of_the_machine_time_between_two_readings(bench: Any)
     assert bench.stolen_share(None, (150, 11_000)) is None
     assert bench.stolen_share((100, 10_000), None) is None
     assert bench.stolen_share((100, 10_000), (100, 10_000)) is None  # no time passed
+    assert bench.stolen_share((100, 10_000), (90, 11_000)) is None  # the counter went back
 
 
 def test_a_run_says_how_much_was_stolen_when_it_is_known(bench: Any) -> None:
