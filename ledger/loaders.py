@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Any, Protocol, cast
+from typing import IO, Any, Protocol
 
 import orjson
 
@@ -216,18 +216,11 @@ class _Share:
         self.units.append(unit)
 
     def packed(self) -> Share:
-        if self.units is not None:
-            return pack(self.units)
+        if self.units is not None:  # (it holds a line of another kind: never all JSON Lines)
+            return self.units
         if not self.numbers:
             return []
         return self.numbers, b"\n".join(self.lines)
-
-
-def pack(units: list[Unit]) -> Share:
-    if units and all(type(unit) is JsonlUnit for unit in units):
-        jsonl = cast(list[JsonlUnit], units)
-        return [unit.number for unit in jsonl], b"\n".join([unit.data for unit in jsonl])
-    return units
 
 
 def unpack(share: Share) -> list[Unit]:
