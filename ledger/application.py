@@ -227,6 +227,7 @@ class LedgerApp(Application[UUID]):
         canonical: Sequence[str | None] | None = None,
         stored_at: datetime | None = None,
         after: WritePlan | None = None,
+        assume_new: bool = False,
     ) -> WritePlan:
         """Decide what :meth:`append` would do with ``events`` — each one stored, present or
         a conflict, and the rows that store them — without writing anything; :meth:`write`
@@ -238,7 +239,14 @@ class LedgerApp(Application[UUID]):
         import decides the next batch while the database writes this one; the plan may be
         written only once ``after`` is written (:meth:`write` refuses it otherwise), and is
         dropped if ``after``'s write fails. Deciding changes nothing shared: a plan never
-        written leaves the application as it was."""
+        written leaves the application as it was.
+
+        ``assume_new``: decide without asking the store which of the event ids it holds, as
+        if it held none (a bulk import whose batches so far were all new: the read costs a
+        probe of the index per event, and the write probes it again). The idempotency
+        index's primary key still refuses an id the store holds: the write fails as a write
+        conflict, storing nothing, and :meth:`append` decides again, reading. Ids of
+        ``after`` and of the events before in ``events`` are known all the same."""
         if stored_at is not None and stored_at.utcoffset() is None:
             raise ValueError("stored_at must be timezone-aware")
         # Each event's canonical text, fingerprint, id and person id, in one pass over the
@@ -260,7 +268,7 @@ class LedgerApp(Application[UUID]):
             add_id(event.event_id)
             add_person(event.person_id)
         event_ids = set(ids)
-        known = self.ledger_recorder.select_fingerprints(list(event_ids))
+        known = {} if assume_new else self.ledger_recorder.select_fingerprints(list(event_ids))
         if after is not None:
             overlay = after.accepted
             known.update((event_id, overlay[event_id]) for event_id in event_ids & overlay.keys())

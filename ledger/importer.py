@@ -402,9 +402,12 @@ def _store_in_turn(
     its work is this process's own, and the sqlite3 module gives up the interpreter lock for
     every row it steps: a writer thread beside the reading was measured slower, 24 s against
     22.5 s for 1,000,000 events)."""
+    assume_new = False
     for batch in batches:
         with interrupts_deferred():  # a batch committed is a batch counted
-            rejects, part = _store_batch(app, batch, summary.path, stored_at)
+            rejects, part, assume_new = _store_batch(
+                app, batch, summary.path, stored_at, assume_new
+            )
             summary.count(part.stored, part.present, part.rejected)
             handle(batch, rejects)
 
@@ -429,18 +432,23 @@ def _store_ahead(
     decided again. (On SQLite, whose work is this process's own, a writer thread was measured
     slower: :func:`_store_in_turn`.) At most two batches are held. When reading stops (an
     error, Ctrl-C) the batch being written is waited for and, stored, counted; the next is
-    never written."""
+    never written.
+
+    A batch is decided without reading which of its event ids the store holds
+    (``assume_new``) once the last batch counted was all new and written as decided (see
+    :meth:`_Decided.all_new`)."""
     with (
         prompt_writer(),  # the writer thread gets the interpreter back sooner
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer") as writer,
     ):
         pending: tuple[_Decided, Future[list[Outcome]]] | None = None
+        assume_new = False
 
         def finish() -> bool:
             """Wait for the pending batch and count it (a Ctrl-C meanwhile takes effect once
             it is counted: the write goes on and commits whatever this thread does); whether
             its write went as decided."""
-            nonlocal pending
+            nonlocal pending, assume_new
             assert pending is not None
             decided, future = pending
             with interrupts_deferred():
@@ -453,6 +461,7 @@ def _store_ahead(
                     settled = True
                 pending = None
                 rejects, part = decided.settle(outcomes, summary.path)
+                assume_new = settled and decided.all_new(part)
                 summary.count(part.stored, part.present, part.rejected)
                 handle(decided.batch, rejects)
             return settled
@@ -460,7 +469,7 @@ def _store_ahead(
         try:
             for batch in batches:
                 after = pending[0].plan if pending is not None else None
-                decided = _decide_batch(app, batch, stored_at, after)
+                decided = _decide_batch(app, batch, stored_at, after, assume_new)
                 if pending is not None and not finish():
                     decided = _decide_batch(app, batch, stored_at, None)
                 with interrupts_deferred():  # a batch sent to be written is a batch pending
@@ -494,6 +503,16 @@ class _Decided(NamedTuple):
             raise failure
         return app.append(self.events, canonical=self.canonical, stored_at=stored_at)
 
+    def all_new(self, counts: ImportSummary) -> bool:
+        """Whether, by its ``counts`` (:meth:`settle`'s), every valid line of the batch was
+        stored: none present, none a conflict. The store held none of its ids, so the next
+        batch is likely new too and is decided without reading them
+        (:meth:`LedgerApp.decide`'s ``assume_new``): a first import reads once, a second
+        import of the same file reads every batch and never writes in vain, and a batch
+        that meets a stored id after all is written in vain once (its write fails, it is
+        decided again, reading) and the next ones read until one is all new again."""
+        return counts.stored == len(self.valid)
+
     def settle(self, outcomes: Sequence[Outcome], path: Path) -> tuple[list[Reject], ImportSummary]:
         """The batch's rejects (in line order) and counts, once its events' ``outcomes``
         are known (written)."""
@@ -515,7 +534,11 @@ class _Decided(NamedTuple):
 
 
 def _decide_batch(
-    app: LedgerApp, batch: list[_Line], stored_at: datetime | None, after: WritePlan | None
+    app: LedgerApp,
+    batch: list[_Line],
+    stored_at: datetime | None,
+    after: WritePlan | None,
+    assume_new: bool = False,
 ) -> _Decided:
     invalid: list[Reject] = []
     valid: list[_Line] = []
@@ -531,20 +554,31 @@ def _decide_batch(
             error = line.error
             assert error is not None
             invalid.append(_reject(line, error.reason, error.message, error.event_id))
-    plan = app.decide(events, canonical=canonical, stored_at=stored_at, after=after)
+    plan = app.decide(
+        events, canonical=canonical, stored_at=stored_at, after=after, assume_new=assume_new
+    )
     return _Decided(batch, valid, events, canonical, plan, invalid)
 
 
 def _store_batch(
-    app: LedgerApp, batch: list[_Line], path: Path, stored_at: datetime | None
-) -> tuple[list[Reject], ImportSummary]:
-    """Store one batch; its rejects (in line order) and its counts."""
-    decided = _decide_batch(app, batch, stored_at, None)
+    app: LedgerApp,
+    batch: list[_Line],
+    path: Path,
+    stored_at: datetime | None,
+    assume_new: bool = False,
+) -> tuple[list[Reject], ImportSummary, bool]:
+    """Store one batch (decided with ``assume_new``: :meth:`LedgerApp.decide`); its rejects
+    (in line order), its counts, and whether the next batch may be decided assuming new ids
+    (:meth:`_Decided.all_new`)."""
+    decided = _decide_batch(app, batch, stored_at, None, assume_new)
+    settled = True
     try:
         outcomes = app.write(decided.plan)
     except Exception as exc:
         outcomes = decided.store_again(app, exc, stored_at)
-    return decided.settle(outcomes, path)
+        settled = False
+    rejects, part = decided.settle(outcomes, path)
+    return rejects, part, settled and decided.all_new(part)
 
 
 def _reject(line: _Line, reason: str, message: str, event_id: str | None) -> Reject:

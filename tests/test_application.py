@@ -10,7 +10,7 @@ import pytest
 from ledger.aggregate import Resident, resident_id
 from ledger.application import LedgerApp, open_ledger
 from ledger.events import EventBase, fingerprint, parse_event
-from ledger.store import InvalidDatabase, persistence_env
+from ledger.store import InvalidDatabase, is_write_conflict, persistence_env
 from tests.support import NEWBORN, OTHER, PERSON, VALID, paid, registered
 from tests.test_properties import comparable
 
@@ -376,6 +376,43 @@ def test_a_plan_after_a_failed_write_is_decided_again(ledger_db: str) -> None:
             "stored"
         ]
         assert versions(app, PERSON) == [1, 2]
+
+
+def test_a_plan_assuming_new_ids_reads_none_and_is_refused_by_a_stored_one(
+    ledger_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``decide(assume_new=True)`` asks the store for none of the event ids. One the store
+    holds after all is refused by the idempotency index at the write: a write conflict,
+    nothing of the plan stored; ``append`` (reading) then finds it present. Ids of the plan
+    it follows and repeats within it are known all the same."""
+    with open_ledger(ledger_db) as app:
+        assert statuses(app, REG) == ["stored"]
+        reads: list[list[str]] = []
+        real = app.ledger_recorder.select_fingerprints
+
+        def spy(event_ids: list[str]) -> dict[str, str]:
+            reads.append(sorted(event_ids))
+            return real(event_ids)
+
+        monkeypatch.setattr(app.ledger_recorder, "select_fingerprints", spy)
+        first = app.decide(events(paid("p-1")), assume_new=True)
+        second = app.decide(
+            events(paid("p-1"), paid("p-2"), paid("p-2")), after=first, assume_new=True
+        )
+        assert [o.status for o in second.outcomes] == ["present", "stored", "present"]
+        assert [o.status for o in app.write(first)] == ["stored"]
+        assert [o.status for o in app.write(second)] == ["present", "stored", "present"]
+        assert reads == []
+
+        blind = app.decide(events(paid("p-3"), REG), assume_new=True)
+        assert [o.status for o in blind.outcomes] == ["stored", "stored"]
+        with pytest.raises(Exception) as refused:
+            app.write(blind)
+        assert is_write_conflict(refused.value)
+        assert versions(app, PERSON) == [1, 2, 3]
+        assert statuses(app, paid("p-3"), REG) == ["stored", "present"]
+        assert reads == [["p-3", "r-1"]]
+        assert [e.event_id for e in app.events_of(PERSON)] == ["r-1", "p-1", "p-2", "p-3"]
 
 
 def test_a_naive_storage_time_is_refused(app: LedgerApp) -> None:

@@ -26,6 +26,7 @@ from ledger.importer import (
     rejects_path_for,
 )
 from ledger.person_id import mask_ids_in
+from ledger.store import is_write_conflict
 from tests.conftest import execute_sql
 from tests.support import (
     BAD_CHECK,
@@ -694,6 +695,90 @@ def test_a_writer_between_decision_and_write_is_met_by_deciding_again(
         assert ids[:2] == ["r-1", "p-1"] and ids[-1] == "d"
         versions = [s.originator_version for s in app.recorder.select_events(resident_id(PERSON))]
         assert versions == [1, 2, 3, 4, 5, 6]
+
+
+def spy_reads(app: LedgerApp, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of event ids of each read of the store's fingerprints, as they come."""
+    reads: list[int] = []
+    real = app.ledger_recorder.select_fingerprints
+
+    def spy(event_ids: list[str]) -> dict[str, str]:
+        reads.append(len(event_ids))
+        return real(event_ids)
+
+    monkeypatch.setattr(app.ledger_recorder, "select_fingerprints", spy)
+    return reads
+
+
+def spy_stored_again(monkeypatch: pytest.MonkeyPatch) -> list[Exception]:
+    """The failures of batches written in vain and stored again, as they come."""
+    failures: list[Exception] = []
+    store_again = importer._Decided.store_again
+
+    def spy(self: Any, app: LedgerApp, failure: Exception, stored_at: Any) -> Any:
+        failures.append(failure)
+        return store_again(self, app, failure, stored_at)
+
+    monkeypatch.setattr(importer._Decided, "store_again", spy)
+    return failures
+
+
+def test_a_first_import_reads_the_stores_event_ids_for_its_first_batches_only(
+    app: LedgerApp, tmp_path: Path, pipelined: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a batch was all new, the next ones are decided without asking the store which of
+    their ids it holds (one read of the index per event saved, the write's own probe
+    remains): in turn, only the first batch reads; pipelined, the first two (the second is
+    decided before the first is counted)."""
+    path = write_jsonl(tmp_path / "events.jsonl", [paid(f"p-{i}") for i in range(10)])
+    reads = spy_reads(app, monkeypatch)
+    again = spy_stored_again(monkeypatch)
+    summary = import_file(app, path, batch_size=2)
+    assert (summary.stored, summary.present, summary.rejected) == (10, 0, 0)
+    assert reads == ([2, 2] if pipelined else [2])
+    assert again == []
+    assert stored_ids(app, PERSON) == [f"p-{i}" for i in range(10)]
+
+
+def test_a_second_import_of_a_file_reads_every_batch_and_writes_none_in_vain(
+    app: LedgerApp, tmp_path: Path, pipelined: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch with a line already stored keeps the next one reading: a file imported again
+    is decided on what the store holds, batch after batch, and no write fails."""
+    path = write_jsonl(tmp_path / "events.jsonl", [paid(f"p-{i}") for i in range(10)])
+    import_file(app, path, batch_size=2)
+    reads = spy_reads(app, monkeypatch)
+    again = spy_stored_again(monkeypatch)
+    summary = import_file(app, path, batch_size=2)
+    assert (summary.stored, summary.present, summary.rejected) == (0, 10, 0)
+    assert reads == [2] * 5
+    assert again == []
+
+
+def test_a_stored_id_met_by_a_batch_assumed_new_is_decided_again_as_one_loader_would(
+    app: LedgerApp, tmp_path: Path, pipelined: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches after an all-new one are assumed new; the third batch here repeats an event id
+    of an earlier import with other content. Its write is refused by the idempotency index
+    (once, storing nothing of it), it is decided again reading the store, and the import
+    ends as one that read every batch: the conflict rejected on its line, every other line
+    stored, no version skipped; the batch after it reads again."""
+    import_file(app, write_jsonl(tmp_path / "first.jsonl", [REG, PAY]))
+    lines = [paid(f"n-{i}") for i in range(4)]
+    lines += [{**PAY, "amount": "1"}, paid("n-4"), paid("n-5"), paid("n-6")]
+    path = write_jsonl(tmp_path / "second.jsonl", lines)
+    reads = spy_reads(app, monkeypatch)
+    again = spy_stored_again(monkeypatch)
+    summary = import_file(app, path, batch_size=2)
+    assert (summary.stored, summary.present, summary.rejected) == (7, 0, 1)
+    assert [(r["line"], r["reason"]) for r in read_rejects(path)] == [(5, "conflict")]
+    assert len(again) == 1 and is_write_conflict(again[0])
+    # The first batch reads (two when pipelined), the batch refused reads when decided
+    # again, and so does the one after it.
+    assert reads == ([2, 2, 2, 2] if pipelined else [2, 2, 2])
+    assert stored_ids(app, PERSON) == ["r-1", "p-1"] + [f"n-{i}" for i in range(7)]
+    versions = [s.originator_version for s in app.recorder.select_events(resident_id(PERSON))]
+    assert versions == list(range(1, 10))
 
 
 def refund_line(event_id: str) -> dict[str, Any]:

@@ -27,13 +27,13 @@ import pytest
 from ledger.application import open_ledger
 from ledger.events import MAX_LINE_BYTES
 from ledger.importer import ImportSummary, JsonlUnit, import_file, import_files, read_units
-from ledger.loaders import LoaderPool, rounds, route, unpack
+from ledger.loaders import Loader, LoaderPool, rounds, route, unpack
 from ledger.synth import generate
 from policies import builtin_registry
 from projections.replay import Cut, store_views
 from tests.conftest import PG_URL
 from tests.reporting.conftest import gen_events
-from tests.support import id_number, registered
+from tests.support import PERSON, id_number, registered
 from tests.test_pg_write_path import check_consistent, finish, rows_of, start, wait_for_copy
 
 MOMENT = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
@@ -160,6 +160,38 @@ def test_loaders_on_a_dask_cluster_store_what_one_loader_stores(
         assert pool.count == 2
         two = pool.import_files(paths)
     assert outcome(other_ledger_db, two) == expected
+
+
+def test_a_loader_reads_the_stores_event_ids_until_a_batch_is_all_new(
+    ledger_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A loader decides its batches as one loader storing in turn does: it reads which of a
+    batch's event ids the store holds until a batch is all new, then assumes the next ones
+    new (a batch that meets a stored id after all is decided again, and the next reads)."""
+    with open_ledger(ledger_db):
+        pass
+    path = tmp_path / "events.jsonl"
+    lines = [registered(PERSON, f"r-{i}") for i in range(6)]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    loader = Loader(ledger_db, 2, MOMENT)
+    try:
+        reads: list[int] = []
+        real = loader.app.ledger_recorder.select_fingerprints
+
+        def spy(event_ids: list[str]) -> dict[str, str]:
+            reads.append(len(event_ids))
+            return real(event_ids)
+
+        monkeypatch.setattr(loader.app.ledger_recorder, "select_fingerprints", spy)
+        units = list(read_units(path, None))
+        loader.parse(0, units[:4])
+        assert loader.store(0)[1] == (4, 0, 0)
+        assert reads == [2]  # the second batch assumed new
+        loader.parse(1, units[1:2] + units[4:])  # a line stored, then new ones
+        assert loader.store(1)[1] == (2, 1, 0)
+        assert reads == [2, 2, 1]  # refused, decided again reading; the next batch reads
+    finally:
+        loader.close()
 
 
 def test_rounds_are_cut_before_a_line_another_loader_holds() -> None:
