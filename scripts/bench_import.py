@@ -84,6 +84,9 @@ class Measure:
     stolen: float | None = None
     """The share of the machine's CPU time its hypervisor gave to other machines during the
     run (``steal``, :func:`stolen_share`); ``None`` where it cannot be read."""
+    server_cpu: float | None = None
+    """CPU seconds the PostgreSQL server's processes used during the run (a local server:
+    :func:`server_cpu_seconds`); ``None`` for SQLite or where it cannot be read."""
 
     @property
     def rate(self) -> float:
@@ -98,6 +101,7 @@ class Measure:
             f"{self.label:<44} {self.events:>10,} ev {self.wall:>8.2f} s "
             f"{self.rate:>10,.0f} ev/s   (cpu {self.cpu:>7.2f} s, {self.cpu_rate:>9,.0f} ev/cpu-s)"
             + ("" if self.stolen is None else f" steal {self.stolen:.0%}")
+            + ("" if self.server_cpu is None else f" server cpu {self.server_cpu:.2f} s")
         )
 
 
@@ -148,20 +152,60 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def stat_cpu_ticks(text: str) -> int:
+    """Clock ticks of CPU of a process and of its children it has reaped, from the text of
+    its Linux ``/proc/PID/stat`` (utime, stime, cutime, cstime: fields 14-17; the command
+    name before them, in parentheses, may hold spaces)."""
+    fields = text.rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15])
+
+
+def server_cpu_seconds(name: str = "postgres") -> float | None:
+    """CPU seconds used so far by the processes of a local server called ``name`` (Linux
+    ``/proc``): every backend, the background processes, and through the postmaster's
+    children's time the backends that have ended. ``None`` when none can be read (another
+    system, a server on another machine or out of sight)."""
+    ticks, found = 0, False
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != name:
+                continue
+            ticks += stat_cpu_ticks((entry / "stat").read_text())
+        except (OSError, ValueError, IndexError):
+            continue  # (ended meanwhile)
+        found = True
+    return ticks / os.sysconf("SC_CLK_TCK") if found else None
+
+
+def server_cpu_used(before: float | None, after: float | None) -> float | None:
+    if before is None or after is None or after < before:
+        return None  # (a server restarted meanwhile)
+    return after - before
+
+
 out_cpu_extra: list[float] = []
 """CPU seconds of the loader processes of the last parallel import (they are the fork
 server's children, not this process's)."""
 
 
 @contextmanager
-def clock(label: str, events: Callable[[], int], results: list[Measure]) -> Iterator[None]:
+def clock(
+    label: str, events: Callable[[], int], results: list[Measure], server: bool = False
+) -> Iterator[None]:
+    """Time the block: wall, this process's CPU and its loaders', steal, and with ``server``
+    the local PostgreSQL server's CPU."""
     out_cpu_extra.clear()
     times = machine_cpu_times()
+    server_before = server_cpu_seconds() if server else None
     wall, cpu = time.perf_counter(), cpu_seconds()
     yield
     cpu = cpu_seconds() - cpu + sum(out_cpu_extra)
     wall = time.perf_counter() - wall
     measure = Measure(label, events(), wall, cpu, stolen_share(times, machine_cpu_times()))
+    if server:
+        measure.server_cpu = server_cpu_used(server_before, server_cpu_seconds())
     results.append(measure)
     print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
 
@@ -202,7 +246,7 @@ def bench_import(
         def stored() -> int:
             return summary.stored if summary else 0
 
-        with clock(label, stored, out):
+        with clock(label, stored, out, server=db.startswith("postgresql")):
             if workers == 1:
                 summary = import_file(app, path, batch_size=batch_size, progress=False)
             else:
@@ -276,6 +320,7 @@ def bench_raw_copy(
     source = sqlite3.connect(ledger_db)
     rows_done = 0
     wall = cpu = 0.0
+    server: float | None = 0.0  # (None once a reading fails)
     times = machine_cpu_times()
     with psycopg.connect(pg.split("?", 1)[0], autocommit=True) as conn:
         conn.execute(SQL("CREATE SCHEMA {0}").format(Identifier(schema)))
@@ -300,15 +345,19 @@ def bench_raw_copy(
         )
         while rows := cursor.fetchmany(batch_size):
             batch = [(UUID(o), v, t, s) for o, v, t, s in rows]
+            server_before = server_cpu_seconds()
             w, c = time.perf_counter(), time.process_time()
             with conn.transaction(), conn.cursor() as curs:
                 use_fast_dumpers(curs)  # as the import does
                 copy_rows(curs, statement, batch)
             wall += time.perf_counter() - w
             cpu += time.process_time() - c
+            used = server_cpu_used(server_before, server_cpu_seconds())
+            server = None if server is None or used is None else server + used
             rows_done += len(rows)
     source.close()
     measure = Measure(label, rows_done, wall, cpu, stolen_share(times, machine_cpu_times()))
+    measure.server_cpu = server
     out.append(measure)
     print(measure.line(), f"[peak RSS so far {peak_rss_mb():,.0f} MB]", flush=True)
 
@@ -440,6 +489,12 @@ def summarise_rounds(rounds: list[PgRound]) -> list[str]:
             lines.append(
                 "  steal (CPU time the host gave to other machines): "
                 + ", ".join(f"{m.stolen:.0%}" for m in runs)
+                + " (COPY before, 1 loader, 2 loaders, COPY after)"
+            )
+        if all(m.server_cpu is not None for m in runs):
+            lines.append(
+                "  server CPU: "
+                + ", ".join(f"{m.server_cpu:.2f} s" for m in runs)
                 + " (COPY before, 1 loader, 2 loaders, COPY after)"
             )
     if not rounds:

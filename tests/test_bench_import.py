@@ -8,8 +8,11 @@ import importlib.util
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+
+from tests.conftest import PG_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -148,3 +151,51 @@ def test_the_machine_cpu_times_are_readable_here(bench: Any) -> None:
         pytest.skip("no /proc/stat")
     first = bench.machine_cpu_times()
     assert first is not None and 0 <= first[0] <= first[1]
+
+
+# A process whose command name holds spaces and a parenthesis; utime 7, stime 3, cutime 20,
+# cstime 5 (fields 14-17), then the rest.
+PROC_PID_STAT = "1234 (postgres: a (b) c) S 1 1234 1234 0 -1 4194560 90 0 0 0 7 3 20 5 20 0 1 0"
+
+
+def test_a_process_cpu_is_its_own_and_its_reaped_childrens(bench: Any) -> None:
+    assert bench.stat_cpu_ticks(PROC_PID_STAT) == 7 + 3 + 20 + 5
+
+
+def test_the_server_cpu_used_is_the_difference_of_two_readings(bench: Any) -> None:
+    assert bench.server_cpu_used(10.0, 12.5) == pytest.approx(2.5)
+    assert bench.server_cpu_used(None, 12.5) is None
+    assert bench.server_cpu_used(10.0, None) is None
+    assert bench.server_cpu_used(10.0, 9.0) is None  # the server restarted meanwhile
+
+
+def test_a_run_says_the_servers_cpu_when_it_is_known(bench: Any) -> None:
+    assert "server" not in bench.Measure("copy", 1_000, 1.0, 1.0).line()
+    line = bench.Measure("copy", 1_000, 1.0, 1.0, stolen=0.0, server_cpu=2.345).line()
+    assert line.endswith(" steal 0% server cpu 2.35 s")
+    r = _round(bench, 100_000, 30_000, 36_000, 150_000)
+    assert not any("server" in line for line in bench.summarise_rounds([r]))
+    runs = (r.copy_before, r.imports[1], r.imports[2], r.copy_after)
+    for m, seconds in zip(runs, (4.0, 11.25, 12.5, 4.5), strict=True):
+        m.server_cpu = seconds
+    assert bench.summarise_rounds([r])[2] == (
+        "  server CPU: 4.00 s, 11.25 s, 12.50 s, 4.50 s (COPY before, 1 loader, 2 loaders, "
+        "COPY after)"
+    )
+
+
+def test_the_local_servers_cpu_is_readable_here(bench: Any) -> None:
+    """CI's PostgreSQL runs on the same machine: its processes' CPU is read, and it grows
+    with the work the server is given."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("no /proc")
+    if urlsplit(PG_URL).hostname not in (None, "", "127.0.0.1", "localhost", "::1"):
+        pytest.skip("the tests' PostgreSQL server is on another machine")
+    first = bench.server_cpu_seconds()
+    assert first is not None
+    psycopg = pytest.importorskip("psycopg")
+    with psycopg.connect(PG_URL) as conn:
+        conn.execute("SELECT count(*) FROM generate_series(1, 3000000)").fetchone()
+    second = bench.server_cpu_seconds()
+    assert second is not None and second > first
+    assert bench.server_cpu_seconds("no-such-server-process") is None
