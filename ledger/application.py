@@ -244,8 +244,9 @@ class LedgerApp(Application[UUID]):
         ``assume_new``: decide without asking the store which of the event ids it holds, as
         if it held none (a bulk import whose batches so far were all new: the read costs a
         probe of the index per event, and the write probes it again). The idempotency
-        index's primary key still refuses an id the store holds: the write fails as a write
-        conflict, storing nothing, and :meth:`append` decides again, reading. Ids of
+        index's primary key still refuses an id the store holds: :meth:`write` fails as on a
+        write conflict (:func:`ledger.store.is_write_conflict`), storing nothing, and the
+        caller decides again, reading (as :meth:`append` does, which never assumes). Ids of
         ``after`` and of the events before in ``events`` are known all the same."""
         if stored_at is not None and stored_at.utcoffset() is None:
             raise ValueError("stored_at must be timezone-aware")

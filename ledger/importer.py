@@ -402,12 +402,10 @@ def _store_in_turn(
     its work is this process's own, and the sqlite3 module gives up the interpreter lock for
     every row it steps: a writer thread beside the reading was measured slower, 24 s against
     22.5 s for 1,000,000 events)."""
-    assume_new = False
+    guess = AssumeNew()
     for batch in batches:
         with interrupts_deferred():  # a batch committed is a batch counted
-            rejects, part, assume_new = _store_batch(
-                app, batch, summary.path, stored_at, assume_new
-            )
+            rejects, part = _store_batch(app, batch, summary.path, stored_at, guess)
             summary.count(part.stored, part.present, part.rejected)
             handle(batch, rejects)
 
@@ -434,21 +432,20 @@ def _store_ahead(
     error, Ctrl-C) the batch being written is waited for and, stored, counted; the next is
     never written.
 
-    A batch is decided without reading which of its event ids the store holds
-    (``assume_new``) once the last batch counted was all new and written as decided (see
-    :meth:`_Decided.all_new`)."""
+    A batch may be decided without reading which of its event ids the store holds: see
+    :class:`AssumeNew`."""
     with (
         prompt_writer(),  # the writer thread gets the interpreter back sooner
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer") as writer,
     ):
         pending: tuple[_Decided, Future[list[Outcome]]] | None = None
-        assume_new = False
+        guess = AssumeNew()
 
         def finish() -> bool:
             """Wait for the pending batch and count it (a Ctrl-C meanwhile takes effect once
             it is counted: the write goes on and commits whatever this thread does); whether
             its write went as decided."""
-            nonlocal pending, assume_new
+            nonlocal pending
             assert pending is not None
             decided, future = pending
             with interrupts_deferred():
@@ -461,7 +458,7 @@ def _store_ahead(
                     settled = True
                 pending = None
                 rejects, part = decided.settle(outcomes, summary.path)
-                assume_new = settled and decided.all_new(part)
+                guess.count(decided, part, settled)
                 summary.count(part.stored, part.present, part.rejected)
                 handle(decided.batch, rejects)
             return settled
@@ -469,7 +466,7 @@ def _store_ahead(
         try:
             for batch in batches:
                 after = pending[0].plan if pending is not None else None
-                decided = _decide_batch(app, batch, stored_at, after, assume_new)
+                decided = _decide_batch(app, batch, stored_at, after, guess.now())
                 if pending is not None and not finish():
                     decided = _decide_batch(app, batch, stored_at, None)
                 with interrupts_deferred():  # a batch sent to be written is a batch pending
@@ -492,6 +489,8 @@ class _Decided(NamedTuple):
     canonical: list[str | None]
     plan: WritePlan
     invalid: list[Reject]
+    assumed_new: bool = False
+    """Whether it was decided without reading the store's event ids (:class:`AssumeNew`)."""
 
     def store_again(
         self, app: LedgerApp, failure: Exception, stored_at: datetime | None
@@ -505,12 +504,7 @@ class _Decided(NamedTuple):
 
     def all_new(self, counts: ImportSummary) -> bool:
         """Whether, by its ``counts`` (:meth:`settle`'s), every valid line of the batch was
-        stored: none present, none a conflict. The store held none of its ids, so the next
-        batch is likely new too and is decided without reading them
-        (:meth:`LedgerApp.decide`'s ``assume_new``): a first import reads once, a second
-        import of the same file reads every batch and never writes in vain, and a batch
-        that meets a stored id after all is written in vain once (its write fails, it is
-        decided again, reading) and the next ones read until one is all new again."""
+        stored: none present, none a conflict."""
         return counts.stored == len(self.valid)
 
     def settle(self, outcomes: Sequence[Outcome], path: Path) -> tuple[list[Reject], ImportSummary]:
@@ -557,7 +551,7 @@ def _decide_batch(
     plan = app.decide(
         events, canonical=canonical, stored_at=stored_at, after=after, assume_new=assume_new
     )
-    return _Decided(batch, valid, events, canonical, plan, invalid)
+    return _Decided(batch, valid, events, canonical, plan, invalid, assume_new)
 
 
 def _store_batch(
@@ -565,12 +559,11 @@ def _store_batch(
     batch: list[_Line],
     path: Path,
     stored_at: datetime | None,
-    assume_new: bool = False,
-) -> tuple[list[Reject], ImportSummary, bool]:
-    """Store one batch (decided with ``assume_new``: :meth:`LedgerApp.decide`); its rejects
-    (in line order), its counts, and whether the next batch may be decided assuming new ids
-    (:meth:`_Decided.all_new`)."""
-    decided = _decide_batch(app, batch, stored_at, None, assume_new)
+    guess: AssumeNew | None = None,
+) -> tuple[list[Reject], ImportSummary]:
+    """Store one batch; its rejects (in line order) and its counts. With ``guess``, decided
+    assuming its event ids new when the guess says so, and the guess told how it went."""
+    decided = _decide_batch(app, batch, stored_at, None, guess is not None and guess.now())
     settled = True
     try:
         outcomes = app.write(decided.plan)
@@ -578,7 +571,42 @@ def _store_batch(
         outcomes = decided.store_again(app, exc, stored_at)
         settled = False
     rejects, part = decided.settle(outcomes, path)
-    return rejects, part, settled and decided.all_new(part)
+    if guess is not None:
+        guess.count(decided, part, settled)
+    return rejects, part
+
+
+class AssumeNew:
+    """When an import decides a batch **assuming its event ids new**, without reading which
+    of them the store holds (:meth:`LedgerApp.decide`'s ``assume_new``): after
+    :attr:`needed` batches in a row were all new (every valid line stored, none present,
+    none a conflict: :meth:`_Decided.all_new`) and written as decided.
+
+    The read costs the store a probe of the idempotency index per event (the write probes it
+    again); skipping it costs nothing while the ids are new, and a whole batch's write and a
+    second decision when one is not: the index's key refuses it (nothing of it stored) and it
+    is decided again, reading. So :attr:`needed` starts at 1 and doubles after each batch
+    written in vain: a first import reads its first batch only, a second import of the same
+    file reads every batch and never writes in vain, and a file whose repeats of stored lines
+    are spread through it writes a few batches in vain (at most about the base-2 logarithm of
+    its number of batches) and then reads every batch."""
+
+    def __init__(self) -> None:
+        self.needed = 1
+        """All-new batches in a row before the next is assumed new."""
+        self.streak = 0
+        """All-new batches in a row so far (counted ones)."""
+
+    def now(self) -> bool:
+        """Whether to decide the next batch assuming its ids new."""
+        return self.streak >= self.needed
+
+    def count(self, decided: _Decided, counts: ImportSummary, as_decided: bool) -> None:
+        """Learn from a batch counted (``counts``, :meth:`_Decided.settle`'s), which was
+        written ``as_decided`` or, refused, decided again and stored."""
+        if decided.assumed_new and not as_decided:
+            self.needed *= 2
+        self.streak = self.streak + 1 if as_decided and decided.all_new(counts) else 0
 
 
 def _reject(line: _Line, reason: str, message: str, event_id: str | None) -> Reject:
@@ -1094,6 +1122,7 @@ def _short(text: str, limit: int = 200) -> str:
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "AssumeNew",
     "STDIN",
     "RejectSink",
     "is_stdin",

@@ -64,6 +64,7 @@ from ledger.events import _person_text
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
     PROGRESS_EVERY,
+    AssumeNew,
     ImportSummary,
     JsonlUnit,
     Reject,
@@ -250,9 +251,9 @@ class Loader:
         self.batch_size = batch_size
         self.stored_at = stored_at
         self.parsed: dict[int, list[_Line]] = {}
-        self.assume_new = False
-        """Whether the next batch is decided without reading the store's event ids (the
-        last one was all new: :meth:`ledger.importer._Decided.all_new`)."""
+        self.guess = AssumeNew()
+        """When a batch is decided without reading the store's event ids, as one loader
+        does."""
 
     def parse(self, round_no: int, share: Share) -> None:
         """Validate a chunk of round ``round_no``'s lines."""
@@ -273,9 +274,7 @@ class Loader:
         with _fewer_gc_passes():
             for start in range(0, len(lines), self.batch_size):
                 batch = lines[start : start + self.batch_size]
-                got, part, self.assume_new = _store_batch(
-                    self.app, batch, Path("-"), self.stored_at, self.assume_new
-                )
+                got, part = _store_batch(self.app, batch, Path("-"), self.stored_at, self.guess)
                 rejects += got
                 stored += part.stored
                 present += part.present

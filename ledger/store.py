@@ -164,13 +164,21 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         ledger_states: Sequence[StateRow] = (),
         **_: Any,
     ) -> Sequence[int] | None:
-        """The library's insert (its public method, replaced whole): events, then the index
-        and state rows, in one write transaction; the events' notification ids."""
+        """The library's insert (its public method, replaced whole): the index rows, the
+        events, then the state rows, in one write transaction; the events' notification ids.
+        The index rows go first: an event id the store already holds fails the write there,
+        before the events are inserted (a batch decided assuming its ids new,
+        :meth:`ledger.application.LedgerApp.decide`, costs no events' insert in vain)."""
         if not stored_events:
             return []
         with self.datastore.transaction(commit=True) as c:
             c.execute(_SQLITE_CACHE_PRAGMA)
             hexes = _HexCache()
+            if ledger_index:
+                c.executemany(
+                    "INSERT INTO ledger_event_ids VALUES (?,?,?,?)",
+                    [(e, f, hexes[o], v) for e, f, o, v in ledger_index],
+                )
             c.executemany(
                 self.insert_events_statement,
                 [
@@ -187,11 +195,6 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             # the last len(stored_events) ones.
             c.execute(self.select_max_notification_id_statement)
             last: int = c.fetchone()[0]
-            if ledger_index:
-                c.executemany(
-                    "INSERT INTO ledger_event_ids VALUES (?,?,?,?)",
-                    [(e, f, hexes[o], v) for e, f, o, v in ledger_index],
-                )
             if ledger_states:
                 c.executemany(
                     "INSERT INTO ledger_residents VALUES (?,?,?,?) "
