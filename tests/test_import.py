@@ -679,14 +679,7 @@ def test_a_writer_between_decision_and_write_is_met_by_deciding_again(
             return real(plan)
 
         app.write = meddle  # type: ignore[method-assign]
-        again: list[Exception] = []
-        store_again = importer._Decided.store_again
-
-        def spy(self: Any, app: LedgerApp, failure: Exception, stored_at: Any) -> Any:
-            again.append(failure)
-            return store_again(self, app, failure, stored_at)
-
-        monkeypatch.setattr(importer._Decided, "store_again", spy)
+        again = spy_stored_again(monkeypatch)
         summary = import_file(app, path, batch_size=2)
         assert (summary.stored, summary.present, summary.rejected) == (5, 0, 0)
         assert len(again) == 1  # the second batch's write, which met the other writer
