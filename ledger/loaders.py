@@ -224,11 +224,10 @@ class _Share:
         return self.numbers, b"\n".join(self.lines)
 
 
-def unpack(share: Share) -> list[Unit]:
-    if isinstance(share, tuple):
-        numbers, blob = share
-        return [JsonlUnit(n, d) for n, d in zip(numbers, blob.split(b"\n"), strict=True)]
-    return share
+def jsonl_lines(share: tuple[list[int], bytes]) -> Iterator[tuple[int, bytes]]:
+    """The ``(number, data)`` of each line of a JSON Lines share."""
+    numbers, blob = share
+    return zip(numbers, blob.split(b"\n"), strict=True)
 
 
 def last_line(share: Share) -> int | None:
@@ -259,10 +258,7 @@ class Loader:
         """Validate a chunk of round ``round_no``'s lines."""
         with _fewer_gc_passes():
             if isinstance(share, tuple):  # JSON Lines: no unit made per line
-                numbers, blob = share
-                lines = [
-                    _parse_jsonl(n, d) for n, d in zip(numbers, blob.split(b"\n"), strict=True)
-                ]
+                lines = [_parse_jsonl(n, d) for n, d in jsonl_lines(share)]
             else:
                 lines = [unit.parse() for unit in share]
         self.parsed.setdefault(round_no, []).extend(lines)

@@ -26,8 +26,8 @@ import pytest
 
 from ledger.application import open_ledger
 from ledger.events import MAX_LINE_BYTES
-from ledger.importer import ImportSummary, JsonlUnit, import_file, import_files, read_units
-from ledger.loaders import Loader, LoaderPool, rounds, route, unpack
+from ledger.importer import ImportSummary, JsonlUnit, Unit, import_file, import_files, read_units
+from ledger.loaders import Loader, LoaderPool, Share, jsonl_lines, rounds, route
 from ledger.synth import generate
 from policies import builtin_registry
 from projections.replay import Cut, store_views
@@ -38,6 +38,13 @@ from tests.test_pg_write_path import check_consistent, finish, rows_of, start, w
 
 MOMENT = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 CUT = Cut(as_of=date(2025, 12, 31))
+
+
+def unpack(share: Share) -> list[Unit]:
+    """A share's lines as units, in order."""
+    if isinstance(share, tuple):
+        return [JsonlUnit(n, d) for n, d in jsonl_lines(share)]
+    return share
 
 
 def messy_records(seed: int, persons: int = 150) -> list[dict[str, Any] | str]:
