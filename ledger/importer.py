@@ -559,11 +559,11 @@ def _store_batch(
     batch: list[_Line],
     path: Path,
     stored_at: datetime | None,
-    guess: AssumeNew | None = None,
+    guess: AssumeNew,
 ) -> tuple[list[Reject], ImportSummary]:
-    """Store one batch; its rejects (in line order) and its counts. With ``guess``, decided
-    assuming its event ids new when the guess says so, and the guess told how it went."""
-    decided = _decide_batch(app, batch, stored_at, None, guess is not None and guess.now())
+    """Store one batch; its rejects (in line order) and its counts. Decided assuming its
+    event ids new when ``guess`` says so, and ``guess`` told how it went."""
+    decided = _decide_batch(app, batch, stored_at, None, guess.now())
     settled = True
     try:
         outcomes = app.write(decided.plan)
@@ -571,8 +571,7 @@ def _store_batch(
         outcomes = decided.store_again(app, exc, stored_at)
         settled = False
     rejects, part = decided.settle(outcomes, path)
-    if guess is not None:
-        guess.count(decided, part, settled)
+    guess.count(decided, part, settled)
     return rejects, part
 
 
