@@ -36,7 +36,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import TZINFO
-from eventsourcing.persistence import JSONTranscoder, Recording, StoredEvent
+from eventsourcing.persistence import JSONTranscoder, Recording
 
 from ledger.aggregate import DateAsISO, Resident, resident_id
 from ledger.events import (
@@ -49,9 +49,11 @@ from ledger.events import (
 from ledger.mapper import MAPPER_TOPIC, LedgerMapper, resident_event
 from ledger.store import (
     DEFAULT_DB,
+    EventRow,
     IndexRow,
     LedgerRecorder,
     StateRow,
+    event_row,
     is_write_conflict,
     prepared_store,
 )
@@ -77,7 +79,7 @@ class Outcome:
 STORED = Outcome("stored")
 PRESENT = Outcome("present")
 
-StoredEventEncoder = Callable[[UUID, int, str], StoredEvent]
+EventRowEncoder = Callable[[UUID, int, str], EventRow]
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ class WritePlan:
     outcomes: list[Outcome]
     """One per event, in order: ``stored`` once the plan is written, ``present``, or a
     ``conflict``."""
-    stored_events: list[StoredEvent]
+    event_rows: list[EventRow]
+    """The rows of the events to be stored (:data:`ledger.store.EventRow`)."""
     index: list[IndexRow]
     """The idempotency index rows of the events to be stored."""
     states: list[StateRow]
@@ -287,7 +290,7 @@ class LedgerApp(Application[UUID]):
             new_ids,
         )
         outcomes: list[Outcome] = []
-        stored_events: list[StoredEvent] = []
+        event_rows: list[EventRow] = []
         # Per person with events stored by this plan: [aggregate id, version of the last,
         # the resident before the plan or None].
         touched: dict[str, list[Any]] = {}
@@ -296,8 +299,8 @@ class LedgerApp(Application[UUID]):
         # One timestamp per write (stored_at): the events of a call are stored by one
         # transaction. (Resident.Event.create_timestamp() is datetime.now(tz=TZINFO).)
         timestamp = stored_at if stored_at is not None else datetime.now(tz=TZINFO)
-        encode = self.stored_event_encoder(timestamp)
-        add_outcome, add_event, add_index = outcomes.append, stored_events.append, index.append
+        encode = self.event_row_encoder(timestamp)
+        add_outcome, add_event, add_index = outcomes.append, event_rows.append, index.append
         for event, event_id, person_id, text, fp in zip(
             events, ids, person_ids, texts, fingerprints, strict=True
         ):
@@ -344,7 +347,7 @@ class LedgerApp(Application[UUID]):
         residents.update(advanced)
         return WritePlan(
             outcomes=outcomes,
-            stored_events=stored_events,
+            event_rows=event_rows,
             index=index,
             states=[self._state_row(r) for r in advanced.values()],
             residents=residents,
@@ -364,7 +367,7 @@ class LedgerApp(Application[UUID]):
             raise ValueError(
                 "this plan follows one that is not written: decide it again once that one is"
             )
-        if not plan.stored_events:  # nothing to write: the store is as ``after`` left it
+        if not plan.event_rows:  # nothing to write: the store is as ``after`` left it
             plan.written = True
             if plan.after is not None:
                 plan.last_id, plan.cache_current = plan.after.last_id, plan.after.cache_current
@@ -376,8 +379,8 @@ class LedgerApp(Application[UUID]):
             # Events, idempotency index and resident states in one transaction. (No snapshots
             # and no _notify: the ledger configures no snapshotting and has no in-process
             # followers; readers follow the log with read_log.)
-            notification_ids = self.recorder.insert_events(
-                plan.stored_events, ledger_index=plan.index, ledger_states=plan.states
+            notification_ids = self.ledger_recorder.insert_event_rows(
+                plan.event_rows, ledger_index=plan.index, ledger_states=plan.states
             )
         except BaseException:
             # Nothing of it is stored; the cache may be behind the store: forget it.
@@ -393,7 +396,7 @@ class LedgerApp(Application[UUID]):
             plan.after = None  # (no chain of written plans is kept alive)
         else:
             position = plan.position
-        plan.stored_events, plan.index, plan.states = [], [], []  # written: not needed
+        plan.event_rows, plan.index, plan.states = [], [], []  # written: not needed
         plan.cache_current = self.owns_its_persons or (
             bool(ids) and position is not _UNKNOWN and ids[0] == (position or 0) + 1
         )
@@ -457,19 +460,22 @@ class LedgerApp(Application[UUID]):
         self._cached_at = None
         self._generation += 1
 
-    def stored_event_encoder(self, timestamp: datetime) -> StoredEventEncoder:
+    def event_row_encoder(self, timestamp: datetime) -> EventRowEncoder:
         """``encode(originator_id, version, record)``: the stored form of the Resident event
         at ``version`` carrying a canonical record, created at ``timestamp`` (``Created`` at
-        version 1, else ``Recorded``) — what ``self.mapper.to_stored_event`` returns for
-        that domain event. The ledger's mapper forms it without the domain event object
-        (:meth:`ledger.mapper.LedgerMapper.encoder`); another mapper (a ``MAPPER_TOPIC``
+        version 1, else ``Recorded``) — the row (:data:`ledger.store.EventRow`) of what
+        ``self.mapper.to_stored_event`` returns for that domain event. The ledger's mapper
+        forms it without the domain event object
+        (:meth:`ledger.mapper.LedgerMapper.row_encoder`); another mapper (a ``MAPPER_TOPIC``
         setting) gets the domain event."""
         mapper = self.mapper
         if isinstance(mapper, LedgerMapper):
-            return mapper.encoder(timestamp)
+            return mapper.row_encoder(timestamp)
 
-        def encode(originator_id: UUID, version: int, record: str) -> StoredEvent:
-            return mapper.to_stored_event(resident_event(originator_id, version, record, timestamp))
+        def encode(originator_id: UUID, version: int, record: str) -> EventRow:
+            return event_row(
+                mapper.to_stored_event(resident_event(originator_id, version, record, timestamp))
+            )
 
         return encode
 

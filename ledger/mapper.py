@@ -57,6 +57,7 @@ from ledger.aggregate import (
     Resident,
 )
 from ledger.events import Event, trusted_event
+from ledger.store import EventRow, event_row
 
 MAPPER_TOPIC = "ledger.mapper:LedgerMapper"
 """The library's ``MAPPER_TOPIC`` setting that selects this mapper."""
@@ -102,31 +103,27 @@ class LedgerMapper(Mapper[UUID]):
         """The stored form of the ``Resident`` event at ``version`` carrying ``record`` (the
         canonical contract JSON) created at ``timestamp``: ``Created`` at version 1, else
         ``Recorded`` — what :meth:`to_stored_event` returns for that domain event."""
-        return self.encoder(timestamp)(originator_id, version, record)
+        return new_stored_event(*self.row_encoder(timestamp)(originator_id, version, record))
 
-    def encoder(self, timestamp: datetime) -> Callable[[UUID, int, str], StoredEvent]:
-        """:meth:`stored_event` for many events of one ``timestamp`` (a bulk write's):
+    def row_encoder(self, timestamp: datetime) -> Callable[[UUID, int, str], EventRow]:
+        """:meth:`stored_event` for many events of one ``timestamp`` (a bulk write's), as rows
+        (:data:`ledger.store.EventRow`, the stored event's fields in order):
         ``encode(originator_id, version, record)``, the checks and the encoded fields before
         the record made once."""
         if not self.fast or _versioned(Resident.Created) or _versioned(Resident.Recorded):
             general = super().to_stored_event
 
-            def encode_general(originator_id: UUID, version: int, record: str) -> StoredEvent:
-                return general(resident_event(originator_id, version, record, timestamp))
+            def encode_general(originator_id: UUID, version: int, record: str) -> EventRow:
+                return event_row(general(resident_event(originator_id, version, record, timestamp)))
 
             return encode_general
         created, later = self._prefix(timestamp)
         encode_value = self.transcoder.encode
-        stored = new_stored_event
 
-        def encode(originator_id: UUID, version: int, record: str) -> StoredEvent:
+        def encode(originator_id: UUID, version: int, record: str) -> EventRow:
             if version == 1:
-                return stored(
-                    originator_id, 1, CREATED_TOPIC, created + encode_value(record) + b"}"
-                )
-            return stored(
-                originator_id, version, RECORDED_TOPIC, later + encode_value(record) + b"}"
-            )
+                return originator_id, 1, CREATED_TOPIC, created + encode_value(record) + b"}"
+            return originator_id, version, RECORDED_TOPIC, later + encode_value(record) + b"}"
 
         return encode
 

@@ -29,11 +29,13 @@ from ledger.store import (
     CONNINFO_KEY,
     LEDGER_TABLES,
     META_TABLE,
+    EventRow,
     IndexRow,
     NoLedger,
     StateRow,
     StoreUnavailable,
     _new_meta_rows,
+    event_rows,
 )
 
 
@@ -129,8 +131,21 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         ledger_states: Sequence[StateRow] = (),
         **_: Any,
     ) -> Sequence[int] | None:
+        """The library's insert (its public method, replaced whole):
+        :meth:`insert_event_rows` of the stored events' rows."""
+        return self.insert_event_rows(
+            event_rows(stored_events), ledger_index=ledger_index, ledger_states=ledger_states
+        )
+
+    def insert_event_rows(
+        self,
+        rows: Sequence[EventRow],
+        *,
+        ledger_index: Sequence[IndexRow] = (),
+        ledger_states: Sequence[StateRow] = (),
+    ) -> Sequence[int]:
         """Events, idempotency index and resident states in one transaction, each written with
-        ``COPY`` (the library's public method, replaced whole); the events' notification ids.
+        ``COPY``; the events' notification ids.
 
         Order inside the transaction, so that concurrent writers neither deadlock nor hand a
         follower a gap it would skip:
@@ -154,7 +169,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         loader, and held more memory)."""
         index = sorted(ledger_index, key=_first)
         states = ledger_states  # the upsert takes them in aggregate id order (ORDER BY)
-        events = [(s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events]
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
@@ -173,14 +187,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     for state in states:
                         copy.write_row(state)
                 curs.execute(self._upsert_states)
-            if not events:
+            if not rows:
                 return []
             curs.execute(self._lock_timeout)
             curs.execute(self._lock_events)
             curs.execute(self._notify)
             with curs.copy(self._copy_events) as copy:
                 copy.set_types(_EVENT_TYPES)
-                for event in events:
+                for event in rows:
                     copy.write_row(event)
             curs.execute(self._last_id, (self._events_relation,))
             found = curs.fetchone()
@@ -188,7 +202,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             last: int = found["last"]
         # Under the table lock only this transaction draws from the sequence (which the
         # library creates with the default cache of 1), so its ids are consecutive.
-        return list(range(last - len(events) + 1, last + 1))
+        return list(range(last - len(rows) + 1, last + 1))
 
     def select_fingerprints(self, event_ids: Sequence[str]) -> dict[str, str]:
         if not event_ids:

@@ -75,9 +75,9 @@ def encoders(app: LedgerApp) -> list[Callable[[UUID, int, str, datetime], Stored
         assert type(general.mapper.transcoder) is JSONTranscoder
         assert isinstance(app.mapper, LedgerMapper)
         return [
-            lambda o, v, r, t: app.stored_event_encoder(t)(o, v, r),
+            lambda o, v, r, t: StoredEvent(*app.event_row_encoder(t)(o, v, r)),
             app.mapper.stored_event,
-            lambda o, v, r, t: general.stored_event_encoder(t)(o, v, r),
+            lambda o, v, r, t: StoredEvent(*general.event_row_encoder(t)(o, v, r)),
         ]
     finally:
         general.close()

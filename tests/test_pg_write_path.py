@@ -38,7 +38,7 @@ from ledger.application import LedgerApp, open_ledger
 from ledger.events import parse_event
 from ledger.importer import import_file
 from ledger.mapper import LedgerMapper
-from ledger.store import IndexRow, StateRow, persistence_env
+from ledger.store import EventRow, IndexRow, StateRow, persistence_env
 from ledger.store_postgres import LedgerPostgresRecorder, array_literal
 from projections.reporting.projector import Projector
 from projections.reporting.target import parse_target
@@ -266,14 +266,14 @@ class PreviousPathRecorder(LedgerPostgresRecorder):
     """The write path before COPY, for comparison: the index and states by ``unnest``, then
     the library's own insert of the events (table lock, composite-type array)."""
 
-    def insert_events(
+    def insert_event_rows(
         self,
-        stored_events: Sequence[StoredEvent],
+        rows: Sequence[EventRow],
         *,
         ledger_index: Sequence[IndexRow] = (),
         ledger_states: Sequence[StateRow] = (),
-        **kwargs: Any,
-    ) -> Sequence[int] | None:
+    ) -> Sequence[int]:
+        stored_events = [StoredEvent(*row) for row in rows]
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
@@ -298,9 +298,9 @@ class PreviousPathRecorder(LedgerPostgresRecorder):
                     ).format(self.residents_table),
                     [list(column) for column in zip(*ledger_states, strict=True)],
                 )
-            PostgresApplicationRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
+            PostgresApplicationRecorder._insert_stored_events(self, curs, stored_events)
             return PostgresApplicationRecorder._fetch_ids_after_insert_events(
-                self, curs, stored_events, **kwargs
+                self, curs, stored_events
             )
 
 
