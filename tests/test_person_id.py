@@ -87,6 +87,22 @@ def test_no_real_birth_date(number: str) -> None:
     assert reason_of({**VALID["born"], "guardian_id": number}) == "bad_id_birth_date"
 
 
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_digit_is_iso_7064_mod_11_2(body: str) -> None:
+    """GB 11643's check character, as the standard writes it: the digits weighed by
+    2^(17-i) mod 11, summed, mod 11, mapped to 1 0 X 9 8 7 6 5 4 3 2."""
+    total = sum(int(digit) * (2 ** (17 - i) % 11) for i, digit in enumerate(body))
+    assert check_digit(body) == "10X98765432"[total % 11]
+
+
+def test_check_digit_of_the_standards_example() -> None:
+    assert check_digit("11010519491231002") == "X"
+    with pytest.raises(ValueError):
+        check_digit("1101051949123100")
+    with pytest.raises(ValueError):
+        check_digit("1101051949123100\uff12")  # a full-width digit: not ASCII
+
+
 def test_wrong_check_digit() -> None:
     wrong = PERSON[:17] + ("0" if PERSON[17] != "0" else "1")
     with pytest.raises(InvalidPersonId) as info:
