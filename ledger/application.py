@@ -109,7 +109,11 @@ class WritePlan:
     index: list[IndexRow]
     """The idempotency index rows of the events to be stored."""
     states: list[StateRow]
-    """The state of every resident the plan advances, as it leaves them."""
+    """The state of every resident the plan advances that the store held when the plan was
+    decided, as the plan leaves them."""
+    new_states: list[StateRow]
+    """The state of every resident the plan advances that the store did not hold (the
+    resident's first events): written as new rows, not upserted."""
     residents: dict[str, Resident]
     """Every resident the plan read or advanced, as it leaves them (by person id)."""
     accepted: dict[str, str]
@@ -334,22 +338,25 @@ class LedgerApp(Application[UUID]):
             add_outcome(STORED)
         # The residents as the plan leaves them: new objects, the plan's own (those read
         # from the cache or from ``after`` are left as they were).
-        advanced = {
-            person_id: Resident.at(
+        advanced: dict[str, Resident] = {}
+        states: list[StateRow] = []
+        new_states: list[StateRow] = []
+        for person_id, (originator_id, version, before) in touched.items():
+            resident = advanced[person_id] = Resident.at(
                 originator_id,
                 person_id,
                 version,
                 before.created_on if before is not None else timestamp,
                 timestamp,
             )
-            for person_id, (originator_id, version, before) in touched.items()
-        }
+            (states if before is not None else new_states).append(self._state_row(resident))
         residents.update(advanced)
         return WritePlan(
             outcomes=outcomes,
             event_rows=event_rows,
             index=index,
-            states=[self._state_row(r) for r in advanced.values()],
+            states=states,
+            new_states=new_states,
             residents=residents,
             accepted=accepted,
             after=after,
@@ -380,7 +387,10 @@ class LedgerApp(Application[UUID]):
             # and no _notify: the ledger configures no snapshotting and has no in-process
             # followers; readers follow the log with read_log.)
             notification_ids = self.ledger_recorder.insert_event_rows(
-                plan.event_rows, ledger_index=plan.index, ledger_states=plan.states
+                plan.event_rows,
+                ledger_index=plan.index,
+                ledger_states=plan.states,
+                new_states=plan.new_states,
             )
         except BaseException:
             # Nothing of it is stored; the cache may be behind the store: forget it.
@@ -396,7 +406,7 @@ class LedgerApp(Application[UUID]):
             plan.after = None  # (no chain of written plans is kept alive)
         else:
             position = plan.position
-        plan.event_rows, plan.index, plan.states = [], [], []  # written: not needed
+        plan.event_rows, plan.index, plan.states, plan.new_states = [], [], [], []  # written
         plan.cache_current = self.owns_its_persons or (
             bool(ids) and position is not _UNKNOWN and ids[0] == (position or 0) + 1
         )

@@ -128,11 +128,16 @@ class LedgerRecorder(Protocol):
         *,
         ledger_index: Sequence[IndexRow] = (),
         ledger_states: Sequence[StateRow] = (),
+        new_states: Sequence[StateRow] = (),
     ) -> Sequence[int]:
         """The library's ``insert_events`` for events given as rows (:data:`EventRow`): the
         events, their index rows and the residents' states in one transaction; the events'
-        notification ids. ``insert_events`` (the library's public method, which
-        ``Application.save`` calls) is this with the stored events' rows."""
+        notification ids. ``ledger_states`` are upserted; ``new_states``, of residents the
+        writer found no state for, are inserted, and one the store holds after all (a
+        concurrent writer's) fails the write with ``IntegrityError`` (a write conflict: the
+        caller decides again). ``insert_events`` (the library's public method, which
+        ``Application.save`` calls) is this with the stored events' rows, every state
+        upserted."""
         ...
 
     def count_events(self) -> int:
@@ -207,12 +212,13 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         *,
         ledger_index: Sequence[IndexRow] = (),
         ledger_states: Sequence[StateRow] = (),
+        new_states: Sequence[StateRow] = (),
     ) -> Sequence[int]:
-        """The index rows, the events, then the state rows, in one write transaction; the
-        events' notification ids. The index rows go first: an event id the store already
-        holds fails the write there, before the events are inserted (a batch decided assuming
-        its ids new, :meth:`ledger.application.LedgerApp.decide`, costs no events' insert in
-        vain)."""
+        """The index rows, the events, then the state rows (``new_states`` inserted,
+        ``ledger_states`` upserted), in one write transaction; the events' notification ids.
+        The index rows go first: an event id the store already holds fails the write there,
+        before the events are inserted (a batch decided assuming its ids new,
+        :meth:`ledger.application.LedgerApp.decide`, costs no events' insert in vain)."""
         if not rows:
             return []
         with self.datastore.transaction(commit=True) as c:
@@ -231,6 +237,11 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             # the last len(rows) ones.
             c.execute(self.select_max_notification_id_statement)
             last: int = c.fetchone()[0]
+            if new_states:
+                c.executemany(
+                    "INSERT INTO ledger_residents VALUES (?,?,?,?)",
+                    [(o.hex, p, v, state) for o, p, v, state in new_states],
+                )
             if ledger_states:
                 c.executemany(
                     "INSERT INTO ledger_residents VALUES (?,?,?,?) "

@@ -94,6 +94,10 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             "COPY ledger_states_stage (originator_id, person_id, originator_version, state) "
             "FROM STDIN (FORMAT BINARY)"
         )
+        self._copy_new_states = SQL(
+            "COPY {0} (originator_id, person_id, originator_version, state) "
+            "FROM STDIN (FORMAT BINARY)"
+        ).format(self.residents_table)
         self._upsert_states = SQL(
             "INSERT INTO {0} (originator_id, person_id, originator_version, state) "
             "SELECT originator_id, person_id, originator_version, state "
@@ -132,7 +136,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         **_: Any,
     ) -> Sequence[int] | None:
         """The library's insert (its public method, replaced whole):
-        :meth:`insert_event_rows` of the stored events' rows."""
+        :meth:`insert_event_rows` of the stored events' rows (every state upserted)."""
         return self.insert_event_rows(
             event_rows(stored_events), ledger_index=ledger_index, ledger_states=ledger_states
         )
@@ -143,9 +147,13 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         *,
         ledger_index: Sequence[IndexRow] = (),
         ledger_states: Sequence[StateRow] = (),
+        new_states: Sequence[StateRow] = (),
     ) -> Sequence[int]:
         """Events, idempotency index and resident states in one transaction, each written with
-        ``COPY``; the events' notification ids.
+        ``COPY``; the events' notification ids. ``ledger_states`` are upserted, ``new_states``
+        (residents the writer found no state for) inserted: one the store holds after all
+        (a concurrent writer's) fails the write with ``IntegrityError``, as a stored event id
+        does.
 
         Order inside the transaction, so that concurrent writers neither deadlock nor hand a
         follower a gap it would skip:
@@ -153,8 +161,12 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         1. the index rows, sorted by ``event_id``: its primary key is the idempotency
            decision's arbiter (a writer that decided "new" for an id another writer stored
            first fails here with ``IntegrityError``, and ``LedgerApp.append`` decides again);
-        2. the resident states: copied into a temporary table, then upserted in aggregate id
-           order (the upsert's ``ORDER BY``);
+        2. the new residents' states, copied into the table in aggregate id order (sorted
+           here; no temporary table, no upsert: 0.1 s of the server's time per batch of
+           100,000 events of new persons), then the other states, copied into a temporary
+           table and upserted in aggregate id order (the upsert's ``ORDER BY``). A resident
+           one writer inserts and another found stored is a committed row: that insert fails
+           at once, without waiting;
         3. the table lock (``LOCK TABLE … IN EXCLUSIVE MODE``, the library's own guarantee,
            held to the commit), then the events, whose notification ids the table's sequence
            assigns: one writer at a time assigns ids and commits, so ids are visible in
@@ -168,6 +180,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         Python beforehand was measured slower, 19,600 against 22,800-24,600 events/s with one
         loader, and held more memory)."""
         index = sorted(ledger_index, key=_first)
+        fresh = sorted(new_states, key=_aggregate_order)
         states = ledger_states  # the upsert takes them in aggregate id order (ORDER BY)
         with (
             self.datastore.get_connection() as conn,
@@ -180,6 +193,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     copy.set_types(_INDEX_TYPES)
                     for row in index:
                         copy.write_row(row)
+            if fresh:
+                with curs.copy(self._copy_new_states) as copy:
+                    copy.set_types(_STATE_TYPES)
+                    for state in fresh:
+                        copy.write_row(state)
             if states:
                 curs.execute(self._create_stage)
                 with curs.copy(self._copy_stage) as copy:
@@ -435,3 +453,9 @@ def array_literal(values: Sequence[str]) -> str:
 
 
 _first = itemgetter(0)
+
+
+def _aggregate_order(state: StateRow) -> int:
+    """A state row's place in aggregate id order: PostgreSQL orders ``uuid`` by its bytes,
+    the order of the UUID's integer."""
+    return state[0].int

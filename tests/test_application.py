@@ -447,3 +447,51 @@ def test_residents_of_names_the_aggregate_ids_of_persons_it_has_no_state_for(
             (resident_id(OTHER), 1),
             (resident_id(OTHER), 2),
         ]
+
+
+def test_a_plan_inserts_the_states_of_new_residents_and_upserts_the_others(
+    ledger_db: str,
+) -> None:
+    """A resident the store has no state for gets its state inserted (``new_states``), one
+    it holds has its state upserted (``states``); both are stored as the plan leaves them."""
+    with open_ledger(ledger_db) as app:
+        assert statuses(app, REG) == ["stored"]
+        plan = app.decide(
+            events(paid("p-1"), registered(OTHER, "r-2"), paid("p-2", person_id=OTHER))
+        )
+        assert [(row[0], row[1], row[2]) for row in plan.states] == [
+            (resident_id(PERSON), PERSON, 2)
+        ]
+        assert [(row[0], row[1], row[2]) for row in plan.new_states] == [
+            (resident_id(OTHER), OTHER, 2)
+        ]
+        app.write(plan)
+        app.forget_residents()
+        assert app._residents_of({PERSON, OTHER}, None).keys() == {PERSON, OTHER}
+        stored = app.ledger_recorder.select_resident_states(
+            [resident_id(PERSON), resident_id(OTHER)]
+        )
+        assert sorted((person_id, version) for _, person_id, version, _ in stored) == sorted(
+            [(OTHER, 2), (PERSON, 2)]
+        )
+
+
+def test_a_new_residents_state_another_writer_stored_first_is_a_write_conflict(
+    ledger_db: str,
+) -> None:
+    """A plan decided while the store had no state for a person, written after another
+    writer stored that person: the insert of the state (or of the person's first event)
+    fails the whole write as a write conflict, nothing of it is stored, and ``append``
+    decides again on the store's state."""
+    with open_ledger(ledger_db) as first, open_ledger(ledger_db) as second:
+        plan = first.decide(events(paid("p-1"), registered(OTHER, "r-2")))
+        assert {row[1] for row in plan.new_states} == {PERSON, OTHER}
+        assert statuses(second, REG) == ["stored"]
+        with pytest.raises(Exception) as refused:
+            first.write(plan)
+        assert is_write_conflict(refused.value)
+        assert first.count_events() == 1
+        assert statuses(first, paid("p-1"), registered(OTHER, "r-2")) == ["stored", "stored"]
+        assert versions(first, PERSON) == [1, 2]
+        assert versions(first, OTHER) == [1]
+        assert [e.event_id for e in second.events_of(PERSON)] == ["r-1", "p-1"]

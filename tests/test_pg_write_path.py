@@ -272,8 +272,10 @@ class PreviousPathRecorder(LedgerPostgresRecorder):
         *,
         ledger_index: Sequence[IndexRow] = (),
         ledger_states: Sequence[StateRow] = (),
+        new_states: Sequence[StateRow] = (),
     ) -> Sequence[int]:
         stored_events = [StoredEvent(*row) for row in rows]
+        ledger_states = [*new_states, *ledger_states]
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
