@@ -52,9 +52,11 @@ from ledger.store import (
     EventRow,
     IndexRow,
     LedgerRecorder,
+    OriginatorKey,
     StateRow,
     event_row,
     is_write_conflict,
+    originator_uuid,
     prepared_store,
 )
 from ledger.transcoder import TRANSCODER_TOPIC
@@ -79,7 +81,7 @@ class Outcome:
 STORED = Outcome("stored")
 PRESENT = Outcome("present")
 
-EventRowEncoder = Callable[[UUID, int, str], EventRow]
+EventRowEncoder = Callable[[OriginatorKey, int, str], EventRow]
 
 
 @dataclass(frozen=True)
@@ -296,7 +298,7 @@ class LedgerApp(Application[UUID]):
         outcomes: list[Outcome] = []
         event_rows: list[EventRow] = []
         # Per person with events stored by this plan: [aggregate id, version of the last,
-        # the resident before the plan or None].
+        # the resident before the plan or None, the aggregate id in the recorder's key form].
         touched: dict[str, list[Any]] = {}
         index: list[IndexRow] = []
         accepted: dict[str, str] = {}
@@ -304,6 +306,7 @@ class LedgerApp(Application[UUID]):
         # transaction. (Resident.Event.create_timestamp() is datetime.now(tz=TZINFO).)
         timestamp = stored_at if stored_at is not None else datetime.now(tz=TZINFO)
         encode = self.event_row_encoder(timestamp)
+        key_of = self.ledger_recorder.originator_key
         add_outcome, add_event, add_index = outcomes.append, event_rows.append, index.append
         for event, event_id, person_id, text, fp in zip(
             events, ids, person_ids, texts, fingerprints, strict=True
@@ -325,15 +328,15 @@ class LedgerApp(Application[UUID]):
                     originator_id = new_ids.get(person_id)
                     if originator_id is None:  # (every such person is in new_ids)
                         originator_id = resident_id(person_id)
-                    slot = [originator_id, 1, None]
+                    slot = [originator_id, 1, None, key_of(originator_id)]
                 else:
-                    slot = [before.id, before.version + 1, before]
+                    slot = [before.id, before.version + 1, before, key_of(before.id)]
                 touched[person_id] = slot
             else:
                 slot[1] += 1
-            originator_id, version, _ = slot
-            add_event(encode(originator_id, version, text))
-            add_index((event_id, fp, originator_id, version))
+            _, version, _, key = slot
+            add_event(encode(key, version, text))
+            add_index((event_id, fp, key, version))
             known[event_id] = accepted[event_id] = fp
             add_outcome(STORED)
         # The residents as the plan leaves them: new objects, the plan's own (those read
@@ -341,7 +344,7 @@ class LedgerApp(Application[UUID]):
         advanced: dict[str, Resident] = {}
         states: list[StateRow] = []
         new_states: list[StateRow] = []
-        for person_id, (originator_id, version, before) in touched.items():
+        for person_id, (originator_id, version, before, _) in touched.items():
             resident = advanced[person_id] = Resident.at(
                 originator_id,
                 person_id,
@@ -471,21 +474,21 @@ class LedgerApp(Application[UUID]):
         self._generation += 1
 
     def event_row_encoder(self, timestamp: datetime) -> EventRowEncoder:
-        """``encode(originator_id, version, record)``: the stored form of the Resident event
-        at ``version`` carrying a canonical record, created at ``timestamp`` (``Created`` at
+        """``encode(key, version, record)``: the stored form of the Resident event at
+        ``version`` carrying a canonical record, created at ``timestamp`` (``Created`` at
         version 1, else ``Recorded``) — the row (:data:`ledger.store.EventRow`) of what
-        ``self.mapper.to_stored_event`` returns for that domain event. The ledger's mapper
-        forms it without the domain event object
+        ``self.mapper.to_stored_event`` returns for that domain event, its aggregate id given
+        as ``key``, in the recorder's key form (:meth:`LedgerRecorder.originator_key`). The
+        ledger's mapper forms it without the domain event object
         (:meth:`ledger.mapper.LedgerMapper.row_encoder`); another mapper (a ``MAPPER_TOPIC``
         setting) gets the domain event."""
         mapper = self.mapper
         if isinstance(mapper, LedgerMapper):
             return mapper.row_encoder(timestamp)
 
-        def encode(originator_id: UUID, version: int, record: str) -> EventRow:
-            return event_row(
-                mapper.to_stored_event(resident_event(originator_id, version, record, timestamp))
-            )
+        def encode(key: OriginatorKey, version: int, record: str) -> EventRow:
+            event = resident_event(originator_uuid(key), version, record, timestamp)
+            return event_row(mapper.to_stored_event(event), key)
 
         return encode
 

@@ -57,7 +57,7 @@ from ledger.aggregate import (
     Resident,
 )
 from ledger.events import Event, trusted_event
-from ledger.store import EventRow, event_row
+from ledger.store import EventRow, OriginatorKey, event_row, originator_uuid
 
 MAPPER_TOPIC = "ledger.mapper:LedgerMapper"
 """The library's ``MAPPER_TOPIC`` setting that selects this mapper."""
@@ -105,25 +105,27 @@ class LedgerMapper(Mapper[UUID]):
         ``Recorded`` — what :meth:`to_stored_event` returns for that domain event."""
         return new_stored_event(*self.row_encoder(timestamp)(originator_id, version, record))
 
-    def row_encoder(self, timestamp: datetime) -> Callable[[UUID, int, str], EventRow]:
+    def row_encoder(self, timestamp: datetime) -> Callable[[OriginatorKey, int, str], EventRow]:
         """:meth:`stored_event` for many events of one ``timestamp`` (a bulk write's), as rows
         (:data:`ledger.store.EventRow`, the stored event's fields in order):
-        ``encode(originator_id, version, record)``, the checks and the encoded fields before
-        the record made once."""
+        ``encode(key, version, record)``, ``key`` the aggregate id in the recorder's key form
+        (the row carries it as given), the checks and the encoded fields before the record
+        made once."""
         if not self.fast or _versioned(Resident.Created) or _versioned(Resident.Recorded):
             general = super().to_stored_event
 
-            def encode_general(originator_id: UUID, version: int, record: str) -> EventRow:
-                return event_row(general(resident_event(originator_id, version, record, timestamp)))
+            def encode_general(key: OriginatorKey, version: int, record: str) -> EventRow:
+                event = resident_event(originator_uuid(key), version, record, timestamp)
+                return event_row(general(event), key)
 
             return encode_general
         created, later = self._prefix(timestamp)
         encode_value = self.transcoder.encode
 
-        def encode(originator_id: UUID, version: int, record: str) -> EventRow:
+        def encode(key: OriginatorKey, version: int, record: str) -> EventRow:
             if version == 1:
-                return originator_id, 1, CREATED_TOPIC, created + encode_value(record) + b"}"
-            return originator_id, version, RECORDED_TOPIC, later + encode_value(record) + b"}"
+                return key, 1, CREATED_TOPIC, created + encode_value(record) + b"}"
+            return key, version, RECORDED_TOPIC, later + encode_value(record) + b"}"
 
         return encode
 

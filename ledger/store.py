@@ -40,7 +40,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote
 from uuid import UUID, uuid4
 
@@ -52,29 +52,36 @@ from ledger.dburl import DatabaseSpec, InvalidDatabase, display_database, parse_
 DEFAULT_DB = "ledger.db"
 """The SQLite file used when neither ``--db`` nor ``LEDGER_DB`` names a database."""
 
-IndexRow = tuple[str, str, UUID, int]
+OriginatorKey = UUID | str
+"""An aggregate id as a recorder's rows carry it (:meth:`LedgerRecorder.originator_key`): the
+UUID for PostgreSQL's ``uuid`` columns, its 32 hex digits for SQLite's text columns (the
+library's SQLite schema), made once per person by the bulk write path instead of once per
+row by the recorder."""
+
+IndexRow = tuple[str, str, OriginatorKey, int]
 """``(event_id, fingerprint, originator_id, originator_version)`` of one stored event."""
 
 StateRow = tuple[UUID, str, int, str]
 """``(originator_id, person_id, originator_version, state)``: a resident's compact state
 (:meth:`ledger.aggregate.Resident.compact_state`) at a version."""
 
-EventRow = tuple[UUID, int, str, bytes]
+EventRow = tuple[OriginatorKey, int, str, bytes]
 """``(originator_id, originator_version, topic, state)``: a stored event's row, the fields of
-the library's ``StoredEvent`` in its order. The bulk write path carries these instead of
-``StoredEvent`` objects: a tuple is a tenth of the time to make (28 against 306 ns) and of
-the memory a batch holds until it is written."""
+the library's ``StoredEvent`` in its order (the aggregate id in the recorder's key form,
+:data:`OriginatorKey`). The bulk write path carries these instead of ``StoredEvent``
+objects: a tuple is a tenth of the time to make (28 against 306 ns) and of the memory a
+batch holds until it is written."""
 
 
-def event_row(stored: StoredEvent) -> EventRow:
-    """The row of one of the library's stored events (:data:`EventRow`; the ledger's
-    aggregate ids are UUIDs)."""
-    return cast(UUID, stored.originator_id), stored.originator_version, stored.topic, stored.state
+def originator_uuid(key: OriginatorKey) -> UUID:
+    """The aggregate id a row's key stands for (:data:`OriginatorKey`)."""
+    return key if isinstance(key, UUID) else UUID(key)
 
 
-def event_rows(stored_events: Sequence[StoredEvent]) -> list[EventRow]:
-    """The rows of the library's stored events (:data:`EventRow`)."""
-    return [event_row(stored) for stored in stored_events]
+def event_row(stored: StoredEvent, key: OriginatorKey) -> EventRow:
+    """The row of one of the library's stored events (:data:`EventRow`), its aggregate id
+    given as ``key``."""
+    return key, stored.originator_version, stored.topic, stored.state
 
 
 _IN_CHUNK = 900  # stay far below SQLite's bound-parameter limit
@@ -122,6 +129,10 @@ class LedgerRecorder(Protocol):
         """Every stored event of these aggregates, by aggregate then version."""
         ...
 
+    def originator_key(self, originator_id: UUID) -> OriginatorKey:
+        """``originator_id`` as this recorder's rows carry it (:data:`OriginatorKey`)."""
+        ...
+
     def insert_event_rows(
         self,
         rows: Sequence[EventRow],
@@ -130,7 +141,8 @@ class LedgerRecorder(Protocol):
         ledger_states: Sequence[StateRow] = (),
         new_states: Sequence[StateRow] = (),
     ) -> Sequence[int]:
-        """The library's ``insert_events`` for events given as rows (:data:`EventRow`): the
+        """The library's ``insert_events`` for events given as rows (:data:`EventRow`; the
+        rows' and the index rows' aggregate ids in the key form of :meth:`originator_key`): the
         events, their index rows and the residents' states in one transaction; the events'
         notification ids. ``ledger_states`` are upserted; ``new_states``, of residents the
         writer found no state for, are inserted, and one the store holds after all (a
@@ -202,9 +214,16 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         """The library's insert (its public method, replaced whole):
         :meth:`insert_event_rows` of the stored events' rows."""
+        hexes = _HexCache()
         return self.insert_event_rows(
-            event_rows(stored_events), ledger_index=ledger_index, ledger_states=ledger_states
+            [event_row(s, hexes[s.originator_id]) for s in stored_events],
+            ledger_index=[(e, f, hexes[o], v) for e, f, o, v in ledger_index],
+            ledger_states=ledger_states,
         )
+
+    def originator_key(self, originator_id: UUID) -> str:
+        """The hex digits the library's SQLite table stores an aggregate id as."""
+        return originator_id.hex
 
     def insert_event_rows(
         self,
@@ -216,6 +235,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int]:
         """The index rows, the events, then the state rows (``new_states`` inserted,
         ``ledger_states`` upserted), in one write transaction; the events' notification ids.
+        The rows' aggregate ids are hex digits (:meth:`originator_key`): a ``UUID`` is refused
+        by ``sqlite3``, loudly.
         The index rows go first: an event id the store already holds fails the write there,
         before the events are inserted (a batch decided assuming its ids new,
         :meth:`ledger.application.LedgerApp.decide`, costs no events' insert in vain)."""
@@ -223,16 +244,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             return []
         with self.datastore.transaction(commit=True) as c:
             c.execute(_SQLITE_CACHE_PRAGMA)
-            hexes = _HexCache()
             if ledger_index:
-                c.executemany(
-                    "INSERT INTO ledger_event_ids VALUES (?,?,?,?)",
-                    [(e, f, hexes[o], v) for e, f, o, v in ledger_index],
-                )
-            c.executemany(
-                self.insert_events_statement,
-                [(hexes[o], v, topic, state) for o, v, topic, state in rows],
-            )
+                c.executemany("INSERT INTO ledger_event_ids VALUES (?,?,?,?)", ledger_index)
+            c.executemany(self.insert_events_statement, rows)
             # The write lock is held since the first insert, so the rowids just assigned are
             # the last len(rows) ones.
             c.execute(self.select_max_notification_id_statement)

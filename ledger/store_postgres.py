@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import psycopg
@@ -35,7 +35,7 @@ from ledger.store import (
     StateRow,
     StoreUnavailable,
     _new_meta_rows,
-    event_rows,
+    event_row,
 )
 
 
@@ -138,8 +138,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         """The library's insert (its public method, replaced whole):
         :meth:`insert_event_rows` of the stored events' rows (every state upserted)."""
         return self.insert_event_rows(
-            event_rows(stored_events), ledger_index=ledger_index, ledger_states=ledger_states
+            [event_row(s, cast(UUID, s.originator_id)) for s in stored_events],
+            ledger_index=ledger_index,
+            ledger_states=ledger_states,
         )
+
+    def originator_key(self, originator_id: UUID) -> UUID:
+        """The UUID itself (``uuid`` columns)."""
+        return originator_id
 
     def insert_event_rows(
         self,

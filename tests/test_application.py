@@ -442,11 +442,13 @@ def test_residents_of_names_the_aggregate_ids_of_persons_it_has_no_state_for(
         plan = app.decide(
             events(paid("p-1"), registered(OTHER, "r-2"), paid("p-2", person_id=OTHER))
         )
+        key = app.ledger_recorder.originator_key
         assert [(row[0], row[1]) for row in plan.event_rows] == [
-            (resident_id(PERSON), 2),
-            (resident_id(OTHER), 1),
-            (resident_id(OTHER), 2),
+            (key(resident_id(PERSON)), 2),
+            (key(resident_id(OTHER)), 1),
+            (key(resident_id(OTHER)), 2),
         ]
+        assert [row[2:] for row in plan.index] == [row[:2] for row in plan.event_rows]
 
 
 def test_a_plan_inserts_the_states_of_new_residents_and_upserts_the_others(
@@ -495,3 +497,21 @@ def test_a_new_residents_state_another_writer_stored_first_is_a_write_conflict(
         assert versions(first, PERSON) == [1, 2]
         assert versions(first, OTHER) == [1]
         assert [e.event_id for e in second.events_of(PERSON)] == ["r-1", "p-1"]
+
+
+def test_rows_carry_aggregate_ids_in_the_recorders_key_form(ledger_db: str) -> None:
+    """A plan's rows carry each aggregate id as the store's column takes it, made once per
+    person: SQLite's hex text, PostgreSQL's UUID; what is stored reads back as the UUID."""
+    with open_ledger(ledger_db) as app:
+        plan = app.decide(events(REG, paid("p-1")))
+        expected: Any = resident_id(PERSON)
+        if app.ledger_recorder.backend == "sqlite":
+            expected = expected.hex
+        assert {row[0] for row in plan.event_rows} == {expected}
+        assert {type(row[2]) for row in plan.index} == {type(expected)}
+        app.write(plan)
+        stored = list(app.recorder.select_events(resident_id(PERSON)))
+        assert [(s.originator_id, s.originator_version) for s in stored] == [
+            (resident_id(PERSON), 1),
+            (resident_id(PERSON), 2),
+        ]
