@@ -52,11 +52,11 @@ from ledger.dburl import DatabaseSpec, InvalidDatabase, display_database, parse_
 DEFAULT_DB = "ledger.db"
 """The SQLite file used when neither ``--db`` nor ``LEDGER_DB`` names a database."""
 
-OriginatorKey = UUID | str
-"""An aggregate id as a recorder's rows carry it (:meth:`LedgerRecorder.originator_key`): the
-UUID for PostgreSQL's ``uuid`` columns, its 32 hex digits for SQLite's text columns (the
-library's SQLite schema), made once per person by the bulk write path instead of once per
-row by the recorder."""
+OriginatorKey = UUID | str | bytes
+"""An aggregate id as a recorder's rows carry it (:meth:`LedgerRecorder.originator_key`): its
+16 bytes for PostgreSQL's binary ``COPY`` into ``uuid`` columns, its 32 hex digits for
+SQLite's text columns (the library's SQLite schema), made once per person by the bulk write
+path instead of once per row by the recorder."""
 
 IndexRow = tuple[str, str, OriginatorKey, int]
 """``(event_id, fingerprint, originator_id, originator_version)`` of one stored event."""
@@ -75,7 +75,9 @@ batch holds until it is written."""
 
 def originator_uuid(key: OriginatorKey) -> UUID:
     """The aggregate id a row's key stands for (:data:`OriginatorKey`)."""
-    return key if isinstance(key, UUID) else UUID(key)
+    if isinstance(key, UUID):
+        return key
+    return UUID(bytes=key) if isinstance(key, bytes) else UUID(key)
 
 
 def event_row(stored: StoredEvent, key: OriginatorKey) -> EventRow:
@@ -217,7 +219,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         hexes = _HexCache()
         return self.insert_event_rows(
             [event_row(s, hexes[s.originator_id]) for s in stored_events],
-            ledger_index=[(e, f, hexes[o], v) for e, f, o, v in ledger_index],
+            ledger_index=[(e, f, hexes[originator_uuid(o)], v) for e, f, o, v in ledger_index],
             ledger_states=ledger_states,
         )
 

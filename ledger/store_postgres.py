@@ -36,6 +36,7 @@ from ledger.store import (
     StoreUnavailable,
     _new_meta_rows,
     event_row,
+    originator_uuid,
 )
 
 
@@ -137,15 +138,18 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         """The library's insert (its public method, replaced whole):
         :meth:`insert_event_rows` of the stored events' rows (every state upserted)."""
+        key = self.originator_key
         return self.insert_event_rows(
-            [event_row(s, cast(UUID, s.originator_id)) for s in stored_events],
-            ledger_index=ledger_index,
+            [event_row(s, key(cast(UUID, s.originator_id))) for s in stored_events],
+            ledger_index=[(e, f, key(originator_uuid(o)), v) for e, f, o, v in ledger_index],
             ledger_states=ledger_states,
         )
 
-    def originator_key(self, originator_id: UUID) -> UUID:
-        """The UUID itself (``uuid`` columns)."""
-        return originator_id
+    def originator_key(self, originator_id: UUID) -> bytes:
+        """The UUID's 16 bytes: a ``uuid`` in binary ``COPY`` is its bytes, which psycopg's C
+        dumper for ``bytes`` writes as they are (its ``UUID`` dumper is Python, one call a
+        row: 0.12 µs a row more, two rows an event)."""
+        return originator_id.bytes
 
     def insert_event_rows(
         self,
@@ -435,9 +439,13 @@ def use_fast_dumpers(curs: psycopg.Cursor[Any]) -> None:
 
 
 _BYTES_BINARY_DUMPER = psycopg.postgres.adapters.get_dumper(bytes, PyFormat.BINARY)
-_INDEX_TYPES = ("text", "text", "uuid", "int8")
+_INDEX_TYPES = ("text", "text", "bytea", "int8")
+"""The dumpers of the index rows' columns: the ``uuid`` column's value is its 16 bytes
+(:meth:`LedgerPostgresRecorder.originator_key`), dumped as a ``bytea`` (its bytes) and read by
+the server as the column's type, ``uuid`` (which refuses any other length)."""
 _STATE_TYPES = ("uuid", "text", "int8", "text")
-_EVENT_TYPES = ("uuid", "int8", "text", "bytea")
+_EVENT_TYPES = ("bytea", "int8", "text", "bytea")
+"""The dumpers of the event rows' columns (``originator_id``: as for :data:`_INDEX_TYPES`)."""
 
 
 def array_literal(values: Sequence[str]) -> str:

@@ -501,12 +501,12 @@ def test_a_new_residents_state_another_writer_stored_first_is_a_write_conflict(
 
 def test_rows_carry_aggregate_ids_in_the_recorders_key_form(ledger_db: str) -> None:
     """A plan's rows carry each aggregate id as the store's column takes it, made once per
-    person: SQLite's hex text, PostgreSQL's UUID; what is stored reads back as the UUID."""
+    person: SQLite's hex text, the UUID's bytes for PostgreSQL's binary ``COPY``; what is
+    stored reads back as the UUID."""
     with open_ledger(ledger_db) as app:
         plan = app.decide(events(REG, paid("p-1")))
         expected: Any = resident_id(PERSON)
-        if app.ledger_recorder.backend == "sqlite":
-            expected = expected.hex
+        expected = expected.hex if app.ledger_recorder.backend == "sqlite" else expected.bytes
         assert {row[0] for row in plan.event_rows} == {expected}
         assert {type(row[2]) for row in plan.index} == {type(expected)}
         app.write(plan)

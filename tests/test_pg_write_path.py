@@ -38,7 +38,7 @@ from ledger.application import LedgerApp, open_ledger
 from ledger.events import parse_event
 from ledger.importer import import_file
 from ledger.mapper import LedgerMapper
-from ledger.store import EventRow, IndexRow, StateRow, persistence_env
+from ledger.store import EventRow, IndexRow, StateRow, originator_uuid, persistence_env
 from ledger.store_postgres import LedgerPostgresRecorder, array_literal
 from projections.reporting.projector import Projector
 from projections.reporting.target import parse_target
@@ -274,7 +274,8 @@ class PreviousPathRecorder(LedgerPostgresRecorder):
         ledger_states: Sequence[StateRow] = (),
         new_states: Sequence[StateRow] = (),
     ) -> Sequence[int]:
-        stored_events = [StoredEvent(*row) for row in rows]
+        stored_events = [StoredEvent(originator_uuid(row[0]), *row[1:]) for row in rows]
+        ledger_index = [(e, f, originator_uuid(o), v) for e, f, o, v in ledger_index]
         ledger_states = [*new_states, *ledger_states]
         with (
             self.datastore.get_connection() as conn,
