@@ -54,6 +54,7 @@ from ledger.store import (
     LedgerRecorder,
     OriginatorKey,
     StateRow,
+    WriteRows,
     event_row,
     is_write_conflict,
     originator_uuid,
@@ -389,11 +390,8 @@ class LedgerApp(Application[UUID]):
             # Events, idempotency index and resident states in one transaction. (No snapshots
             # and no _notify: the ledger configures no snapshotting and has no in-process
             # followers; readers follow the log with read_log.)
-            notification_ids = self.ledger_recorder.insert_event_rows(
-                plan.event_rows,
-                ledger_index=plan.index,
-                ledger_states=plan.states,
-                new_states=plan.new_states,
+            notification_ids = self.ledger_recorder.insert_rows(
+                WriteRows(plan.event_rows, plan.index, plan.states, plan.new_states)
             )
         except BaseException:
             # Nothing of it is stored; the cache may be behind the store: forget it.

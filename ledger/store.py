@@ -37,8 +37,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote
@@ -84,6 +85,38 @@ def event_row(stored: StoredEvent, key: OriginatorKey) -> EventRow:
     """The row of one of the library's stored events (:data:`EventRow`), its aggregate id
     given as ``key``."""
     return key, stored.originator_version, stored.topic, stored.state
+
+
+@dataclass(frozen=True)
+class WriteRows:
+    """The rows one write stores in one transaction (:meth:`LedgerRecorder.insert_rows`), each
+    aggregate id in the recorder's key form (:meth:`LedgerRecorder.originator_key`)."""
+
+    events: Sequence[EventRow]
+    index: Sequence[IndexRow] = ()
+    """The events' idempotency index rows."""
+    states: Sequence[StateRow] = ()
+    """The states of residents the store holds: upserted."""
+    new_states: Sequence[StateRow] = ()
+    """The states of residents the writer found no state for: inserted. One the store holds
+    after all (a concurrent writer's) fails the write with ``IntegrityError``, a write
+    conflict: the caller decides again."""
+
+    @classmethod
+    def of_stored(
+        cls,
+        stored_events: Sequence[StoredEvent],
+        index: Sequence[IndexRow],
+        states: Sequence[StateRow],
+        key: Callable[[UUID], OriginatorKey],
+    ) -> WriteRows:
+        """The rows of the library's save path (``insert_events``): its stored events and
+        index rows, their aggregate ids made keys by ``key``; every state upserted."""
+        return cls(
+            [event_row(s, key(originator_uuid(s.originator_id))) for s in stored_events],
+            [(e, f, key(originator_uuid(o)), v) for e, f, o, v in index],
+            states,
+        )
 
 
 _IN_CHUNK = 900  # stay far below SQLite's bound-parameter limit
@@ -135,23 +168,11 @@ class LedgerRecorder(Protocol):
         """``originator_id`` as this recorder's rows carry it (:data:`OriginatorKey`)."""
         ...
 
-    def insert_event_rows(
-        self,
-        rows: Sequence[EventRow],
-        *,
-        ledger_index: Sequence[IndexRow] = (),
-        ledger_states: Sequence[StateRow] = (),
-        new_states: Sequence[StateRow] = (),
-    ) -> Sequence[int]:
-        """The library's ``insert_events`` for events given as rows (:data:`EventRow`; the
-        rows' and the index rows' aggregate ids in the key form of :meth:`originator_key`): the
-        events, their index rows and the residents' states in one transaction; the events'
-        notification ids. ``ledger_states`` are upserted; ``new_states``, of residents the
-        writer found no state for, are inserted, and one the store holds after all (a
-        concurrent writer's) fails the write with ``IntegrityError`` (a write conflict: the
-        caller decides again). ``insert_events`` (the library's public method, which
-        ``Application.save`` calls) is this with the stored events' rows, every state
-        upserted."""
+    def insert_rows(self, rows: WriteRows) -> Sequence[int]:
+        """The library's ``insert_events`` for events given as rows: the events, their index
+        rows and the residents' states (:class:`WriteRows`) in one transaction; the events'
+        notification ids. ``insert_events`` (the library's public method, which
+        ``Application.save`` calls) is this with :meth:`WriteRows.of_stored`."""
         ...
 
     def count_events(self) -> int:
@@ -214,58 +235,48 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         ledger_states: Sequence[StateRow] = (),
         **_: Any,
     ) -> Sequence[int] | None:
-        """The library's insert (its public method, replaced whole):
-        :meth:`insert_event_rows` of the stored events' rows."""
-        hexes = _HexCache()
-        return self.insert_event_rows(
-            [event_row(s, hexes[s.originator_id]) for s in stored_events],
-            ledger_index=[(e, f, hexes[originator_uuid(o)], v) for e, f, o, v in ledger_index],
-            ledger_states=ledger_states,
+        """The library's insert (its public method, replaced whole): :meth:`insert_rows`."""
+        return self.insert_rows(
+            WriteRows.of_stored(stored_events, ledger_index, ledger_states, self.originator_key)
         )
 
     def originator_key(self, originator_id: UUID) -> str:
         """The hex digits the library's SQLite table stores an aggregate id as."""
         return originator_id.hex
 
-    def insert_event_rows(
-        self,
-        rows: Sequence[EventRow],
-        *,
-        ledger_index: Sequence[IndexRow] = (),
-        ledger_states: Sequence[StateRow] = (),
-        new_states: Sequence[StateRow] = (),
-    ) -> Sequence[int]:
-        """The index rows, the events, then the state rows (``new_states`` inserted,
-        ``ledger_states`` upserted), in one write transaction; the events' notification ids.
-        The rows' aggregate ids are hex digits (:meth:`originator_key`): a ``UUID`` is refused
-        by ``sqlite3``, loudly.
-        The index rows go first: an event id the store already holds fails the write there,
-        before the events are inserted (a batch decided assuming its ids new,
-        :meth:`ledger.application.LedgerApp.decide`, costs no events' insert in vain)."""
-        if not rows:
+    def insert_rows(self, rows: WriteRows) -> Sequence[int]:
+        """The index rows, the events, then the state rows (new ones inserted, the others
+        upserted), in one write transaction; the events' notification ids. The rows'
+        aggregate ids are hex digits (:meth:`originator_key`): a ``UUID`` is refused by
+        ``sqlite3``, loudly. The index rows go first: an event id the store already holds
+        fails the write there, before the events are inserted (a batch decided assuming its
+        ids new, :meth:`ledger.application.LedgerApp.decide`, costs no events' insert in
+        vain)."""
+        events = rows.events
+        if not events:
             return []
         with self.datastore.transaction(commit=True) as c:
             c.execute(_SQLITE_CACHE_PRAGMA)
-            if ledger_index:
-                c.executemany("INSERT INTO ledger_event_ids VALUES (?,?,?,?)", ledger_index)
-            c.executemany(self.insert_events_statement, rows)
+            if rows.index:
+                c.executemany("INSERT INTO ledger_event_ids VALUES (?,?,?,?)", rows.index)
+            c.executemany(self.insert_events_statement, events)
             # The write lock is held since the first insert, so the rowids just assigned are
-            # the last len(rows) ones.
+            # the last len(events) ones.
             c.execute(self.select_max_notification_id_statement)
             last: int = c.fetchone()[0]
-            if new_states:
+            if rows.new_states:
                 c.executemany(
                     "INSERT INTO ledger_residents VALUES (?,?,?,?)",
-                    [(o.hex, p, v, state) for o, p, v, state in new_states],
+                    [(o.hex, p, v, state) for o, p, v, state in rows.new_states],
                 )
-            if ledger_states:
+            if rows.states:
                 c.executemany(
                     "INSERT INTO ledger_residents VALUES (?,?,?,?) "
                     "ON CONFLICT (originator_id) DO UPDATE SET "
                     "originator_version=excluded.originator_version, state=excluded.state",
-                    [(o.hex, p, v, state) for o, p, v, state in ledger_states],
+                    [(o.hex, p, v, state) for o, p, v, state in rows.states],
                 )
-        return list(range(last - len(rows) + 1, last + 1))
+        return list(range(last - len(events) + 1, last + 1))
 
     def select_fingerprints(self, event_ids: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -29,14 +29,12 @@ from ledger.store import (
     CONNINFO_KEY,
     LEDGER_TABLES,
     META_TABLE,
-    EventRow,
     IndexRow,
     NoLedger,
     StateRow,
     StoreUnavailable,
+    WriteRows,
     _new_meta_rows,
-    event_row,
-    originator_uuid,
 )
 
 
@@ -136,13 +134,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         ledger_states: Sequence[StateRow] = (),
         **_: Any,
     ) -> Sequence[int] | None:
-        """The library's insert (its public method, replaced whole):
-        :meth:`insert_event_rows` of the stored events' rows (every state upserted)."""
-        key = self.originator_key
-        return self.insert_event_rows(
-            [event_row(s, key(cast(UUID, s.originator_id))) for s in stored_events],
-            ledger_index=[(e, f, key(originator_uuid(o)), v) for e, f, o, v in ledger_index],
-            ledger_states=ledger_states,
+        """The library's insert (its public method, replaced whole): :meth:`insert_rows`."""
+        return self.insert_rows(
+            WriteRows.of_stored(stored_events, ledger_index, ledger_states, self.originator_key)
         )
 
     def originator_key(self, originator_id: UUID) -> bytes:
@@ -151,19 +145,12 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         row: 0.12 µs a row more, two rows an event)."""
         return originator_id.bytes
 
-    def insert_event_rows(
-        self,
-        rows: Sequence[EventRow],
-        *,
-        ledger_index: Sequence[IndexRow] = (),
-        ledger_states: Sequence[StateRow] = (),
-        new_states: Sequence[StateRow] = (),
-    ) -> Sequence[int]:
-        """Events, idempotency index and resident states in one transaction, each written with
-        ``COPY``; the events' notification ids. ``ledger_states`` are upserted, ``new_states``
-        (residents the writer found no state for) inserted: one the store holds after all
-        (a concurrent writer's) fails the write with ``IntegrityError``, as a stored event id
-        does.
+    def insert_rows(self, rows: WriteRows) -> Sequence[int]:
+        """Events, idempotency index and resident states (:class:`~ledger.store.WriteRows`) in
+        one transaction, each written with ``COPY``; the events' notification ids. The states
+        of residents the store holds are upserted, the new ones inserted: one the store holds
+        after all (a concurrent writer's) fails the write with ``IntegrityError``, as a stored
+        event id does.
 
         Order inside the transaction, so that concurrent writers neither deadlock nor hand a
         follower a gap it would skip:
@@ -189,9 +176,10 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         them for binary ``COPY`` as they are sent (its C dumpers: building the payloads in
         Python beforehand was measured slower, 19,600 against 22,800-24,600 events/s with one
         loader, and held more memory)."""
-        index = sorted(ledger_index, key=_first)
-        fresh = sorted(new_states, key=_aggregate_order)
-        states = ledger_states  # the upsert takes them in aggregate id order (ORDER BY)
+        index = sorted(rows.index, key=_first)
+        fresh = sorted(rows.new_states, key=_aggregate_order)
+        states = rows.states  # the upsert takes them in aggregate id order (ORDER BY)
+        events = rows.events
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
@@ -215,14 +203,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     for state in states:
                         copy.write_row(state)
                 curs.execute(self._upsert_states)
-            if not rows:
+            if not events:
                 return []
             curs.execute(self._lock_timeout)
             curs.execute(self._lock_events)
             curs.execute(self._notify)
             with curs.copy(self._copy_events) as copy:
                 copy.set_types(_EVENT_TYPES)
-                for event in rows:
+                for event in events:
                     copy.write_row(event)
             curs.execute(self._last_id, (self._events_relation,))
             found = curs.fetchone()
@@ -230,7 +218,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             last: int = found["last"]
         # Under the table lock only this transaction draws from the sequence (which the
         # library creates with the default cache of 1), so its ids are consecutive.
-        return list(range(last - len(rows) + 1, last + 1))
+        return list(range(last - len(events) + 1, last + 1))
 
     def select_fingerprints(self, event_ids: Sequence[str]) -> dict[str, str]:
         if not event_ids:

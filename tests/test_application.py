@@ -270,15 +270,15 @@ def test_failed_write_forgets_cached_states(ledger_db: str) -> None:
     are dropped, so the batch stored again later goes at the version the store expects."""
     with open_ledger(ledger_db) as app:
         assert statuses(app, REG, paid("p-1", amount="400")) == ["stored", "stored"]
-        real = app.recorder.insert_event_rows
+        real = app.recorder.insert_rows
 
         def refuse(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("disk went away")
 
-        app.recorder.insert_event_rows = refuse  # type: ignore[method-assign]
+        app.recorder.insert_rows = refuse  # type: ignore[method-assign]
         with pytest.raises(RuntimeError):
             app.append(events(refund("rf-1", "400")))
-        app.recorder.insert_event_rows = real  # type: ignore[method-assign]
+        app.recorder.insert_rows = real  # type: ignore[method-assign]
         assert statuses(app, refund("rf-2", "400")) == ["stored"]
         assert statuses(app, refund("rf-1", "0.01")) == ["stored"]
         assert versions(app, PERSON) == [1, 2, 3, 4]
@@ -361,15 +361,15 @@ def test_a_plan_after_a_failed_write_is_decided_again(ledger_db: str) -> None:
         assert statuses(app, REG) == ["stored"]
         first = app.decide(events(paid("p-1")))
         second = app.decide(events(refund("rf-1", "400")), after=first)
-        real = app.recorder.insert_event_rows
+        real = app.recorder.insert_rows
 
         def refuse(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("disk went away")
 
-        app.recorder.insert_event_rows = refuse  # type: ignore[method-assign]
+        app.recorder.insert_rows = refuse  # type: ignore[method-assign]
         with pytest.raises(RuntimeError):
             app.write(first)
-        app.recorder.insert_event_rows = real  # type: ignore[method-assign]
+        app.recorder.insert_rows = real  # type: ignore[method-assign]
         with pytest.raises(ValueError, match="follows one that is not written"):
             app.write(second)
         assert [o.status for o in app.write(app.decide(events(refund("rf-1", "400"))))] == [

@@ -38,7 +38,7 @@ from ledger.application import LedgerApp, open_ledger
 from ledger.events import parse_event
 from ledger.importer import import_file
 from ledger.mapper import LedgerMapper
-from ledger.store import EventRow, IndexRow, StateRow, originator_uuid, persistence_env
+from ledger.store import WriteRows, originator_uuid, persistence_env
 from ledger.store_postgres import LedgerPostgresRecorder, array_literal
 from projections.reporting.projector import Projector
 from projections.reporting.target import parse_target
@@ -266,17 +266,10 @@ class PreviousPathRecorder(LedgerPostgresRecorder):
     """The write path before COPY, for comparison: the index and states by ``unnest``, then
     the library's own insert of the events (table lock, composite-type array)."""
 
-    def insert_event_rows(
-        self,
-        rows: Sequence[EventRow],
-        *,
-        ledger_index: Sequence[IndexRow] = (),
-        ledger_states: Sequence[StateRow] = (),
-        new_states: Sequence[StateRow] = (),
-    ) -> Sequence[int]:
-        stored_events = [StoredEvent(originator_uuid(row[0]), *row[1:]) for row in rows]
-        ledger_index = [(e, f, originator_uuid(o), v) for e, f, o, v in ledger_index]
-        ledger_states = [*new_states, *ledger_states]
+    def insert_rows(self, rows: WriteRows) -> Sequence[int]:
+        stored_events = [StoredEvent(originator_uuid(row[0]), *row[1:]) for row in rows.events]
+        ledger_index = [(e, f, originator_uuid(o), v) for e, f, o, v in rows.index]
+        ledger_states = [*rows.new_states, *rows.states]
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
