@@ -398,7 +398,11 @@ def test_loaders_that_lose_the_server_end_the_import_with_its_reason(
             if process.poll() is None:
                 process.kill()
         assert code == 2, output  # not 1: "lines rejected, the rest stored"
-        assert "terminating connection" in output and "Traceback" not in output
+        # libpq reports the server's reason, or, when the socket closed before it read that,
+        # the connection's loss (about 1 run in 10 here): either is the reason, on one line.
+        lost = ("terminating connection", "server closed the connection unexpectedly")
+        assert any(reason in output for reason in lost), output
+        assert "Traceback" not in output
         assert "run the same command again" in output
         stored = app.count_events()
         assert f"{stored} stored" in output  # what it stored, counted
