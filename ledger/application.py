@@ -46,7 +46,7 @@ from ledger.events import (
     fingerprint_of,
     trusted_event,
 )
-from ledger.mapper import MAPPER_TOPIC, LedgerMapper, resident_event
+from ledger.mapper import MAPPER_TOPIC, LedgerMapper, general_row_encoder
 from ledger.store import (
     DEFAULT_DB,
     EventRow,
@@ -55,9 +55,7 @@ from ledger.store import (
     OriginatorKey,
     StateRow,
     WriteRows,
-    event_row,
     is_write_conflict,
-    originator_uuid,
     prepared_store,
 )
 from ledger.transcoder import TRANSCODER_TOPIC
@@ -483,12 +481,7 @@ class LedgerApp(Application[UUID]):
         mapper = self.mapper
         if isinstance(mapper, LedgerMapper):
             return mapper.row_encoder(timestamp)
-
-        def encode(key: OriginatorKey, version: int, record: str) -> EventRow:
-            event = resident_event(originator_uuid(key), version, record, timestamp)
-            return event_row(mapper.to_stored_event(event), key)
-
-        return encode
+        return general_row_encoder(mapper.to_stored_event, timestamp)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's ``save``, writing each saved Resident's idempotency index rows and

@@ -112,13 +112,7 @@ class LedgerMapper(Mapper[UUID]):
         (the row carries it as given), the checks and the encoded fields before the record
         made once."""
         if not self.fast or _versioned(Resident.Created) or _versioned(Resident.Recorded):
-            general = super().to_stored_event
-
-            def encode_general(key: OriginatorKey, version: int, record: str) -> EventRow:
-                event = resident_event(originator_uuid(key), version, record, timestamp)
-                return event_row(general(event), key)
-
-            return encode_general
+            return general_row_encoder(super().to_stored_event, timestamp)
         created, later = self._prefix(timestamp)
         encode_value = self.transcoder.encode
 
@@ -297,6 +291,19 @@ new_stored_event = _stored_event_maker()
 
 def _versioned(cls: type) -> bool:
     return getattr(cls, "class_version", 1) != 1
+
+
+def general_row_encoder(
+    to_stored_event: Callable[[Any], StoredEvent], timestamp: datetime
+) -> Callable[[OriginatorKey, int, str], EventRow]:
+    """``encode(key, version, record)`` through a mapper's ``to_stored_event`` of the domain
+    event itself (:func:`resident_event`): the path of any mapper without a fast one."""
+
+    def encode(key: OriginatorKey, version: int, record: str) -> EventRow:
+        event = resident_event(originator_uuid(key), version, record, timestamp)
+        return event_row(to_stored_event(event), key)
+
+    return encode
 
 
 def resident_event(originator_id: UUID, version: int, record: str, timestamp: datetime) -> Any:

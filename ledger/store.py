@@ -266,15 +266,14 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             last: int = c.fetchone()[0]
             if rows.new_states:
                 c.executemany(
-                    "INSERT INTO ledger_residents VALUES (?,?,?,?)",
-                    [(o.hex, p, v, state) for o, p, v, state in rows.new_states],
+                    "INSERT INTO ledger_residents VALUES (?,?,?,?)", _state_params(rows.new_states)
                 )
             if rows.states:
                 c.executemany(
                     "INSERT INTO ledger_residents VALUES (?,?,?,?) "
                     "ON CONFLICT (originator_id) DO UPDATE SET "
                     "originator_version=excluded.originator_version, state=excluded.state",
-                    [(o.hex, p, v, state) for o, p, v, state in rows.states],
+                    _state_params(rows.states),
                 )
         return list(range(last - len(events) + 1, last + 1))
 
@@ -576,16 +575,9 @@ def display_db(url: str) -> str:
     return display_database(url)
 
 
-def _hex(originator_id: UUID | str) -> str:
-    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
-
-
-class _HexCache(dict[UUID | str, str]):
-    """``_hex`` of each originator id, computed once per batch (persons recur in a batch)."""
-
-    def __missing__(self, key: UUID | str) -> str:
-        value = self[key] = _hex(key)
-        return value
+def _state_params(states: Sequence[StateRow]) -> list[tuple[str, str, int, str]]:
+    """SQLite's parameters of state rows: the aggregate id as the hex text it stores."""
+    return [(o.hex, p, v, state) for o, p, v, state in states]
 
 
 def _chunks(items: list[str]) -> list[list[str]]:
