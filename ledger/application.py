@@ -120,7 +120,8 @@ class WritePlan:
     accepted: dict[str, str]
     """The fingerprint of every event id the plan stores."""
     after: WritePlan | None
-    """The plan not yet written that this one was decided on."""
+    """The plan not yet written that this one was decided on (``None`` once this one is
+    written)."""
     position: int | None
     """The store's highest notification id when the plan was decided (without ``after``)."""
     generation: int
@@ -242,11 +243,13 @@ class LedgerApp(Application[UUID]):
         writes the plan. ``append(events)`` is ``write(decide(events))``, tried again on a
         write conflict.
 
-        ``after``: a plan not written yet that this one follows. The events are decided as if
-        it were stored (its event ids known, its residents as it leaves them), so that a bulk
-        import decides the next batch while the database writes this one; the plan may be
-        written only once ``after`` is written (:meth:`write` refuses it otherwise), and is
-        dropped if ``after``'s write fails. Deciding changes nothing shared: a plan never
+        ``after``: a plan not written yet that this one follows, itself perhaps decided after
+        another not yet written, and so on. The events are decided as if that chain were
+        stored (every event id of it known, each resident as the latest plan of it that read
+        or advanced them leaves them), so that a bulk import decides the next batch while the
+        database writes those before; the plan may be written only once ``after`` is written
+        (:meth:`write` refuses it otherwise), and is dropped if the write of any plan of the
+        chain fails. Deciding changes nothing shared: a plan never
         written leaves the application as it was.
 
         ``assume_new``: decide without asking the store which of the event ids it holds, as
@@ -278,9 +281,11 @@ class LedgerApp(Application[UUID]):
             add_person(event.person_id)
         event_ids = set(ids)
         known = {} if assume_new else self.ledger_recorder.select_fingerprints(list(event_ids))
-        if after is not None:
-            overlay = after.accepted
-            known.update((event_id, overlay[event_id]) for event_id in event_ids & overlay.keys())
+        unwritten = _unwritten(after)
+        if unwritten:
+            for plan in reversed(unwritten):  # (the newest last: an id it accepted wins)
+                overlay = plan.accepted
+                known.update((i, overlay[i]) for i in event_ids & overlay.keys())
             position = None
         else:
             position = None if self.owns_its_persons else self._check_cache()
@@ -291,7 +296,7 @@ class LedgerApp(Application[UUID]):
         new_ids: dict[str, UUID] = {}
         residents = self._residents_of(
             {p for p, i in zip(person_ids, ids, strict=True) if i not in known},
-            after.residents if after is not None else None,
+            [plan.residents for plan in unwritten],
             new_ids,
         )
         outcomes: list[Outcome] = []
@@ -434,20 +439,27 @@ class LedgerApp(Application[UUID]):
     def _residents_of(
         self,
         person_ids: set[str],
-        pending: dict[str, Resident] | None,
+        pending: Sequence[dict[str, Resident]],
         new_ids: dict[str, UUID] | None = None,
     ) -> dict[str, Resident]:
-        """The current state of those of ``person_ids`` the ledger has: as the plan not yet
-        written left them (``pending``), else from the cache (see :meth:`_check_cache`),
-        else from the state table. ``new_ids``, when given, receives the aggregate id of
-        each of ``person_ids`` the ledger has no state for."""
+        """The current state of those of ``person_ids`` the ledger has: as the plans not yet
+        written left them (``pending``, the newest first), else from the cache (see
+        :meth:`_check_cache`), else from the state table. ``new_ids``, when given, receives
+        the aggregate id of each of ``person_ids`` the ledger has no state for."""
         cache = self._residents
         residents: dict[str, Resident] = {}
         missing: dict[UUID, str] = {}
+        newest = pending[0] if pending else {}
+        older = pending[1:]
         for person_id in person_ids:
-            resident = pending.get(person_id) if pending is not None else None
+            resident = newest.get(person_id)
             if resident is None:
-                resident = cache.get(person_id)
+                for plan_residents in older:
+                    resident = plan_residents.get(person_id)
+                    if resident is not None:
+                        break
+                else:
+                    resident = cache.get(person_id)
             if resident is None:
                 missing[resident_id(person_id)] = person_id
             else:
@@ -571,6 +583,17 @@ def open_ledger(db: str | None = None, *, create: bool = True) -> LedgerApp:
     spec = db or os.environ.get("LEDGER_DB") or DEFAULT_DB
     with prepared_store(spec, create=create) as env:
         return LedgerApp(env=env)
+
+
+def _unwritten(plan: WritePlan | None) -> list[WritePlan]:
+    """``plan`` and the plans it was decided after, the newest first, back to the first one
+    written (included: a written plan drops the one it followed, and the writer thread may
+    be writing any of them meanwhile)."""
+    chain: list[WritePlan] = []
+    while plan is not None:
+        chain.append(plan)
+        plan = plan.after
+    return chain
 
 
 def to_contract_event(domain_event: Any) -> Event:

@@ -326,6 +326,38 @@ def test_a_plan_decided_after_another_is_what_two_appends_store(ledger_db: str) 
         assert [e.event_id for e in app.events_of(PERSON)] == ["r-1", "p-1", "rf-1"]
 
 
+def test_a_plan_decided_after_two_unwritten_ones_knows_both(ledger_db: str) -> None:
+    """A chain of plans not yet written (an import writing two batches ahead): the third is
+    decided on everything both before it store, the ids of each known and every person's
+    versions going on from whichever plan advanced them last."""
+    with open_ledger(ledger_db) as app:
+        assert statuses(app, registered(OTHER, "r-2")) == ["stored"]
+        first = app.decide(events(REG, paid("p-1", amount="400")))
+        second = app.decide(events(paid("p-2", person_id=OTHER)), after=first)
+        third = app.decide(
+            events(
+                paid("p-1", amount="400"),  # present: the first plan's
+                paid("p-2", person_id=OTHER, amount="1"),  # conflict: the second's
+                refund("rf-1", "400"),  # PERSON goes on from the first plan
+                paid("p-3", person_id=OTHER),  # OTHER from the second
+            ),
+            after=second,
+        )
+        assert [o.reason or o.status for o in third.outcomes] == [
+            "present",
+            "conflict",
+            "stored",
+            "stored",
+        ]
+        with pytest.raises(ValueError, match="follows one that is not written"):
+            app.write(third)
+        for plan in (first, second, third):
+            app.write(plan)
+        assert versions(app, PERSON) == [1, 2, 3]
+        assert versions(app, OTHER) == [1, 2, 3]
+        assert [e.event_id for e in app.events_of(OTHER)] == ["r-2", "p-2", "p-3"]
+
+
 def test_a_plan_is_written_only_after_the_one_it_follows(ledger_db: str) -> None:
     """Writing a plan before the one it was decided on would leave a gap in the person's
     versions: refused, and a plan is written once."""
@@ -436,7 +468,7 @@ def test_residents_of_names_the_aggregate_ids_of_persons_it_has_no_state_for(
         assert statuses(app, REG) == ["stored"]
         app.forget_residents()  # PERSON's state now comes from the store, not the cache
         new_ids: dict[str, Any] = {}
-        residents = app._residents_of({PERSON, OTHER, NEWBORN}, None, new_ids)
+        residents = app._residents_of({PERSON, OTHER, NEWBORN}, [], new_ids)
         assert set(residents) == {PERSON}
         assert new_ids == {OTHER: resident_id(OTHER), NEWBORN: resident_id(NEWBORN)}
         plan = app.decide(
@@ -469,7 +501,7 @@ def test_a_plan_inserts_the_states_of_new_residents_and_upserts_the_others(
         ]
         app.write(plan)
         app.forget_residents()
-        assert app._residents_of({PERSON, OTHER}, None).keys() == {PERSON, OTHER}
+        assert app._residents_of({PERSON, OTHER}, []).keys() == {PERSON, OTHER}
         stored = app.ledger_recorder.select_resident_states(
             [resident_id(PERSON), resident_id(OTHER)]
         )
