@@ -49,6 +49,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -78,13 +79,22 @@ from ledger.store import is_write_conflict
 from ledger.switching import prompt_writer
 
 DEFAULT_BATCH_SIZE = 100_000
-"""Lines per transaction. Larger batches write each touched resident's state fewer times and
-commit less often (10,000 → 50,000: about 8% less CPU per event on the benchmark; 50,000 →
+"""Lines per transaction (SQLite, and the parallel loaders; one PostgreSQL loader:
+:data:`PIPELINE_BATCH_SIZE`). Larger batches write each touched resident's state fewer times
+and commit less often (10,000 → 50,000: about 8% less CPU per event on the benchmark; 50,000 →
 100,000: about 3% less); a batch is held in memory until it commits (peak RSS of a
-1,000,000-line import: ~510 MB at 50,000, ~670 MB at 100,000). The same on PostgreSQL (it was
-10,000 there while the library's insert ran in psycopg's pipeline mode, which hung for good on
+1,000,000-line import: ~510 MB at 50,000, ~670 MB at 100,000). Into PostgreSQL it was
+10,000 while the library's insert ran in psycopg's pipeline mode, which hung for good on
 batches of 30,000 events, psycopg issue #685; the ledger's PostgreSQL recorder now writes a
 batch in a plain transaction)."""
+PIPELINE_BATCH_SIZE = 50_000
+"""Lines per transaction of a pipelined import (PostgreSQL: :func:`_store_ahead`) by
+default. It holds :data:`WRITES_AHEAD` batches sent to be written and the one it decides:
+150,000 lines at 50,000, fewer than the two batches of 100,000 it held with one batch
+written ahead; and when the reading ends, what is left to write is two smaller batches.
+(Measured on 1,000,000 events, alternating: two batches of 50,000 ahead against one of
+100,000, 4 pairs twice: wall median 24.20 against 24.94 s and 22.89 against 24.27 s, client
+CPU 0.3-0.4 s more; two of 100,000 ahead: 24.78 against 25.18 s; docs/scale.md.)"""
 PIPELINE_FIRST_BATCH = 5_000
 """Lines of the first batch when batches are written while the next is read (PostgreSQL:
 :func:`_store_ahead`); each next batch doubles, up to the batch size. Nothing overlaps the
@@ -96,6 +106,15 @@ GC_THRESHOLD = 1_000_000
 PROGRESS_MIN_BYTES = 1_000_000
 """Files at least this large show a progress bar (when stderr is a terminal); standard input
 and pipes show one whatever their size (after a second: :data:`ledger.progress.DELAY`)."""
+WRITES_AHEAD = 2
+"""Batches a pipelined import (PostgreSQL: :func:`_store_ahead`) sends to be written before
+it waits for the oldest to commit. With one, a write that took longer than the next batch's
+reading and deciding kept the reader waiting, and a shorter one left the writer idle until
+the reader was done: one loader's wall time was 2.3-2.6 s above its client CPU time per
+1,000,000 events. With two, the next batch is queued behind the one being written, the
+writer goes from one to the next without waiting (timed in the writer: 0-5 ms between
+writes), and the gap was 1.0-1.3 s, most of it the last batches' writes, which nothing
+overlaps. (Batches of 50,000 lines with one written ahead: 10% slower than with two.)"""
 PROGRESS_EVERY = 2_000
 """Lines between two moves of the progress bar: it moves as lines are read, then to the end
 of each batch as the batch commits (a redraw is at most every 0.2 s, whatever the rate)."""
@@ -304,14 +323,15 @@ def import_file(
     else CSV). ``encoding`` overrides CSV encoding detection. ``progress`` forces the progress
     bar (stderr: lines, rate, and for a file the ETA) on or off; by default it shows for large
     files and for standard input when stderr is a terminal.
-    ``batch_size`` defaults to :data:`DEFAULT_BATCH_SIZE`.
+    ``batch_size`` defaults to :data:`DEFAULT_BATCH_SIZE`, on PostgreSQL to
+    :data:`PIPELINE_BATCH_SIZE`.
 
     Rejected lines go to ``on_reject`` when given; else to the file ``rejects_to``, by default
     ``FILE.rejects.jsonl`` beside the input (replaced on every run; standard input has none
     unless ``rejects_to`` is given: they are then only counted). ``stored_at`` fixes the
     ledger's storage time of every event stored (see :meth:`LedgerApp.append`)."""
     if batch_size is None:
-        batch_size = DEFAULT_BATCH_SIZE
+        batch_size = PIPELINE_BATCH_SIZE if app.store_works_apart else DEFAULT_BATCH_SIZE
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     path, summary, rejects_to = start_input(path, summary, rejects_to, on_reject)
@@ -416,29 +436,37 @@ def _store_ahead(
     summary: ImportSummary,
     stored_at: datetime | None,
     handle: Callable[[list[_Line], list[Reject]], None],
+    *,
+    writes_ahead: int | None = None,
 ) -> None:
     """Store the batches in order, each decided on everything the ones before it stored;
     once a batch is committed its counts are added to ``summary`` and ``handle`` gets it with
     its rejects.
 
-    A pipeline of two threads: one writer thread writes batch *k* (:meth:`LedgerApp.write`;
-    the database's share of the work, PostgreSQL's, runs in its own process) while this thread
-    reads and validates batch *k + 1* and decides it on top of batch *k*
-    (:meth:`LedgerApp.decide` with ``after``). Batch *k + 1* is written only once batch *k*
-    is committed; if batch *k*'s write fails on a concurrent writer's conflict, it is stored
-    again with :meth:`LedgerApp.append` (decided afresh, tried again) and batch *k + 1* is
-    decided again. (On SQLite, whose work is this process's own, a writer thread was measured
-    slower: :func:`_store_in_turn`.) At most two batches are held. When reading stops (an
-    error, Ctrl-C) the batch being written is waited for and, stored, counted; the next is
-    never written.
+    A pipeline of two threads: one writer thread writes the batches in order
+    (:meth:`LedgerApp.write`; the database's share of the work, PostgreSQL's, runs in its own
+    process) while this thread reads and validates the next batch and decides it on top of
+    those sent to be written and not yet committed (:meth:`LedgerApp.decide` with ``after``).
+    Up to ``writes_ahead`` batches (:data:`WRITES_AHEAD`) are sent to be written at a time;
+    each is written only once the one before is committed. If a batch's write fails on a
+    concurrent writer's conflict, it is stored again with :meth:`LedgerApp.append` (decided
+    afresh, tried again) and every batch decided on it is decided again. (On SQLite, whose
+    work is this process's own, a writer thread was measured slower:
+    :func:`_store_in_turn`.) At most ``writes_ahead`` + 1 batches are held. When reading stops
+    (an error, Ctrl-C) the batches sent to be written are waited for and, stored, counted;
+    the next is never written.
 
     A batch may be decided without reading which of its event ids the store holds: see
     :class:`AssumeNew`."""
+    depth = WRITES_AHEAD if writes_ahead is None else writes_ahead
+    if depth < 1:
+        raise ValueError("writes_ahead must be at least 1")
     with (
         prompt_writer(),  # the writer thread gets the interpreter back sooner
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer") as writer,
     ):
-        pending: tuple[_Decided, Future[list[Outcome]]] | None = None
+        pending: deque[tuple[_Decided, Future[list[Outcome]]]] = deque()
+        """The batches sent to be written, the oldest first."""
         guess = AssumeNew()
         counted: _Decided | None = None
         """The batch last counted, freed only once the next batch's write is under way:
@@ -446,12 +474,11 @@ def _store_ahead(
         lines, during which the server, done with the batch, would wait for the next."""
 
         def finish() -> bool:
-            """Wait for the pending batch and count it (a Ctrl-C meanwhile takes effect once
-            it is counted: the write goes on and commits whatever this thread does); whether
-            its write went as decided."""
-            nonlocal pending, counted
-            assert pending is not None
-            decided, future = pending
+            """Wait for the oldest pending batch and count it (a Ctrl-C meanwhile takes
+            effect once it is counted: the write goes on and commits whatever this thread
+            does); whether its write went as decided."""
+            nonlocal counted
+            decided, future = pending[0]
             with interrupts_deferred():
                 try:
                     outcomes = future.result()
@@ -460,7 +487,7 @@ def _store_ahead(
                     settled = False
                 else:
                     settled = True
-                pending = None
+                pending.popleft()
                 rejects, part = decided.settle(outcomes, summary.path)
                 guess.count(decided, part, settled)
                 summary.count(part.stored, part.present, part.rejected)
@@ -468,21 +495,44 @@ def _store_ahead(
                 counted = decided
             return settled
 
+        def decided_again(stale: list[_Decided]) -> list[_Decided]:
+            """The batches decided on a batch whose write failed (their writes, refused, are
+            waited for), decided again in order, each on the one before."""
+            for _, future in pending:
+                with suppress(Exception):
+                    future.result()  # refused: it follows a plan never written
+            pending.clear()
+            fresh: list[_Decided] = []
+            for decided in stale:
+                after = fresh[-1].plan if fresh else None
+                fresh.append(_decide_batch(app, decided.batch, stored_at, after))
+            return fresh
+
+        def send(decided: _Decided) -> None:
+            with interrupts_deferred():  # a batch sent to be written is a batch pending
+                pending.append((decided, writer.submit(app.write, decided.plan)))
+
         try:
             for batch in batches:
-                after = pending[0].plan if pending is not None else None
-                decided = _decide_batch(app, batch, stored_at, after, guess.now())
-                if pending is not None and not finish():
-                    decided = _decide_batch(app, batch, stored_at, None)
-                with interrupts_deferred():  # a batch sent to be written is a batch pending
-                    pending = (decided, writer.submit(app.write, decided.plan))
-                counted = None
-            if pending is not None:
-                finish()
+                after = pending[-1][0].plan if pending else None
+                unsent = [_decide_batch(app, batch, stored_at, after, guess.now())]
+                while unsent:
+                    if len(pending) < depth:
+                        send(unsent.pop(0))
+                        counted = None
+                    elif not finish():
+                        unsent = decided_again([d for d, _ in pending] + unsent)
+            while pending:
+                if not finish():
+                    for decided in decided_again([d for d, _ in pending]):
+                        send(decided)
         finally:
-            if pending is not None:  # reading failed while a batch was being written
-                with suppress(Exception):
-                    finish()
+            while pending:  # reading failed while batches were being written
+                try:
+                    if not finish():
+                        break  # those after it are refused: never written
+                except Exception:
+                    break
 
 
 class _Decided(NamedTuple):
@@ -1127,6 +1177,8 @@ def _short(text: str, limit: int = 200) -> str:
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "PIPELINE_BATCH_SIZE",
+    "WRITES_AHEAD",
     "AssumeNew",
     "STDIN",
     "RejectSink",

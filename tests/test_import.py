@@ -620,16 +620,19 @@ def test_a_large_batch_is_stored(app: LedgerApp, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- the pipelined import
 
 
-@pytest.fixture(params=[False, True], ids=["in turn", "pipelined"])
-def pipelined(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """The import's two ways of storing batches, on either backend: one after the other
-    (SQLite's), or decided on a thread while the one before is written (PostgreSQL's)."""
-    monkeypatch.setattr(LedgerApp, "store_works_apart", property(lambda _: request.param))
-    return bool(request.param)
+@pytest.fixture(params=[0, 1, 2], ids=["in turn", "1 ahead", "2 ahead"])
+def ahead(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The import's ways of storing batches, on either backend: one after the other
+    (SQLite's: 0), or decided on this thread while up to 1 or 2 batches before it are sent
+    to be written (PostgreSQL's, :data:`ledger.importer.WRITES_AHEAD`)."""
+    monkeypatch.setattr(LedgerApp, "store_works_apart", property(lambda _: request.param > 0))
+    if request.param:
+        monkeypatch.setattr(importer, "WRITES_AHEAD", request.param)
+    return int(request.param)
 
 
 def test_batches_decided_ahead_store_what_batches_in_turn_store(
-    app: LedgerApp, tmp_path: Path, pipelined: bool
+    app: LedgerApp, tmp_path: Path, ahead: int
 ) -> None:
     """Each batch is decided on everything before it, written or not yet: a repeat of an
     earlier batch's line is present, other content under its id a conflict, and every
@@ -658,7 +661,7 @@ def test_batches_decided_ahead_store_what_batches_in_turn_store(
 
 
 def test_a_writer_between_decision_and_write_is_met_by_deciding_again(
-    ledger_db: str, tmp_path: Path, pipelined: bool, monkeypatch: pytest.MonkeyPatch
+    ledger_db: str, tmp_path: Path, ahead: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another writer stores an event of a person of the batch being written after the batch
     (and the next, on top of it) was decided: the write meets the version it took and fails;
@@ -717,24 +720,24 @@ def spy_stored_again(monkeypatch: pytest.MonkeyPatch) -> list[Exception]:
 
 
 def test_a_first_import_reads_the_stores_event_ids_for_its_first_batches_only(
-    app: LedgerApp, tmp_path: Path, pipelined: bool, monkeypatch: pytest.MonkeyPatch
+    app: LedgerApp, tmp_path: Path, ahead: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Once a batch was all new, the next ones are decided without asking the store which of
     their ids it holds (one read of the index per event saved, the write's own probe
-    remains): in turn, only the first batch reads; pipelined, the first two (the second is
-    decided before the first is counted)."""
+    remains): in turn, only the first batch reads; pipelined, those decided before the first
+    is counted too (one more per batch written ahead)."""
     path = write_jsonl(tmp_path / "events.jsonl", [paid(f"p-{i}") for i in range(10)])
     reads = spy_reads(app, monkeypatch)
     again = spy_stored_again(monkeypatch)
     summary = import_file(app, path, batch_size=2)
     assert (summary.stored, summary.present, summary.rejected) == (10, 0, 0)
-    assert reads == ([2, 2] if pipelined else [2])
+    assert reads == [2] * (ahead + 1)
     assert again == []
     assert stored_ids(app, PERSON) == [f"p-{i}" for i in range(10)]
 
 
 def test_a_second_import_of_a_file_reads_every_batch_and_writes_none_in_vain(
-    app: LedgerApp, tmp_path: Path, pipelined: bool, monkeypatch: pytest.MonkeyPatch
+    app: LedgerApp, tmp_path: Path, ahead: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A batch with a line already stored keeps the next one reading: a file imported again
     is decided on what the store holds, batch after batch, and no write fails."""
@@ -749,41 +752,46 @@ def test_a_second_import_of_a_file_reads_every_batch_and_writes_none_in_vain(
 
 
 def test_a_stored_id_met_by_a_batch_assumed_new_is_decided_again_as_one_loader_would(
-    app: LedgerApp, tmp_path: Path, pipelined: bool, monkeypatch: pytest.MonkeyPatch
+    app: LedgerApp, tmp_path: Path, ahead: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Batches after an all-new one are assumed new; the third batch here repeats an event id
-    of an earlier import with other content. Its write is refused by the idempotency index
-    (once, storing nothing of it), it is decided again reading the store, and the import
-    ends as one that read every batch: the conflict rejected on its line, every other line
-    stored, no version skipped; the batch after it reads again."""
+    """Batches after an all-new one are assumed new; the first batch assumed new here (the
+    second in turn, one later per batch written ahead) repeats an event id of an earlier
+    import with other content. Its write is refused by the idempotency index (once, storing
+    nothing of it), it is decided again reading the store, and the import ends as one that
+    read every batch: the conflict rejected on its line, every other line stored, no
+    version skipped; the batches after it read again."""
     import_file(app, write_jsonl(tmp_path / "first.jsonl", [REG, PAY]))
-    lines = [paid(f"n-{i}") for i in range(4)]
-    lines += [{**PAY, "amount": "1"}, paid("n-4"), paid("n-5"), paid("n-6")]
+    new = 2 * (ahead + 1)  # the lines of the batches decided before the first is counted
+    lines = [paid(f"n-{i}") for i in range(new)]
+    lines += [{**PAY, "amount": "1"}] + [paid(f"n-{i}") for i in range(new, new + 5)]
     path = write_jsonl(tmp_path / "second.jsonl", lines)
     reads = spy_reads(app, monkeypatch)
     again = spy_stored_again(monkeypatch)
     summary = import_file(app, path, batch_size=2)
-    assert (summary.stored, summary.present, summary.rejected) == (7, 0, 1)
-    assert [(r["line"], r["reason"]) for r in read_rejects(path)] == [(5, "conflict")]
+    assert (summary.stored, summary.present, summary.rejected) == (new + 5, 0, 1)
+    assert [(r["line"], r["reason"]) for r in read_rejects(path)] == [(new + 1, "conflict")]
     assert len(again) == 1 and is_write_conflict(again[0])
-    # The first batch reads (two when pipelined), the batch refused reads when decided
-    # again, and so does the one after it.
-    assert reads == ([2, 2, 2, 2] if pipelined else [2, 2, 2])
-    assert stored_ids(app, PERSON) == ["r-1", "p-1"] + [f"n-{i}" for i in range(7)]
+    # The batches decided before the first is counted read; the batch refused reads when
+    # decided again, and so do the two after it (decided again on it, or decided after it
+    # was written in vain: two all-new batches are needed now before one is assumed new).
+    assert reads == [2] * (ahead + 4)
+    assert stored_ids(app, PERSON) == ["r-1", "p-1"] + [f"n-{i}" for i in range(new + 5)]
     versions = [s.originator_version for s in app.recorder.select_events(resident_id(PERSON))]
-    assert versions == list(range(1, 10))
+    assert versions == list(range(1, new + 8))
 
 
 def test_repeats_spread_through_a_file_soon_stop_the_batches_assumed_new(
-    app: LedgerApp, tmp_path: Path, pipelined: bool, monkeypatch: pytest.MonkeyPatch
+    app: LedgerApp, tmp_path: Path, ahead: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Seen (a review): a file with a line of an earlier import every few batches wrote
     almost every such batch in vain, each time after one all-new batch, and imported 25-40%
     slower than reading every batch. After each batch written in vain, twice as many all-new
     batches in a row are needed before the next is assumed new: here, in turn, the third
-    and the sixth batch are written in vain, then none; pipelined (a batch is decided before
-    the one before it is counted) only the third; four would be, either way, without the
-    doubling. The import stores what one that read every batch stores."""
+    and the sixth batch are written in vain, then none, where four would be without the
+    doubling. Pipelined, a batch is decided before those sent ahead of it are counted: one
+    ahead, only the third is written in vain; two ahead, every batch with a repeat is
+    decided on a count that includes the batch with the repeat before it, and none is. The
+    import stores what one that read every batch stores."""
     import_file(app, write_jsonl(tmp_path / "first.jsonl", [paid(f"s-{i}") for i in range(4)]))
     lines: list[dict[str, Any]] = []
     for k in range(12):  # every third batch of two holds a line stored before
@@ -793,7 +801,7 @@ def test_repeats_spread_through_a_file_soon_stop_the_batches_assumed_new(
     again = spy_stored_again(monkeypatch)
     summary = import_file(app, path, batch_size=2)
     assert (summary.stored, summary.present, summary.rejected) == (20, 4, 0)
-    assert len(again) == (1 if pipelined else 2)
+    assert len(again) == {0: 2, 1: 1, 2: 0}[ahead]
     assert len(stored_ids(app, PERSON)) == 24
 
 
@@ -839,8 +847,35 @@ def test_a_pipelined_import_starts_with_a_small_batch() -> None:
     assert [len(b) for b in importer._batches(lines, 8, first=10)] == [8] * 31 + [2]
 
 
+def test_a_pipelined_import_writes_smaller_batches_by_default(
+    app: LedgerApp, tmp_path: Path, ahead: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a batch size, a pipelined import (PostgreSQL's) writes batches of
+    :data:`~ledger.importer.PIPELINE_BATCH_SIZE` lines (it holds those it writes ahead and the
+    one it decides); one in turn (SQLite's) of :data:`~ledger.importer.DEFAULT_BATCH_SIZE`.
+    A batch size given is used either way."""
+    monkeypatch.setattr(importer, "DEFAULT_BATCH_SIZE", 8)
+    monkeypatch.setattr(importer, "PIPELINE_BATCH_SIZE", 3)
+    monkeypatch.setattr(importer, "PIPELINE_FIRST_BATCH", 3)
+    real = app.write
+    written: list[int] = []
+
+    def spy(plan: Any) -> Any:
+        written.append(len(plan.outcomes))
+        return real(plan)
+
+    app.write = spy  # type: ignore[method-assign]
+    path = write_jsonl(tmp_path / "events.jsonl", [paid(f"p-{i}") for i in range(10)])
+    assert import_file(app, path).stored == 10
+    assert written == ([3, 3, 3, 1] if ahead else [8, 2])
+    written.clear()
+    path = write_jsonl(tmp_path / "more.jsonl", [paid(f"q-{i}") for i in range(10)])
+    assert import_file(app, path, batch_size=5).stored == 10
+    assert written == ([3, 5, 2] if ahead else [5, 5])
+
+
 def test_ctrl_c_while_a_batch_is_written_still_counts_it(
-    app: LedgerApp, tmp_path: Path, pipelined: bool
+    app: LedgerApp, tmp_path: Path, ahead: int
 ) -> None:
     """Seen: after Ctrl-C a PostgreSQL import said "33000 stored … every batch counted above
     is stored" while the store held 40,000: the interrupt came while the importer waited for

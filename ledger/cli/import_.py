@@ -14,6 +14,7 @@ from ledger.application import LedgerWriteConflict
 from ledger.cli._common import OperatorError, db_option, ledger_session, one_line
 from ledger.importer import (
     DEFAULT_BATCH_SIZE,
+    PIPELINE_BATCH_SIZE,
     ImportFileError,
     ImportSummary,
     Reject,
@@ -36,7 +37,8 @@ from ledger.person_id import mask_ids_in
     "--batch-size",
     type=click.IntRange(min=1),
     default=None,
-    help=f"Lines per transaction [default: {DEFAULT_BATCH_SIZE:,}].",
+    help=f"Lines per transaction [default: {PIPELINE_BATCH_SIZE:,} into PostgreSQL "
+    f"with one loader, else {DEFAULT_BATCH_SIZE:,}].",
 )
 @click.option(
     "--encoding",
