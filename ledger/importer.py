@@ -110,11 +110,12 @@ WRITES_AHEAD = 2
 """Batches a pipelined import (PostgreSQL: :func:`_store_ahead`) sends to be written before
 it waits for the oldest to commit. With one, a write that took longer than the next batch's
 reading and deciding kept the reader waiting, and a shorter one left the writer idle until
-the reader was done: one loader's wall time was 2.3-2.6 s above its client CPU time per
-1,000,000 events. With two, the next batch is queued behind the one being written, the
-writer goes from one to the next without waiting (timed in the writer: 0-5 ms between
-writes), and the gap was 1.0-1.3 s, most of it the last batches' writes, which nothing
-overlaps. (Batches of 50,000 lines with one written ahead: 10% slower than with two.)"""
+the reader was done: one loader's wall time was 1.4-2.6 s above its client CPU time per
+1,000,000 events (8 runs). With two, the next batch is queued behind the one being written,
+the writer goes from one to the next without waiting (timed in the writer: 0-3 ms between
+writes of full batches), and the gap was 0.8-1.4 s (11 runs), most of it the last batches'
+writes, which nothing overlaps. (Batches of 50,000 lines with one written ahead: 10% slower
+than with two.)"""
 PROGRESS_EVERY = 2_000
 """Lines between two moves of the progress bar: it moves as lines are read, then to the end
 of each batch as the batch commits (a redraw is at most every 0.2 s, whatever the rate)."""
