@@ -280,8 +280,10 @@ class LedgerApp(Application[UUID]):
             add_id(event.event_id)
             add_person(event.person_id)
         event_ids = set(ids)
-        known = {} if assume_new else self.ledger_recorder.select_fingerprints(list(event_ids))
+        # The chain before the store: a plan written meanwhile is in one or the other (a
+        # plan leaves the chain once its write committed).
         unwritten = _unwritten(after)
+        known = {} if assume_new else self.ledger_recorder.select_fingerprints(list(event_ids))
         if unwritten:
             for plan in reversed(unwritten):  # (the newest last: an id it accepted wins)
                 overlay = plan.accepted

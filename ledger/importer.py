@@ -528,12 +528,24 @@ def _store_ahead(
                     for decided in decided_again([d for d, _ in pending]):
                         send(decided)
         finally:
-            while pending:  # reading failed while batches were being written
-                try:
-                    if not finish():
-                        break  # those after it are refused: never written
-                except Exception:
-                    break
+            # Reading stopped (an error, Ctrl-C) while batches were sent to be written: each
+            # is waited for and counted, in one stretch (a Ctrl-C meanwhile takes effect
+            # after the last), until one whose write failed (those after it are refused).
+            # Whatever stops this (a second Ctrl-C), the writes not yet begun are dropped: a
+            # batch written is a batch counted, but for the one being written.
+            try:
+                with interrupts_deferred():
+                    while pending:
+                        head = pending[0]
+                        try:
+                            if not finish():
+                                break
+                        except Exception:
+                            if pending and pending[0] is head:
+                                break  # its write failed: those after it are refused
+            finally:
+                for _, future in pending:
+                    future.cancel()
 
 
 class _Decided(NamedTuple):
