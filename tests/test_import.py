@@ -20,6 +20,7 @@ from ledger.events import MAX_LINE_BYTES, REJECT_REASONS, parse_event
 from ledger.importer import (
     ImportFileError,
     ImportInterrupted,
+    ImportSummary,
     detect_encoding,
     import_file,
     import_files,
@@ -895,10 +896,16 @@ def test_ctrl_c_while_a_batch_is_written_still_counts_it(
         return outcomes
 
     app.write = write_then_interrupt  # type: ignore[method-assign]
+    summary = interrupted_import(app, path)
+    assert summary.stored == app.count_events() >= 24
+
+
+def interrupted_import(app: LedgerApp, path: Path) -> ImportSummary:
+    """The summary of an import of ``path`` in batches of 8 that a Ctrl-C stops."""
     with pytest.raises(ImportInterrupted) as info:
         import_files(app, [path], batch_size=8)
     [summary] = info.value.summaries
-    assert summary.stored == app.count_events() >= 24
+    return summary
 
 
 def test_a_store_failing_under_the_command_says_what_is_stored(

@@ -18,10 +18,10 @@ import ledger.importer as importer
 from ledger.aggregate import resident_id
 from ledger.application import LedgerApp, open_ledger
 from ledger.events import parse_event
-from ledger.importer import ImportInterrupted, ImportSummary, import_file, import_files
+from ledger.importer import ImportSummary, import_file
 from ledger.interrupts import SECOND_INTERRUPT
 from tests.support import PERSON, paid, write_jsonl
-from tests.test_import import generated, spy_stored_again, stored_ids
+from tests.test_import import generated, interrupted_import, spy_stored_again, stored_ids
 
 
 @pytest.fixture
@@ -79,9 +79,7 @@ def test_a_ctrl_c_while_the_batches_sent_are_waited_for_leaves_none_uncounted(
         return real(plan)
 
     app.write = write  # type: ignore[method-assign]
-    with pytest.raises(ImportInterrupted) as info:
-        import_files(app, [path], batch_size=8)
-    [summary] = info.value.summaries
+    summary = interrupted_import(app, path)
     assert summary.stored == app.count_events() >= 24
 
 
@@ -209,9 +207,7 @@ def test_ctrl_c_after_any_write_counts_every_batch_stored(
         return outcomes
 
     app.write = write_then_interrupt  # type: ignore[method-assign]
-    with pytest.raises(ImportInterrupted) as info:
-        import_files(app, [path], batch_size=8)
-    [summary] = info.value.summaries
+    summary = interrupted_import(app, path)
     assert summary.stored == app.count_events() >= 8 * k
     rerun = import_file(app, path, batch_size=8)
     assert rerun.stored + rerun.present == 80 and rerun.stored + summary.stored == 80
@@ -227,9 +223,7 @@ def test_reading_stopped_at_any_line_keeps_whole_counted_batches(
     lines = generated(80)
     path = write_jsonl(tmp_path / "big.jsonl", lines)
     monkeypatch.setattr(importer, "_read_lines", reading_fails_at(n, KeyboardInterrupt()))
-    with pytest.raises(ImportInterrupted) as info:
-        import_files(app, [path], batch_size=8)
-    [summary] = info.value.summaries
+    summary = interrupted_import(app, path)
     assert summary.stored == app.count_events() == n // 8 * 8
     monkeypatch.undo()
     monkeypatch.setattr(LedgerApp, "store_works_apart", property(lambda _: True))
