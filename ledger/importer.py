@@ -455,7 +455,7 @@ def _store_ahead(
     work is this process's own, a writer thread was measured slower:
     :func:`_store_in_turn`.) At most ``writes_ahead`` + 1 batches are held. When reading stops
     (an error, Ctrl-C) the batches sent to be written are waited for and, stored, counted;
-    the next is never written.
+    the one being read or decided is never written.
 
     A batch may be decided without reading which of its event ids the store holds: see
     :class:`AssumeNew`."""
