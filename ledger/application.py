@@ -42,6 +42,7 @@ from ledger.aggregate import DateAsISO, Resident, resident_id
 from ledger.events import (
     Event,
     EventBase,
+    EventKey,
     canonical_json,
     fingerprint_of,
     trusted_event,
@@ -193,7 +194,7 @@ class LedgerApp(Application[UUID]):
 
     def append(
         self,
-        events: Sequence[EventBase],
+        events: Sequence[EventBase | EventKey],
         *,
         canonical: Sequence[str | None] | None = None,
         stored_at: datetime | None = None,
@@ -207,7 +208,9 @@ class LedgerApp(Application[UUID]):
         transaction, events, idempotency index and resident states together.
 
         ``canonical`` may give, per event, its :func:`~ledger.events.canonical_json` text when
-        the caller already has it (the importer's fast path), ``None`` where it has not.
+        the caller already has it (the importer's fast path), ``None`` where it has not. An
+        event given by its :class:`~ledger.events.EventKey` alone (the importer's fast path
+        again) needs its text given.
 
         Every event stored by the call gets one ``stored_at`` (the stored domain events'
         timestamp): the time of the write, or ``stored_at`` when given (``replay --events``
@@ -231,7 +234,7 @@ class LedgerApp(Application[UUID]):
 
     def decide(
         self,
-        events: Sequence[EventBase],
+        events: Sequence[EventBase | EventKey],
         *,
         canonical: Sequence[str | None] | None = None,
         stored_at: datetime | None = None,
@@ -274,6 +277,8 @@ class LedgerApp(Application[UUID]):
             canonical = [None] * len(events)
         for event, text in zip(events, canonical, strict=True):
             if text is None:
+                if not isinstance(event, EventBase):
+                    raise TypeError("an EventKey is stored by its canonical text: give it")
                 text = canonical_json(event)
             add_text(text)
             add_fingerprint(fingerprint_of(text))
@@ -622,7 +627,7 @@ def _index_rows(domain_events: Sequence[Any]) -> list[IndexRow]:
     return rows
 
 
-def _conflict(event: EventBase) -> Outcome:
+def _conflict(event: EventBase | EventKey) -> Outcome:
     return Outcome(
         "rejected",
         "conflict",

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, BinaryIO, NamedTuple, TypeVar
+from typing import IO, Any, BinaryIO, NamedTuple, TypeVar, cast
 
 import orjson
 
@@ -68,6 +68,7 @@ from ledger.events import (
     MAX_LINE_BYTES,
     MAX_NUMBER_LENGTH,
     EventBase,
+    EventKey,
     InvalidEvent,
     TooLong,
     parse_event,
@@ -201,7 +202,9 @@ class _Line(NamedTuple):
     raw: str | bytes
     """The line as read: text, or for a valid JSON line its UTF-8 bytes (decoded only if the
     line is rejected after all, a conflict)."""
-    event: EventBase | None
+    event: EventBase | EventKey | None
+    """The event (valid), or only its key (:class:`EventKey`: the import's fast path, which
+    gives ``canonical`` too)."""
     error: InvalidEvent | None
     canonical: str | None = None
     """``canonical_json(event)`` when the fast path already made it."""
@@ -219,7 +222,7 @@ def read_events(
     or CSV in UTF-8/GB18030; ``-`` is standard input): decoding and validation only, nothing
     stored, no idempotency (for that, import into a store: ``projections.replay``)."""
     for number, _, event, error, _ in _read_lines(Path(path), encoding):
-        yield number, event, error
+        yield number, cast(EventBase | None, event), error  # (models: not read by keys)
 
 
 STDIN = Path("-")
@@ -336,7 +339,7 @@ def import_file(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     path, summary, rejects_to = start_input(path, summary, rejects_to, on_reject)
-    lines = _read_lines(path, encoding)
+    lines = _read_lines(path, encoding, keys=True)
     show = _want_progress(path, progress)
     # The total of a file gives the ETA; standard input and pipes have none: rate only.
     total = _count_lines(path) if show and not is_stdin(path) and path.is_file() else None
@@ -554,7 +557,7 @@ class _Decided(NamedTuple):
 
     batch: list[_Line]
     valid: list[_Line]
-    events: list[EventBase]
+    events: list[EventBase | EventKey]
     canonical: list[str | None]
     plan: WritePlan
     invalid: list[Reject]
@@ -605,7 +608,7 @@ def _decide_batch(
 ) -> _Decided:
     invalid: list[Reject] = []
     valid: list[_Line] = []
-    events: list[EventBase] = []
+    events: list[EventBase | EventKey] = []
     canonical: list[str | None] = []
     for line in batch:  # (one pass: a batch is far more than the processor's caches hold)
         event = line.event
@@ -726,11 +729,13 @@ def _count_lines(path: Path) -> int:
 # ---------------------------------------------------------------- reading
 
 
-def _read_lines(path: Path, encoding: str | None) -> Iterator[_Line]:
+def _read_lines(path: Path, encoding: str | None, keys: bool = False) -> Iterator[_Line]:
     """The lines of a file, each decoded and validated. (A JSON Lines file's lines are
-    validated as they are read, without a unit each: the bulk import's usual input.)"""
+    validated as they are read, without a unit each: the bulk import's usual input.)
+    ``keys``: a JSON Lines file's plain lines carry their :class:`EventKey` instead of the
+    event's model (the import, which stores their canonical text)."""
     if not is_stdin(path) and path.is_file() and _is_jsonl(path):
-        return _parsed_jsonl(path)
+        return _parsed_jsonl(path, keys)
     return (unit.parse() for unit in read_units(path, encoding))
 
 
@@ -812,11 +817,11 @@ def _read_jsonl(path: Path) -> Iterator[Unit]:
         yield from _jsonl_units(f)
 
 
-def _parsed_jsonl(path: Path) -> Iterator[_Line]:
+def _parsed_jsonl(path: Path, keys: bool = False) -> Iterator[_Line]:
     """The lines of JSON Lines file ``path``, each validated as it is read (no unit each:
-    the bulk import's usual input)."""
+    the bulk import's usual input); ``keys``: see :func:`_read_lines`."""
     with open(path, "rb") as f:
-        yield from _jsonl_lines(f, (), _parse_jsonl, RejectedUnit.parse)
+        yield from _jsonl_lines(f, (), _key_jsonl if keys else _parse_jsonl, RejectedUnit.parse)
 
 
 def _jsonl_units(f: BinaryIO, head: Sequence[bytes] = ()) -> Iterator[Unit]:
@@ -906,12 +911,18 @@ class JsonlUnit(NamedTuple):
 
 def _parse_jsonl(number: int, data: bytes) -> _Line:
     """Line ``number`` of JSON Lines, ``data`` (its bytes), decoded and validated."""
+    return _jsonl_line(False, number, data)
+
+
+def _jsonl_line(key_only: bool, number: int, data: bytes) -> _Line:
+    """:func:`_parse_jsonl`; ``key_only``: a plain line carries its :class:`EventKey`
+    instead of its event's model (:func:`ledger.fastparse.parse_plain`)."""
     # The usual line: orjson decodes it and it is a plain record (ledger.fastparse).
     # Anything else is decoded again by the standard library, so that every other
     # line (big integers, lone surrogates, errors and their messages) is read
     # exactly as json.loads reads it (but for what the contract refuses: _DECODER).
     try:
-        plain = parse_plain(_orjson_loads(data))
+        plain = parse_plain(_orjson_loads(data), key_only)
     except _OrjsonError:
         plain = None
     if plain is not None:  # (orjson read it: valid UTF-8)
@@ -937,6 +948,11 @@ def _parse_jsonl(number: int, data: bytes) -> _Line:
 
 _orjson_loads = orjson.loads
 _OrjsonError = orjson.JSONDecodeError
+
+
+_key_jsonl = partial(_jsonl_line, True)
+"""``_key_jsonl(number, data)``: :func:`_parse_jsonl` with each plain line's
+:class:`EventKey` (the import's)."""
 
 
 def _json_int(text: str) -> int:

@@ -72,8 +72,8 @@ from ledger.importer import (
     Unit,
     _count_lines,
     _fewer_gc_passes,
+    _key_jsonl,
     _Line,
-    _parse_jsonl,
     _store_batch,
     _want_progress,
     import_each,
@@ -258,7 +258,7 @@ class Loader:
         """Validate a chunk of round ``round_no``'s lines."""
         with _fewer_gc_passes():
             if isinstance(share, tuple):  # JSON Lines: no unit made per line
-                lines = [_parse_jsonl(n, d) for n, d in jsonl_lines(share)]
+                lines = [_key_jsonl(n, d) for n, d in jsonl_lines(share)]
             else:
                 lines = [unit.parse() for unit in share]
         self.parsed.setdefault(round_no, []).extend(lines)

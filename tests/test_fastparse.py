@@ -21,6 +21,7 @@ from ledger.events import (
     KNOWN_FIELDS_BOUND,
     MAX_RECORD_BYTES,
     MAX_TEXT_LENGTH,
+    EventKey,
     InvalidEvent,
     canonical_json,
     event_to_record,
@@ -35,6 +36,14 @@ ROOT = Path(__file__).parent.parent
 def assert_same(record: Any) -> bool:
     """The fast path either declines or gives exactly what the general path gives."""
     fast = parse_plain(record)
+    # The import's form: the same decision, the event's key and the same text.
+    keyed = parse_plain(record, key_only=True)
+    if fast is None:
+        assert keyed is None, f"key_only accepted what the model path declines: {record!r}"
+    else:
+        assert keyed is not None, f"key_only declined what the model path accepts: {record!r}"
+        assert keyed == (EventKey(fast[0].event_id, fast[0].person_id), fast[1])
+        assert type(keyed[0]) is EventKey
     try:
         slow = parse_event(record)
     except InvalidEvent:
@@ -399,6 +408,7 @@ def test_id_forms_take_the_fast_path() -> None:
     # And a record failing an ID rule only after its fields are valid: declined, then
     # rejected by the models with the rule's reason.
     assert parse_plain({**VALID["registered"], "birth_date": "1980-03-05"}) is None
+    assert parse_plain({**VALID["registered"], "birth_date": "1980-03-05"}, key_only=True) is None
 
 
 # ---------------------------------------------------------------- the contract's limits

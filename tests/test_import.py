@@ -7,7 +7,7 @@ import codecs
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,14 @@ import pytest
 import ledger.importer as importer
 from ledger.aggregate import resident_id
 from ledger.application import LedgerApp, open_ledger
-from ledger.events import MAX_LINE_BYTES, REJECT_REASONS, parse_event
+from ledger.events import (
+    MAX_LINE_BYTES,
+    REJECT_REASONS,
+    EventBase,
+    EventKey,
+    canonical_json,
+    parse_event,
+)
 from ledger.importer import (
     ImportFileError,
     ImportInterrupted,
@@ -24,6 +31,7 @@ from ledger.importer import (
     detect_encoding,
     import_file,
     import_files,
+    read_events,
     rejects_path_for,
 )
 from ledger.person_id import mask_ids_in
@@ -448,12 +456,18 @@ def generated(n: int) -> list[dict[str, Any]]:
     return lines
 
 
-def failing_after(count: int, exc: BaseException):  # type: ignore[no-untyped-def]
+def failing_after(
+    count: int, exc: BaseException, failed: threading.Event | None = None
+) -> Callable[..., Iterator[Any]]:
+    """The importer's line reader, raising ``exc`` instead of reading line ``count`` (from
+    0), and setting ``failed`` when it does."""
     real = importer._read_lines
 
-    def read(path: Path, encoding: str | None) -> Iterator[Any]:
-        for n, line in enumerate(real(path, encoding)):
+    def read(path: Path, encoding: str | None, keys: bool = False) -> Iterator[Any]:
+        for n, line in enumerate(real(path, encoding, keys)):
             if n == count:
+                if failed is not None:
+                    failed.set()
                 raise exc
             yield line
 
@@ -835,6 +849,28 @@ def test_the_guess_doubles_the_all_new_batches_it_needs_after_each_in_vain() -> 
 
 def refund_line(event_id: str) -> dict[str, Any]:
     return {**VALID["refunded"], "event_id": event_id, "amount": "100", "coverage_year": 2025}
+
+
+def test_the_import_holds_event_keys_and_read_events_gives_models(tmp_path: Path) -> None:
+    """A plain line of a file being imported carries only its event's key (the canonical
+    text is what is stored; a batch of models cost about 3 µs an event in memory); a line
+    the general path reads (here: a field the contract does not know, kept) its model.
+    ``read_events`` gives every valid line's model."""
+    extra = {**paid("p-extra"), "note": "kept"}
+    path = write_jsonl(tmp_path / "events.jsonl", [PAY, extra])
+    plain, general = importer._read_lines(path, None, keys=True)
+    assert plain.event == EventKey("p-1", PERSON) and type(plain.event) is EventKey
+    assert plain.canonical == canonical_json(parse_event(PAY))
+    assert isinstance(general.event, EventBase) and general.event.event_id == "p-extra"
+    models = [event for _, event, _ in read_events(path)]
+    assert models == [parse_event(PAY), parse_event(extra)]
+
+
+def test_an_event_key_without_its_text_is_refused(app: LedgerApp) -> None:
+    """``decide`` stores an event given by its key only with the key's canonical text."""
+    with pytest.raises(TypeError, match="canonical text"):
+        app.decide([EventKey("p-1", PERSON)])
+    assert app.count_events() == 0
 
 
 def test_a_pipelined_import_starts_with_a_small_batch() -> None:

@@ -8,7 +8,6 @@ import _thread
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,13 @@ from ledger.events import parse_event
 from ledger.importer import ImportSummary, import_file
 from ledger.interrupts import SECOND_INTERRUPT
 from tests.support import PERSON, paid, write_jsonl
-from tests.test_import import generated, interrupted_import, spy_stored_again, stored_ids
+from tests.test_import import (
+    failing_after,
+    generated,
+    interrupted_import,
+    spy_stored_again,
+    stored_ids,
+)
 
 
 @pytest.fixture
@@ -29,23 +34,6 @@ def two_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pipelined, two batches written ahead (PostgreSQL's default), on either backend."""
     monkeypatch.setattr(LedgerApp, "store_works_apart", property(lambda _: True))
     monkeypatch.setattr(importer, "WRITES_AHEAD", 2)
-
-
-def reading_fails_at(
-    n: int, exc: BaseException, failed: threading.Event | None = None
-) -> Callable[[Path, str | None], Iterator[Any]]:
-    """The importer's line reader, raising ``exc`` instead of reading line ``n`` (from 0)."""
-    real = importer._read_lines
-
-    def read(path: Path, encoding: str | None) -> Iterator[Any]:
-        for i, line in enumerate(real(path, encoding)):
-            if i == n:
-                if failed is not None:
-                    failed.set()
-                raise exc
-            yield line
-
-    return read
 
 
 @pytest.mark.parametrize(
@@ -65,7 +53,7 @@ def test_a_ctrl_c_while_the_batches_sent_are_waited_for_leaves_none_uncounted(
     waited for and counted in one stretch, the Ctrl-C taking effect after the last."""
     path = write_jsonl(tmp_path / "big.jsonl", generated(100))
     failed = threading.Event()
-    monkeypatch.setattr(importer, "_read_lines", reading_fails_at(37, first, failed))
+    monkeypatch.setattr(importer, "_read_lines", failing_after(37, first, failed))
     real = app.write
     writes: list[Any] = []
 
@@ -95,7 +83,7 @@ def test_a_second_ctrl_c_stops_at_once_and_drops_the_batch_queued(
     3, which the writer finishes), and batch 4, queued behind it, is never written."""
     path = write_jsonl(tmp_path / "big.jsonl", generated(100))
     failed = threading.Event()
-    monkeypatch.setattr(importer, "_read_lines", reading_fails_at(37, OSError("gone"), failed))
+    monkeypatch.setattr(importer, "_read_lines", failing_after(37, OSError("gone"), failed))
     real = app.write
     writes: list[Any] = []
     main = threading.main_thread().ident
@@ -130,7 +118,7 @@ def test_a_failure_counting_a_batch_after_reading_failed_leaves_none_uncounted(
     lines: list[Any] = list(generated(100))
     lines[20] = '{"event_id": "broken"'  # a reject in batch 3
     path = write_jsonl(tmp_path / "big.jsonl", lines)
-    monkeypatch.setattr(importer, "_read_lines", reading_fails_at(37, OSError("disk went away")))
+    monkeypatch.setattr(importer, "_read_lines", failing_after(37, OSError("disk went away")))
 
     def sink(_reject: Any) -> None:
         raise RuntimeError("reject sink failed")
@@ -222,7 +210,7 @@ def test_reading_stopped_at_any_line_keeps_whole_counted_batches(
     the log in the file's order."""
     lines = generated(80)
     path = write_jsonl(tmp_path / "big.jsonl", lines)
-    monkeypatch.setattr(importer, "_read_lines", reading_fails_at(n, KeyboardInterrupt()))
+    monkeypatch.setattr(importer, "_read_lines", failing_after(n, KeyboardInterrupt()))
     summary = interrupted_import(app, path)
     assert summary.stored == app.count_events() == n // 8 * 8
     monkeypatch.undo()
@@ -240,7 +228,7 @@ def test_a_conflict_on_the_oldest_after_reading_failed_stores_it_and_drops_the_n
     lines = [paid(f"e-{i}") for i in range(40)]
     path = write_jsonl(tmp_path / "events.jsonl", lines)
     failed = threading.Event()
-    monkeypatch.setattr(importer, "_read_lines", reading_fails_at(37, OSError("gone"), failed))
+    monkeypatch.setattr(importer, "_read_lines", failing_after(37, OSError("gone"), failed))
     with open_ledger(ledger_db) as app, open_ledger(ledger_db) as other:
         real = app.write
         writes: list[Any] = []
