@@ -290,7 +290,7 @@ class LedgerApp(Application[UUID]):
         unwritten = _unwritten(after)
         known = {} if assume_new else self.ledger_recorder.select_fingerprints(list(event_ids))
         if unwritten:
-            for plan in reversed(unwritten):  # (the newest last: an id it accepted wins)
+            for plan in unwritten:  # (each id is accepted by one plan of a chain at most)
                 overlay = plan.accepted
                 known.update((i, overlay[i]) for i in event_ids & overlay.keys())
             position = None
@@ -456,17 +456,13 @@ class LedgerApp(Application[UUID]):
         cache = self._residents
         residents: dict[str, Resident] = {}
         missing: dict[UUID, str] = {}
-        newest = pending[0] if pending else {}
-        older = pending[1:]
         for person_id in person_ids:
-            resident = newest.get(person_id)
-            if resident is None:
-                for plan_residents in older:
-                    resident = plan_residents.get(person_id)
-                    if resident is not None:
-                        break
-                else:
-                    resident = cache.get(person_id)
+            for plan_residents in pending:
+                resident = plan_residents.get(person_id)
+                if resident is not None:
+                    break
+            else:
+                resident = cache.get(person_id)
             if resident is None:
                 missing[resident_id(person_id)] = person_id
             else:

@@ -333,29 +333,24 @@ def parse_plain(record: Any, key_only: bool = False) -> tuple[Event | EventKey, 
                 return None
             if len(spec.shapes) < _SHAPES_PER_TYPE:  # (past it: a set per event, as before)
                 spec.shapes[keys] = fields_set
-    if key_only:
-        # The models' own after-validator, on a plain object holding the values: the
-        # model itself is never made.
-        fields: Any = _new(_Fields)
-        fields.__dict__ = data
-        try:
-            check_id_dates(fields)
-        except IdDateError:
-            return None
-        return (
-            _new_tuple(EventKey, (data["event_id"], data["person_id"])),
-            orjson.dumps(canonical, option=_SORTED).decode(),
-        )
-    event = _new(spec.model)
-    _setattr(event, "__dict__", data)
-    _setattr(event, "__pydantic_fields_set__", fields_set)
-    _setattr(event, "__pydantic_extra__", {})
-    _setattr(event, "__pydantic_private__", None)
+    event: Any
+    if key_only:  # a plain object holding the values: the model itself is never made
+        event = _new(_Fields)
+        event.__dict__ = data
+    else:
+        event = _new(spec.model)
+        _setattr(event, "__dict__", data)
+        _setattr(event, "__pydantic_fields_set__", fields_set)
+        _setattr(event, "__pydantic_extra__", {})
+        _setattr(event, "__pydantic_private__", None)
     try:
         check_id_dates(event)  # the models' own after-validator, the same function
     except IdDateError:
         return None
-    return event, orjson.dumps(canonical, option=_SORTED).decode()  # type: ignore[return-value]
+    text = orjson.dumps(canonical, option=_SORTED).decode()
+    if key_only:
+        return _new_tuple(EventKey, (data["event_id"], data["person_id"])), text
+    return event, text
 
 
 class _Fields:

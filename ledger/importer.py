@@ -440,8 +440,6 @@ def _store_ahead(
     summary: ImportSummary,
     stored_at: datetime | None,
     handle: Callable[[list[_Line], list[Reject]], None],
-    *,
-    writes_ahead: int | None = None,
 ) -> None:
     """Store the batches in order, each decided on everything the ones before it stored;
     once a batch is committed its counts are added to ``summary`` and ``handle`` gets it with
@@ -451,20 +449,18 @@ def _store_ahead(
     (:meth:`LedgerApp.write`; the database's share of the work, PostgreSQL's, runs in its own
     process) while this thread reads and validates the next batch and decides it on top of
     those sent to be written and not yet committed (:meth:`LedgerApp.decide` with ``after``).
-    Up to ``writes_ahead`` batches (:data:`WRITES_AHEAD`) are sent to be written at a time;
+    Up to :data:`WRITES_AHEAD` batches are sent to be written at a time;
     each is written only once the one before is committed. If a batch's write fails on a
     concurrent writer's conflict, it is stored again with :meth:`LedgerApp.append` (decided
     afresh, tried again) and every batch decided on it is decided again. (On SQLite, whose
     work is this process's own, a writer thread was measured slower:
-    :func:`_store_in_turn`.) At most ``writes_ahead`` + 1 batches are held. When reading stops
+    :func:`_store_in_turn`.) At most :data:`WRITES_AHEAD` + 1 batches are held. When reading stops
     (an error, Ctrl-C) the batches sent to be written are waited for and, stored, counted;
     the one being read or decided is never written.
 
     A batch may be decided without reading which of its event ids the store holds: see
     :class:`AssumeNew`."""
-    depth = WRITES_AHEAD if writes_ahead is None else writes_ahead
-    if depth < 1:
-        raise ValueError("writes_ahead must be at least 1")
+    depth = WRITES_AHEAD
     with (
         prompt_writer(),  # the writer thread gets the interpreter back sooner
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer") as writer,
@@ -512,24 +508,25 @@ def _store_ahead(
                 fresh.append(_decide_batch(app, decided.batch, stored_at, after))
             return fresh
 
-        def send(decided: _Decided) -> None:
-            with interrupts_deferred():  # a batch sent to be written is a batch pending
-                pending.append((decided, writer.submit(app.write, decided.plan)))
+        def send(unsent: list[_Decided], room: int) -> None:
+            """Send ``unsent`` to be written, in order, and wait until at most ``room``
+            batches are pending: a batch sent to be written is a batch pending; one whose
+            write failed has those decided on it decided again and sent."""
+            nonlocal counted
+            while unsent or len(pending) > room:
+                if unsent and len(pending) < depth:
+                    with interrupts_deferred():
+                        decided = unsent.pop(0)
+                        pending.append((decided, writer.submit(app.write, decided.plan)))
+                    counted = None
+                elif not finish():
+                    unsent = decided_again([d for d, _ in pending] + unsent)
 
         try:
             for batch in batches:
                 after = pending[-1][0].plan if pending else None
-                unsent = [_decide_batch(app, batch, stored_at, after, guess.now())]
-                while unsent:
-                    if len(pending) < depth:
-                        send(unsent.pop(0))
-                        counted = None
-                    elif not finish():
-                        unsent = decided_again([d for d, _ in pending] + unsent)
-            while pending:
-                if not finish():
-                    for decided in decided_again([d for d, _ in pending]):
-                        send(decided)
+                send([_decide_batch(app, batch, stored_at, after, guess.now())], depth)
+            send([], 0)
         finally:
             # Reading stopped (an error, Ctrl-C) while batches were sent to be written: each
             # is waited for and counted, in one stretch (a Ctrl-C meanwhile takes effect
