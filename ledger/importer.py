@@ -617,9 +617,12 @@ def _decide_batch(
             error = line.error
             assert error is not None
             invalid.append(_reject(line, error.reason, error.message, error.event_id))
-    plan = app.decide(
-        events, canonical=canonical, stored_at=stored_at, after=after, assume_new=assume_new
-    )
+    # Whole, whatever the thread does meanwhile: a Ctrl-C in the middle of its reads of the
+    # store (just after SQLite's BEGIN) left the connection inside their transaction.
+    with interrupts_deferred():
+        plan = app.decide(
+            events, canonical=canonical, stored_at=stored_at, after=after, assume_new=assume_new
+        )
     return _Decided(batch, valid, events, canonical, plan, invalid, assume_new)
 
 
