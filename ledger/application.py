@@ -181,6 +181,19 @@ class LedgerApp(Application[UUID]):
         return getattr(self.recorder, "backend", None) == "postgresql"
 
     @property
+    def writer_process_settings(self) -> dict[str, str] | None:
+        """The persistence settings a process of its own needs to write this ledger's bulk
+        imports (:mod:`ledger.sqlite_writer`): a SQLite file's; ``None`` for PostgreSQL,
+        whose server does the writing apart already, and for an in-memory database, which
+        no other process can open."""
+        recorder = self.recorder
+        if getattr(recorder, "backend", None) != "sqlite":
+            return None
+        if recorder.datastore.pool.is_sqlite_memory_mode:  # type: ignore[attr-defined]
+            return None
+        return {name: str(value) for name, value in self.env.items()}
+
+    @property
     def ledger_recorder(self) -> LedgerRecorder:
         recorder = self.recorder
         if not isinstance(recorder, LedgerRecorder):
@@ -378,10 +391,18 @@ class LedgerApp(Application[UUID]):
             generation=self._generation,
         )
 
-    def write(self, plan: WritePlan) -> list[Outcome]:
+    def write(
+        self,
+        plan: WritePlan,
+        insert_rows: Callable[[WriteRows], Sequence[int]] | None = None,
+    ) -> list[Outcome]:
         """Write a plan of :meth:`decide` — events, idempotency index and resident states in
         one transaction — and return its outcomes. A plan is written once; one decided
-        ``after`` another only once that one is written."""
+        ``after`` another only once that one is written.
+
+        ``insert_rows``: what writes the rows, in place of the recorder's own
+        :meth:`~ledger.store.LedgerRecorder.insert_rows` (a bulk import into SQLite has a
+        process of its own do it: :mod:`ledger.sqlite_writer`)."""
         if plan.written:
             raise ValueError("this plan is already written")
         if plan.after is not None and not plan.after.written:
@@ -400,7 +421,7 @@ class LedgerApp(Application[UUID]):
             # Events, idempotency index and resident states in one transaction. (No snapshots
             # and no _notify: the ledger configures no snapshotting and has no in-process
             # followers; readers follow the log with read_log.)
-            notification_ids = self.ledger_recorder.insert_rows(
+            notification_ids = (insert_rows or self.ledger_recorder.insert_rows)(
                 WriteRows(plan.event_rows, plan.index, plan.states, plan.new_states)
             )
         except BaseException:

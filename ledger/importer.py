@@ -76,7 +76,8 @@ from ledger.events import (
 from ledger.fastparse import parse_plain
 from ledger.interrupts import interrupts_deferred
 from ledger.person_id import mask_ids_in
-from ledger.store import is_write_conflict
+from ledger.sqlite_writer import SQLiteWriterProcess
+from ledger.store import WriteRows, is_write_conflict
 from ledger.switching import prompt_writer
 
 DEFAULT_BATCH_SIZE = 100_000
@@ -117,6 +118,18 @@ the writer goes from one to the next without waiting (timed in the writer: 0-3 m
 writes of full batches), and the gap was 0.8-1.4 s (11 runs), most of it the last batches'
 writes, which nothing overlaps. (Batches of 50,000 lines with one written ahead: 10% slower
 than with two.)"""
+WRITER_PROCESS_MIN_BATCH = 10_000
+"""The smallest batch size at which an import into a SQLite file may have a process of its
+own write the batches (:mod:`ledger.sqlite_writer`) while it reads and decides the next;
+below it, every batch is stored in turn (:func:`_store_in_turn`): each batch's round trip to
+the writer process is then not paid back."""
+WRITER_PROCESS_AFTER = 100_000
+"""Lines an import into a SQLite file stores in turn before it starts a writer process (when
+more follow). The process's start and the round trips are paid back by a long input only.
+Measured with the process from the first batch on, each import's wall time against the same
+import in turn just before: 20,000 events 0.95-1.82 times (6 pairs), 100,000 events 1.06-1.27
+times, 250,000 events 0.87-0.95 times, 1,000,000 events 0.73-1.01 times (2-3 pairs each;
+docs/scale.md)."""
 PROGRESS_EVERY = 2_000
 """Lines between two moves of the progress bar: it moves as lines are read, then to the end
 of each batch as the batch commits (a redraw is at most every 0.2 s, whatever the rate)."""
@@ -335,7 +348,8 @@ def import_file(
     unless ``rejects_to`` is given: they are then only counted). ``stored_at`` fixes the
     ledger's storage time of every event stored (see :meth:`LedgerApp.append`)."""
     if batch_size is None:
-        batch_size = PIPELINE_BATCH_SIZE if app.store_works_apart else DEFAULT_BATCH_SIZE
+        pipelined = app.store_works_apart or app.writer_process_settings is not None
+        batch_size = PIPELINE_BATCH_SIZE if pipelined else DEFAULT_BATCH_SIZE
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     path, summary, rejects_to = start_input(path, summary, rejects_to, on_reject)
@@ -376,7 +390,7 @@ def import_file(
                 batches = _batches(lines, batch_size, first=PIPELINE_FIRST_BATCH)
                 _store_ahead(app, batches, summary, stored_at, handle)
             else:
-                _store_in_turn(app, _batches(lines, batch_size), summary, stored_at, handle)
+                _store_here(app, lines, batch_size, summary, stored_at, handle)
     finally:
         if rejects_file is not None:
             rejects_file.close()
@@ -415,23 +429,73 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
+def _store_here(
+    app: LedgerApp,
+    lines: Iterable[_Line],
+    batch_size: int,
+    summary: ImportSummary,
+    stored_at: datetime | None,
+    handle: Callable[[list[_Line], list[Reject]], None],
+) -> None:
+    """Store the lines into a store whose writing is this process's own (SQLite).
+
+    Batches are stored in turn (:func:`_store_in_turn`). Into a file, in batches of at least
+    :data:`WRITER_PROCESS_MIN_BATCH` lines, once :data:`WRITER_PROCESS_AFTER` lines are
+    stored and more follow, a writer process is started (:mod:`ledger.sqlite_writer`):
+    batches are stored in turn until it is ready, then it writes each batch while this
+    process reads and decides the next (:func:`_store_ahead`)."""
+    settings = app.writer_process_settings
+    if settings is None or batch_size < WRITER_PROCESS_MIN_BATCH:
+        _store_in_turn(app, _batches(lines, batch_size), summary, stored_at, handle)
+        return
+    batches = _batches(lines, batch_size, first=PIPELINE_FIRST_BATCH)
+    guess = AssumeNew()  # (what the batches in turn found goes on)
+    if WRITER_PROCESS_AFTER > 0:
+        start = summary.lines
+        _store_in_turn(
+            app,
+            batches,
+            summary,
+            stored_at,
+            handle,
+            guess,
+            until=lambda: summary.lines - start >= WRITER_PROCESS_AFTER,
+        )
+    following = next(batches, None)
+    if following is None:
+        return
+    rest = itertools.chain([following], batches)
+    with SQLiteWriterProcess(settings) as writer:
+        # Its start (an interpreter, the ledger's modules, the connection: about 0.3 s) on
+        # the other core, while this one goes on storing batches itself.
+        if not writer.ready():
+            _store_in_turn(app, rest, summary, stored_at, handle, guess, until=writer.ready)
+        _store_ahead(app, rest, summary, stored_at, handle, writer.insert_rows, guess)
+
+
 def _store_in_turn(
     app: LedgerApp,
     batches: Iterable[list[_Line]],
     summary: ImportSummary,
     stored_at: datetime | None,
     handle: Callable[[list[_Line], list[Reject]], None],
+    guess: AssumeNew | None = None,
+    until: Callable[[], bool] | None = None,
 ) -> None:
     """Store the batches in order, reading each after the one before is committed (SQLite:
     its work is this process's own, and the sqlite3 module gives up the interpreter lock for
     every row it steps: a writer thread beside the reading was measured slower, 24 s against
-    22.5 s for 1,000,000 events)."""
-    guess = AssumeNew()
+    22.5 s for 1,000,000 events). With ``until``, stop after the first batch stored once it
+    says so (the batches not stored are left in ``batches``). ``guess``: whether to read
+    the store's event ids (:class:`AssumeNew`), as the batches before found."""
+    guess = guess if guess is not None else AssumeNew()
     for batch in batches:
         with interrupts_deferred():  # a batch committed is a batch counted
             rejects, part = _store_batch(app, batch, summary.path, stored_at, guess)
             summary.count(part.stored, part.present, part.rejected)
             handle(batch, rejects)
+        if until is not None and until():
+            return
 
 
 def _store_ahead(
@@ -440,34 +504,39 @@ def _store_ahead(
     summary: ImportSummary,
     stored_at: datetime | None,
     handle: Callable[[list[_Line], list[Reject]], None],
+    insert_rows: Callable[[WriteRows], Sequence[int]] | None = None,
+    guess: AssumeNew | None = None,
 ) -> None:
     """Store the batches in order, each decided on everything the ones before it stored;
     once a batch is committed its counts are added to ``summary`` and ``handle`` gets it with
     its rejects.
 
     A pipeline of two threads: one writer thread writes the batches in order
-    (:meth:`LedgerApp.write`; the database's share of the work, PostgreSQL's, runs in its own
-    process) while this thread reads and validates the next batch and decides it on top of
-    those sent to be written and not yet committed (:meth:`LedgerApp.decide` with ``after``).
-    Up to :data:`WRITES_AHEAD` batches are sent to be written at a time;
-    each is written only once the one before is committed. If a batch's write fails on a
-    concurrent writer's conflict, it is stored again with :meth:`LedgerApp.append` (decided
-    afresh, tried again) and every batch decided on it is decided again. (On SQLite, whose
-    work is this process's own, a writer thread was measured slower:
-    :func:`_store_in_turn`.) At most :data:`WRITES_AHEAD` + 1 batches are held. When reading stops
+    (:meth:`LedgerApp.write`; the database's share of the work runs in a process of its own:
+    PostgreSQL's server, or for a SQLite file the writer process whose ``insert_rows`` is
+    given, :mod:`ledger.sqlite_writer`) while this thread reads and validates the next batch
+    and decides it on top of those sent to be written and not yet committed
+    (:meth:`LedgerApp.decide` with ``after``). Up to :data:`WRITES_AHEAD` batches are sent to
+    be written at a time; each is written only once the one before is committed. If a
+    batch's write fails on a concurrent writer's conflict, it is stored again with
+    :meth:`LedgerApp.append` (decided afresh, tried again) and every batch decided on it is
+    decided again. (SQLite's own writing in a writer thread of this process was measured
+    slower than in turn: :func:`_store_here`.) At most :data:`WRITES_AHEAD` + 1 batches are
+    held. When reading stops
     (an error, Ctrl-C) the batches sent to be written are waited for and, stored, counted;
     the one being read or decided is never written.
 
     A batch may be decided without reading which of its event ids the store holds: see
     :class:`AssumeNew`."""
     depth = WRITES_AHEAD
+    write = app.write if insert_rows is None else partial(app.write, insert_rows=insert_rows)
     with (
         prompt_writer(),  # the writer thread gets the interpreter back sooner
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-writer") as writer,
     ):
         pending: deque[tuple[_Decided, Future[list[Outcome]]]] = deque()
         """The batches sent to be written, the oldest first."""
-        guess = AssumeNew()
+        guess = guess if guess is not None else AssumeNew()
         counted: _Decided | None = None
         """The batch last counted, freed only once the next batch's write is under way:
         freeing a batch's lines, events and rows holds the interpreter some 45 ms per 100,000
@@ -517,7 +586,7 @@ def _store_ahead(
                 if unsent and len(pending) < depth:
                     with interrupts_deferred():
                         decided = unsent.pop(0)
-                        pending.append((decided, writer.submit(app.write, decided.plan)))
+                        pending.append((decided, writer.submit(write, decided.plan)))
                     counted = None
                 elif not finish():
                     unsent = decided_again([d for d, _ in pending] + unsent)

@@ -35,6 +35,7 @@ from ledger.importer import (
     rejects_path_for,
 )
 from ledger.person_id import mask_ids_in
+from ledger.sqlite_writer import SQLiteWriterProcess
 from ledger.store import is_write_conflict
 from tests.conftest import execute_sql
 from tests.support import (
@@ -635,15 +636,56 @@ def test_a_large_batch_is_stored(app: LedgerApp, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- the pipelined import
 
 
-@pytest.fixture(params=[0, 1, 2], ids=["in turn", "1 ahead", "2 ahead"])
-def ahead(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
-    """The import's ways of storing batches, on either backend: one after the other
-    (SQLite's: 0), or decided on this thread while up to 1 or 2 batches before it are sent
-    to be written (PostgreSQL's, :data:`ledger.importer.WRITES_AHEAD`)."""
+@pytest.fixture(
+    params=[0, 1, 2, "process"], ids=["in turn", "1 ahead", "2 ahead", "writer process"]
+)
+def ahead(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """The import's ways of storing batches, on either backend: one after the other (0:
+    a SQLite import of one batch, or of small batches), or decided on this thread while up
+    to 1 or 2 batches before it are sent to be written (PostgreSQL's,
+    :data:`ledger.importer.WRITES_AHEAD`). ``writer process``: two ahead, written by a
+    SQLite file's writer process (:mod:`ledger.sqlite_writer`), here whatever the batch
+    size; the test must start one (skipped on PostgreSQL)."""
+    if request.param == "process":
+        if str(request.getfixturevalue("ledger_db")).startswith("postgresql"):
+            pytest.skip("a SQLite file's writer process")
+        started = spy_writer_processes(monkeypatch)
+        monkeypatch.setattr(importer, "WRITER_PROCESS_MIN_BATCH", 1)
+        monkeypatch.setattr(importer, "WRITER_PROCESS_AFTER", 0)
+        monkeypatch.setattr(LedgerApp, "store_works_apart", property(lambda _: False))
+        yield 2
+        assert started, "no writer process was started"
+        return
     monkeypatch.setattr(LedgerApp, "store_works_apart", property(lambda _: request.param > 0))
-    if request.param:
+    if request.param == 0:  # (a SQLite file: whatever the input, in turn)
+        monkeypatch.setattr(importer, "WRITER_PROCESS_MIN_BATCH", 10**9)
+    else:
         monkeypatch.setattr(importer, "WRITES_AHEAD", request.param)
-    return int(request.param)
+    yield int(request.param)
+
+
+def spy_writer_processes(
+    monkeypatch: pytest.MonkeyPatch, wait: bool = True
+) -> list[SQLiteWriterProcess]:
+    """The SQLite writer processes the importer starts, as they start. With ``wait``, the
+    import waits for each to be ready after its first batch (instead of storing batches in
+    turn until it is), so that every batch after the first goes through it."""
+    started: list[SQLiteWriterProcess] = []
+
+    class Spied(SQLiteWriterProcess):
+        def __init__(self, env: Any) -> None:
+            super().__init__(env)
+            started.append(self)
+
+        def ready(self) -> bool:
+            deadline = time.monotonic() + 60
+            while wait and not super().ready():
+                assert time.monotonic() < deadline, "the writer process never got ready"
+                time.sleep(0.005)
+            return super().ready()
+
+    monkeypatch.setattr(importer, "SQLiteWriterProcess", Spied)
+    return started
 
 
 def test_batches_decided_ahead_store_what_batches_in_turn_store(
@@ -690,11 +732,11 @@ def test_a_writer_between_decision_and_write_is_met_by_deciding_again(
         real = app.write
         meddled: list[bool] = []
 
-        def meddle(plan: Any) -> Any:
+        def meddle(plan: Any, **how: Any) -> Any:
             if len(meddled) == 1:  # the second batch: its person is written by another
                 other.append([parse_event(paid("p-other"))])
             meddled.append(True)
-            return real(plan)
+            return real(plan, **how)
 
         app.write = meddle  # type: ignore[method-assign]
         again = spy_stored_again(monkeypatch)
@@ -887,24 +929,26 @@ def test_a_pipelined_import_starts_with_a_small_batch() -> None:
 def test_a_pipelined_import_writes_smaller_batches_by_default(
     app: LedgerApp, tmp_path: Path, ahead: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without a batch size, a pipelined import (PostgreSQL's) writes batches of
-    :data:`~ledger.importer.PIPELINE_BATCH_SIZE` lines (it holds those it writes ahead and the
-    one it decides); one in turn (SQLite's) of :data:`~ledger.importer.DEFAULT_BATCH_SIZE`.
-    A batch size given is used either way."""
+    """Without a batch size, an import into PostgreSQL with one loader, or into a SQLite
+    file, writes batches of :data:`~ledger.importer.PIPELINE_BATCH_SIZE` lines (pipelined, it
+    holds those it writes ahead and the one it decides); otherwise of
+    :data:`~ledger.importer.DEFAULT_BATCH_SIZE`. A batch size given is used either way;
+    pipelined, the batches grow to it from :data:`~ledger.importer.PIPELINE_FIRST_BATCH`."""
     monkeypatch.setattr(importer, "DEFAULT_BATCH_SIZE", 8)
     monkeypatch.setattr(importer, "PIPELINE_BATCH_SIZE", 3)
     monkeypatch.setattr(importer, "PIPELINE_FIRST_BATCH", 3)
     real = app.write
     written: list[int] = []
 
-    def spy(plan: Any) -> Any:
+    def spy(plan: Any, **how: Any) -> Any:
         written.append(len(plan.outcomes))
-        return real(plan)
+        return real(plan, **how)
 
     app.write = spy  # type: ignore[method-assign]
     path = write_jsonl(tmp_path / "events.jsonl", [paid(f"p-{i}") for i in range(10)])
     assert import_file(app, path).stored == 10
-    assert written == ([3, 3, 3, 1] if ahead else [8, 2])
+    sqlite_file = app.writer_process_settings is not None
+    assert written == ([3, 3, 3, 1] if ahead or sqlite_file else [8, 2])
     written.clear()
     path = write_jsonl(tmp_path / "more.jsonl", [paid(f"q-{i}") for i in range(10)])
     assert import_file(app, path, batch_size=5).stored == 10
@@ -923,8 +967,8 @@ def test_ctrl_c_while_a_batch_is_written_still_counts_it(
     real = app.write
     writes: list[bool] = []
 
-    def write_then_interrupt(plan: Any) -> Any:
-        outcomes = real(plan)
+    def write_then_interrupt(plan: Any, **how: Any) -> Any:
+        outcomes = real(plan, **how)
         writes.append(True)
         if len(writes) == 3:
             _thread.interrupt_main()  # Ctrl-C, as the terminal sends it to the main thread

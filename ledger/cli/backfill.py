@@ -18,7 +18,7 @@ from ledger.cli._common import OperatorError, db_option, ledger_session, one_lin
 from ledger.cli.project import MISTAKES, TARGET_ERRORS, key_file_option
 from ledger.importer import ImportFileError, ImportInterrupted
 from ledger.loaders import LoaderError
-from ledger.store import display_db
+from ledger.store import StoreError, display_db
 from policies import PolicyFileError
 from projections.backfill import (
     LoadReport,
@@ -155,7 +155,7 @@ def backfill_command(
             sys.exit(130)
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from None
-        except (LedgerWriteConflict, LoaderError, PersistenceError) as exc:
+        except (LedgerWriteConflict, LoaderError, PersistenceError, StoreError) as exc:
             # Exit status 2: 1 says "lines rejected", and the backfill did not finish.
             raise OperatorError(
                 f"{one_line(exc)}\nstopped while loading: the batches stored so far are kept; "

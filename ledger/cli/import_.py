@@ -23,6 +23,7 @@ from ledger.importer import (
 )
 from ledger.loaders import LoaderError, LoaderPool
 from ledger.person_id import mask_ids_in
+from ledger.store import StoreError
 
 
 @click.command("import")
@@ -38,7 +39,7 @@ from ledger.person_id import mask_ids_in
     type=click.IntRange(min=1),
     default=None,
     help=f"Lines per transaction [default: {PIPELINE_BATCH_SIZE:,} into PostgreSQL "
-    f"with one loader, else {DEFAULT_BATCH_SIZE:,}].",
+    f"with one loader or into a SQLite file, else {DEFAULT_BATCH_SIZE:,}].",
 )
 @click.option(
     "--encoding",
@@ -143,7 +144,7 @@ def import_command(
             sys.exit(130)
         except ImportFileError as exc:
             raise click.ClickException(str(exc)) from None
-        except (LedgerWriteConflict, LoaderError, PersistenceError) as exc:
+        except (LedgerWriteConflict, LoaderError, PersistenceError, StoreError) as exc:
             # The store failed under the import (a server gone, a lost race): say what is
             # stored, and that a second run completes it.
             # Exit status 2, not 1: 1 says "lines rejected, the rest stored", which a script
