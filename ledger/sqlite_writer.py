@@ -60,27 +60,35 @@ class SQLiteWriterProcess:
     as a context manager, or call :meth:`close`."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
-        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self._process = subprocess.Popen(  # noqa: S603 - this interpreter, this module
-            [sys.executable, "-m", __name__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._errors,  # (a failure to start: its last line in the error)
-            start_new_session=True,  # a Ctrl-C at the terminal is the importer's to handle
-            close_fds=True,
-        )
-        assert self._process.stdin is not None and self._process.stdout is not None
-        with contextlib.suppress(OSError, AttributeError):  # (Linux only; else 64 KiB)
-            fcntl.fcntl(self._process.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-        self._to_child = Connection(os.dup(self._process.stdin.fileno()), readable=False)
-        self._from_child = Connection(os.dup(self._process.stdout.fileno()), writable=False)
-        self._process.stdin.close()
-        self._process.stdout.close()
         self._ready = False
         self._closed = False
-        settings = {k: str(v) for k, v in env.items()}
-        settings["CREATE_TABLE"] = "n"  # the importer's application made them
-        self._send(settings)
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        try:
+            self._process = subprocess.Popen(  # noqa: S603 - this interpreter, this module
+                [sys.executable, "-m", __name__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._errors,  # (a failure to start: its last line in the error)
+                start_new_session=True,  # a Ctrl-C at the terminal is the importer's to handle
+                close_fds=True,
+            )
+        except BaseException:
+            self._errors.close()
+            raise
+        try:
+            stdin, stdout = self._process.stdin, self._process.stdout
+            assert stdin is not None and stdout is not None
+            with contextlib.suppress(OSError, AttributeError):  # (Linux only; else 64 KiB)
+                fcntl.fcntl(stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+            with stdin, stdout:  # (each end kept once, as a Connection)
+                self._to_child = Connection(os.dup(stdin.fileno()), readable=False)
+                self._from_child = Connection(os.dup(stdout.fileno()), writable=False)
+            settings = {k: str(v) for k, v in env.items()}
+            settings["CREATE_TABLE"] = "n"  # the importer's application made them
+            self._send(settings)
+        except BaseException:  # (a Ctrl-C, a child gone at once): nothing left behind
+            self._abandon()
+            raise
 
     def ready(self) -> bool:
         """Whether the child has opened the ledger and waits for rows (without waiting; its
@@ -125,6 +133,17 @@ class SQLiteWriterProcess:
         except subprocess.TimeoutExpired:  # pragma: no cover - a child stuck in a write
             self._process.kill()
             self._process.wait()
+        self._errors.close()
+
+    def _abandon(self) -> None:
+        """Kill the child started by a constructor that failed, and free what it held."""
+        self._closed = True
+        for end in ("_to_child", "_from_child"):
+            connection = getattr(self, end, None)
+            if connection is not None:
+                connection.close()
+        self._process.kill()
+        self._process.wait()
         self._errors.close()
 
     def __enter__(self) -> SQLiteWriterProcess:

@@ -313,3 +313,32 @@ def test_a_writer_process_that_cannot_open_the_ledger_says_why(tmp_path: Path) -
     with SQLiteWriterProcess(settings) as writer, pytest.raises(PersistenceError) as info:
         writer.insert_rows(WriteRows([("0" * 32, 1, "ledger:Resident.Created", b"{}")]))
     assert "unable to open database file" in str(info.value)
+
+
+def test_a_writer_process_whose_start_is_interrupted_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C while the child is being given its settings (its constructor has not
+    returned, so no ``with`` block will close it): the child is killed and reaped, and
+    every file descriptor opened for it is closed."""
+    with open_ledger(str(tmp_path / "ledger.db")) as app:
+        settings = app.writer_process_settings
+    assert settings is not None
+    children: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        children.append(real_popen(*args, **kwargs))
+        return children[-1]
+
+    def interrupted(self: SQLiteWriterProcess, message: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    monkeypatch.setattr(SQLiteWriterProcess, "_send", interrupted)
+    descriptors = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(KeyboardInterrupt):
+        SQLiteWriterProcess(settings)
+    [child] = children
+    assert child.returncode is not None  # killed and reaped
+    assert len(os.listdir("/proc/self/fd")) == descriptors
