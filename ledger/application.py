@@ -184,10 +184,12 @@ class LedgerApp(Application[UUID]):
     def writer_process_settings(self) -> dict[str, str] | None:
         """The persistence settings a process of its own needs to write this ledger's bulk
         imports (:mod:`ledger.sqlite_writer`): a SQLite file's; ``None`` for PostgreSQL,
-        whose server does the writing apart already, and for an in-memory database, which
-        no other process can open."""
+        whose server does the writing apart already, for an in-memory database, which no
+        other process can open, and on a system without POSIX pipes."""
+        from ledger.sqlite_writer import SUPPORTED
+
         recorder = self.recorder
-        if getattr(recorder, "backend", None) != "sqlite":
+        if not SUPPORTED or getattr(recorder, "backend", None) != "sqlite":
             return None
         if recorder.datastore.pool.is_sqlite_memory_mode:  # type: ignore[attr-defined]
             return None

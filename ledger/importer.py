@@ -45,6 +45,7 @@ import gc
 import itertools
 import json
 import json.scanner
+import logging
 import os
 import shutil
 import sys
@@ -76,9 +77,11 @@ from ledger.events import (
 from ledger.fastparse import parse_plain
 from ledger.interrupts import interrupts_deferred
 from ledger.person_id import mask_ids_in
-from ledger.sqlite_writer import SQLiteWriterProcess
+from ledger.sqlite_writer import SQLiteWriterProcess, WriterNotStarted
 from ledger.store import WriteRows, is_write_conflict
 from ledger.switching import prompt_writer
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 100_000
 """Lines per transaction (SQLite, and the parallel loaders; one PostgreSQL loader:
@@ -465,12 +468,40 @@ def _store_here(
     if following is None:
         return
     rest = itertools.chain([following], batches)
-    with SQLiteWriterProcess(settings) as writer:
+    try:
+        writer = SQLiteWriterProcess(settings)
+    except OSError as exc:  # (no process or file to spare): a speed-up missed, nothing else
+        _without_writer(exc)
+        _store_in_turn(app, rest, summary, stored_at, handle, guess)
+        return
+    with writer:
         # Its start (an interpreter, the ledger's modules, the connection: about 0.3 s) on
         # the other core, while this one goes on storing batches itself.
-        if not writer.ready():
-            _store_in_turn(app, rest, summary, stored_at, handle, guess, until=writer.ready)
+        failed: list[Exception] = []
+
+        def ready() -> bool:
+            try:
+                return writer.ready()
+            except Exception as exc:  # noqa: BLE001 - it never got a batch: said, and on
+                failed.append(exc)
+                return True
+
+        if not ready():
+            _store_in_turn(app, rest, summary, stored_at, handle, guess, until=ready)
+        if failed:
+            _without_writer(failed[0])
+            _store_in_turn(app, rest, summary, stored_at, handle, guess)
+            return
         _store_ahead(app, rest, summary, stored_at, handle, writer.insert_rows, guess)
+
+
+def _without_writer(failure: BaseException) -> None:
+    """Say (a warning on the ``ledger.importer`` logger, standard error by default) that a
+    SQLite import goes on storing its batches in turn: its writer process did not start."""
+    reason = mask_ids_in(" ".join(str(failure).split()) or type(failure).__name__)
+    if not isinstance(failure, WriterNotStarted):  # (that one says it all)
+        reason = f"the SQLite writer process could not start ({reason})"
+    _log.warning("%s; storing batches in turn", reason)
 
 
 def _store_in_turn(

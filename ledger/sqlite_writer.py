@@ -27,7 +27,6 @@ input and exits.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import marshal
 import os
 import pickle
@@ -39,7 +38,22 @@ from multiprocessing.connection import Connection
 from typing import Any, cast
 from uuid import UUID
 
+import ledger
+from ledger.person_id import mask_ids_in
 from ledger.store import StoreUnavailable, WriteRows
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
+SUPPORTED = os.name == "posix"
+"""Whether this system can run a writer process: its pipes are wrapped in
+:class:`multiprocessing.connection.Connection`, which on Windows makes socket calls and
+cannot take a pipe's descriptor. Elsewhere every batch is stored in turn."""
+
+_LEDGER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(ledger.__file__)))
+"""The directory the importer's own ``ledger`` package is in: the child imports that one."""
 
 PIPE_BYTES = 1 << 20
 """The capacity asked for the pipe a batch goes through (Linux's default is 64 KiB). A batch
@@ -65,7 +79,10 @@ class SQLiteWriterProcess:
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         try:
             self._process = subprocess.Popen(  # noqa: S603 - this interpreter, this module
-                [sys.executable, "-m", __name__],
+                # -P: not the working directory first on the path (a ledger.py there would be
+                # imported and run); the importer's own package first instead.
+                [sys.executable, "-P", "-m", __name__],
+                env=_child_environment(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._errors,  # (a failure to start: its last line in the error)
@@ -127,12 +144,14 @@ class SQLiteWriterProcess:
             return
         self._closed = True
         self._to_child.close()
-        self._from_child.close()
         try:
             self._process.wait(timeout=30)
         except subprocess.TimeoutExpired:  # pragma: no cover - a child stuck in a write
             self._process.kill()
             self._process.wait()
+        # Only now: a writer thread still waiting for a reply (a Ctrl-C stopped the import
+        # while it waited) has read the end of the pipe, not a descriptor reused meanwhile.
+        self._from_child.close()
         self._errors.close()
 
     def _abandon(self) -> None:
@@ -160,26 +179,57 @@ class SQLiteWriterProcess:
 
     def _receive(self) -> Any:
         try:
-            kind, value = pickle.loads(self._from_child.recv_bytes())  # noqa: S301 - our child
+            data = self._from_child.recv_bytes()
         except (EOFError, OSError) as exc:
             raise self._gone() from exc
+        try:
+            kind, value = pickle.loads(data)  # noqa: S301 - from our child
+        except Exception as exc:  # noqa: BLE001 - (the child checks what it sends)
+            raise StoreUnavailable(
+                f"the SQLite writer process sent a reply that cannot be read: {exc}"
+            ) from exc
         if kind == _ERROR:
             raise value
         return value
 
     def _gone(self) -> StoreUnavailable:
+        """The error to raise once the child is found gone: how it ended, its last words
+        (ID numbers masked), and whether a batch may have been stored."""
         code = self._process.poll()
         if code is None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 code = self._process.wait(timeout=5)
-        how = "" if code is None else f" (exit status {code})"
-        self._errors.seek(0)
-        said = self._errors.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
-        why = f": {said[-1]}" if said else ""
+        if code is None:
+            how = ""
+        elif code < 0:
+            how = f" (killed by signal {-code})"
+        else:
+            how = f" (exit status {code})"
+        said = []
+        if not self._errors.closed:
+            self._errors.seek(0)
+            said = self._errors.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
+        why = f": {mask_ids_in(said[-1])}" if said else ""
+        if not self._ready:
+            return WriterNotStarted(f"the SQLite writer process could not start{how}{why}")
         return StoreUnavailable(
             f"the SQLite writer process ended{how}{why}; the batch being written may or may "
             "not be stored: running the import again stores what is missing"
         )
+
+
+class WriterNotStarted(StoreUnavailable):
+    """The writer process ended before it was ready: no batch was given to it (the import
+    goes on, storing its batches in turn)."""
+
+
+def _child_environment() -> dict[str, str]:
+    """This process's environment, with the directory of its ``ledger`` package first on
+    ``PYTHONPATH``: the child writes with the very code that decided the rows."""
+    env = dict(os.environ)
+    path = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = _LEDGER_ROOT + (os.pathsep + path if path else "")
+    return env
 
 
 def _dump_rows(rows: WriteRows) -> bytes:
@@ -215,8 +265,10 @@ def _serve(requests: Connection, replies: Connection) -> None:
     def reply(kind: str, value: Any) -> None:
         try:
             data = pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
-            data = pickle.dumps((_ERROR, StoreUnavailable(f"{type(value).__name__}: {value}")))
+            pickle.loads(data)  # noqa: S301 - (an exception may pickle and not unpickle)
+        except Exception:  # noqa: BLE001 - then its text, ID numbers masked
+            text = mask_ids_in(f"{type(value).__name__}: {value}")
+            data = pickle.dumps((_ERROR, StoreUnavailable(text)))
         replies.send_bytes(data)
 
     try:
@@ -255,4 +307,4 @@ if __name__ == "__main__":
     main()
 
 
-__all__ = ["PIPE_BYTES", "SQLiteWriterProcess"]
+__all__ = ["PIPE_BYTES", "SUPPORTED", "SQLiteWriterProcess", "WriterNotStarted"]

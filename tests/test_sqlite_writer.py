@@ -23,11 +23,12 @@ from click.testing import CliRunner
 from eventsourcing.persistence import PersistenceError
 
 import ledger.importer as importer
+import ledger.sqlite_writer as sqlite_writer
 from ledger.application import LedgerApp, open_ledger
 from ledger.cli import main
 from ledger.importer import import_file
 from ledger.sqlite_writer import SQLiteWriterProcess
-from ledger.store import WriteRows
+from ledger.store import StoreError, WriteRows
 from tests.support import PERSON, paid, read_rejects, write_jsonl
 from tests.test_import import generated, spy_writer_processes
 
@@ -171,7 +172,7 @@ def test_the_writer_process_killed_mid_import_stops_it_loudly_and_a_rerun_comple
     )
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
-    assert "the SQLite writer process ended (exit status -9)" in result.output
+    assert "the SQLite writer process ended (killed by signal 9)" in result.output
     assert "20 stored" in result.output and "run the same command again" in result.output
     monkeypatch.undo()
     with open_ledger(db) as app:
@@ -342,3 +343,110 @@ def test_a_writer_process_whose_start_is_interrupted_leaves_nothing_behind(
     [child] = children
     assert child.returncode is not None  # killed and reaped
     assert len(os.listdir("/proc/self/fd")) == descriptors
+
+
+def _settings(tmp_path: Path) -> dict[str, str]:
+    with open_ledger(str(tmp_path / "ledger.db")) as app:
+        settings = app.writer_process_settings
+    assert settings is not None
+    return settings
+
+
+def _wait_ready(writer: SQLiteWriterProcess) -> None:
+    deadline = time.monotonic() + 30
+    while not writer.ready():
+        assert time.monotonic() < deadline, "the writer process never got ready"
+        time.sleep(0.01)
+
+
+def test_the_importer_needs_no_posix_module_and_elsewhere_stores_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen (a review): ``ledger.sqlite_writer`` imported ``fcntl`` (POSIX only) and the
+    importer imports it: on Windows no import could start, on any backend. Without POSIX
+    pipes a SQLite file gets no writer process."""
+    code = "import sys; sys.modules['fcntl'] = None; import ledger.importer"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    monkeypatch.setattr(sqlite_writer, "SUPPORTED", False)
+    with open_ledger(str(tmp_path / "ledger.db")) as app:
+        assert app.writer_process_settings is None
+
+
+def test_the_writer_process_runs_the_importers_code_not_the_working_directorys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen (a review): started with ``python -m``, the child put the working directory
+    first on its path, and a ``ledger.py`` there was imported and run (and the import then
+    failed, every time). It now imports the importer's own package."""
+    settings = _settings(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "ledger.py").write_text("open('ran', 'w').write('code of the working directory')\n")
+    monkeypatch.chdir(work)
+    with SQLiteWriterProcess(settings) as writer:
+        _wait_ready(writer)
+        ids = writer.insert_rows(WriteRows([("0" * 32, 1, "ledger:Resident.Created", b"{}")]))
+    assert list(ids) == [1]
+    assert not (work / "ran").exists()
+
+
+def test_a_child_failure_that_cannot_be_unpickled_is_a_store_error_with_its_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen (a review): an exception that pickles but does not unpickle (an ``__init__``
+    with two arguments) came out as a ``TypeError`` about that ``__init__``, the child's
+    error lost. The child sends such an error's text instead (ID numbers masked)."""
+    settings = _settings(tmp_path)
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "row_error.py").write_text(
+        "class RowError(Exception):\n"
+        "    def __init__(self, table, detail):\n"
+        "        super().__init__(f'{table}: {detail}')\n"
+    )
+    (inject / "sitecustomize.py").write_text(  # (the child's recorder, made to fail so)
+        "import ledger.store as store\n"
+        "def insert_rows(self, rows):\n"
+        "    from row_error import RowError\n"
+        f"    raise RowError('ledger_residents', 'refused {PERSON}')\n"
+        "store.LedgerSQLiteRecorder.insert_rows = insert_rows\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(inject))
+    with SQLiteWriterProcess(settings) as writer, pytest.raises(StoreError) as info:
+        writer.insert_rows(WriteRows([("0" * 32, 1, "ledger:Resident.Created", b"{}")]))
+    assert "RowError: ledger_residents: refused" in str(info.value)
+    assert PERSON not in str(info.value)
+
+
+def test_an_import_whose_writer_process_cannot_start_goes_on_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Seen (a review): with no file descriptor to spare the writer process could not be
+    started, and the import stopped (exit 1, no summary) where it used to complete. The
+    process is a speed-up: without it (it cannot be started, or it ends before it is ready)
+    the import says so on one line and stores every batch in turn."""
+    monkeypatch.setattr(importer, "WRITER_PROCESS_MIN_BATCH", 1)
+    monkeypatch.setattr(importer, "WRITER_PROCESS_AFTER", 0)
+    lines = generated(100)
+
+    def no_descriptors(*_: Any, **__: Any) -> Any:
+        raise OSError(24, "Too many open files")
+
+    with open_ledger(str(tmp_path / "ledger.db")) as app:
+        with monkeypatch.context() as patch:
+            patch.setattr(importer, "SQLiteWriterProcess", no_descriptors)
+            path = write_jsonl(tmp_path / "a.jsonl", lines[:50])
+            assert import_file(app, path, batch_size=10).stored == 50
+        with monkeypatch.context() as patch:
+            patch.setattr(sys, "executable", "/bin/false")  # a child that ends at once
+            path = write_jsonl(tmp_path / "b.jsonl", lines[50:])
+            assert import_file(app, path, batch_size=10).stored == 50
+        assert [e.event_id for _, e in app.read_log(1, 1000)] == [x["event_id"] for x in lines]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "ledger.importer"]
+    assert len(warnings) == 2
+    assert warnings == [
+        "the SQLite writer process could not start ([Errno 24] Too many open files); "
+        "storing batches in turn",
+        "the SQLite writer process could not start (exit status 1); storing batches in turn",
+    ]
