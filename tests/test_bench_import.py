@@ -201,3 +201,24 @@ def test_the_local_servers_cpu_is_readable_here(bench: Any) -> None:
         second = bench.server_cpu_seconds()
     assert second is not None and second > first
     assert bench.server_cpu_seconds("no-such-server-process") is None
+
+
+def test_each_sqlite_round_is_measured_against_the_same_import_in_turn(bench: Any) -> None:
+    """A round's gain is its import's rate over the in-turn import's just before it; the
+    summary gives the medians of the imports, of the gains and of the in-turn runs."""
+
+    def measure(label: str, rate: float) -> Any:
+        return bench.Measure(label, 1_000_000, 1_000_000 / rate, 1.0)
+
+    runs = [
+        (measure("in turn", 50_000), measure("import", 60_000)),  # 1.20x
+        (measure("in turn", 40_000), measure("import", 60_000)),  # 1.50x
+        (measure("in turn", 52_000), measure("import", 65_000)),  # 1.25x
+    ]
+    lines = bench.summarise_sqlite(runs)
+    assert "60,000 ev/s" in lines[0] and "1.20x the same import in turn (50,000" in lines[0]
+    assert "1.50x" in lines[1]
+    assert lines[3] == (
+        "SQLite import 60,000 ev/s wall (target 50,000), 1.25x in turn; "
+        "in turn, on one core: 50,000 ev/s, median of 3 rounds"
+    )
