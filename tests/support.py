@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import unicodedata
@@ -242,3 +243,37 @@ def assert_aligned(text: str) -> list[str]:
                 f"{line!r}: cells at {cell_starts(line)}, not {starts}"
             )
     return lines
+
+
+def write_generated_events(path: Path, events: int, seed: int) -> list[str]:
+    """``events`` events of ``scripts/gen_events.py`` written to ``path``; their ids, in
+    file order."""
+    script = Path(__file__).parent.parent / "scripts" / "gen_events.py"
+    spec = importlib.util.spec_from_file_location("gen_events", script)
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    gen.write(path, events, seed=seed)
+    return [json.loads(line)["event_id"] for line in path.read_text().splitlines()]
+
+
+def child_processes(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux's /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -3,8 +3,6 @@ completes the job. Real processes, real databases."""
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import signal
 import subprocess
 import sys
@@ -13,24 +11,16 @@ from pathlib import Path
 
 from ledger.application import open_ledger
 from ledger.importer import import_file
+from tests.support import write_generated_events
 
 ROOT = Path(__file__).parent.parent
 EVENTS = 12_000
 BATCH = 200
 
 
-def _write_events(path: Path) -> list[str]:
-    spec = importlib.util.spec_from_file_location("gen_events", ROOT / "scripts/gen_events.py")
-    assert spec and spec.loader
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    gen.write(path, EVENTS, seed=7)
-    return [json.loads(line)["event_id"] for line in path.read_text().splitlines()]
-
-
 def test_killed_import_loses_nothing_and_rerun_completes(ledger_db: str, tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
-    event_ids = _write_events(path)
+    event_ids = write_generated_events(path, EVENTS, seed=7)
     with open_ledger(ledger_db):
         pass  # create the tables before the race
     command = [

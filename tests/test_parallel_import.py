@@ -33,7 +33,7 @@ from policies import builtin_registry
 from projections.replay import Cut, store_views
 from tests.conftest import PG_URL
 from tests.reporting.conftest import gen_events
-from tests.support import PERSON, id_number, registered
+from tests.support import PERSON, child_processes, id_number, process_alive, registered
 from tests.test_pg_write_path import check_consistent, finish, rows_of, start, wait_for_copy
 
 MOMENT = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
@@ -260,26 +260,6 @@ def test_each_share_holds_its_loaders_lines_in_file_order_whatever_their_kind(
     assert forms == {"tuple", "list"}
 
 
-def _children(pid: int) -> list[int]:
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            children.append(int(stat.parent.name))
-    return children
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.postgres
 def test_a_parallel_import_killed_mid_copy_loses_and_doubles_nothing(
     pg_db: str, tmp_path: Path
@@ -299,12 +279,12 @@ def test_a_parallel_import_killed_mid_copy_loses_and_doubles_nothing(
             assert process.poll() is None, finish(process)[1]
             time.sleep(0.005)
         wait_for_copy(pg_db, "ledger_events", process)
-        loaders = _children(process.pid)
+        loaders = child_processes(process.pid)
         assert loaders
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         deadline = time.monotonic() + 60
-        while any(_alive(pid) for pid in loaders):
+        while any(process_alive(pid) for pid in loaders):
             assert time.monotonic() < deadline, "loaders outlived their coordinator"
             time.sleep(0.05)
         stored = app.count_events()

@@ -5,8 +5,6 @@ behind. Real processes, real SQLite files."""
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
 import signal
 import sqlite3
@@ -29,20 +27,19 @@ from ledger.cli import main
 from ledger.importer import import_file
 from ledger.sqlite_writer import SQLiteWriterProcess
 from ledger.store import StoreError, WriteRows
-from tests.support import PERSON, paid, read_rejects, write_jsonl
+from tests.support import (
+    PERSON,
+    child_processes,
+    paid,
+    process_alive,
+    read_rejects,
+    write_generated_events,
+    write_jsonl,
+)
 from tests.test_import import generated, spy_writer_processes
 
 ROOT = Path(__file__).parent.parent
 STORED_AT = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
-
-
-def _gen_events(path: Path, events: int) -> list[str]:
-    spec = importlib.util.spec_from_file_location("gen_events", ROOT / "scripts/gen_events.py")
-    assert spec and spec.loader
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    gen.write(path, events, seed=11)
-    return [json.loads(line)["event_id"] for line in path.read_text().splitlines()]
 
 
 def _rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -184,33 +181,24 @@ def test_the_writer_process_killed_mid_import_stops_it_loudly_and_a_rerun_comple
 
 def _writer_processes_of(pid: int) -> list[int]:
     """The writer processes that ``pid`` started and that still run."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and b"ledger.sqlite_writer" in command:
-            children.append(int(entry.name))
-    return children
+    return [
+        child
+        for child in child_processes(pid)
+        if b"ledger.sqlite_writer" in _command_line(child) and process_alive(child)
+    ]
 
 
-def _running(pid: int) -> bool:
+def _command_line(pid: int) -> bytes:
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
-        return False
-    return state != "Z"
+        return b""
 
 
 @pytest.fixture
 def big_file(tmp_path: Path) -> Iterator[tuple[Path, list[str]]]:
     path = tmp_path / "events.jsonl"
-    yield path, _gen_events(path, 60_000)
+    yield path, write_generated_events(path, 60_000, seed=11)
 
 
 def _import_command(path: Path, db: str) -> list[str]:
@@ -266,7 +254,7 @@ def test_an_import_killed_with_sigkill_leaves_no_writer_process_and_a_rerun_comp
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         deadline = time.monotonic() + 30
-        while _running(writer):
+        while process_alive(writer):
             assert time.monotonic() < deadline, "the writer process outlived its import"
             time.sleep(0.01)
         stored = app.count_events()
@@ -302,7 +290,7 @@ def test_ctrl_c_at_the_terminal_reaches_the_import_not_its_writer_process(
         stored = app.count_events()
         assert f"{stored} stored".encode() in out
         assert 0 < stored < len(event_ids)
-        assert not _running(writer)
+        assert not process_alive(writer)
 
 
 def test_a_writer_process_that_cannot_open_the_ledger_says_why(tmp_path: Path) -> None:
