@@ -102,9 +102,9 @@ class SQLiteWriterProcess:
                 self._from_child = Connection(os.dup(stdout.fileno()), writable=False)
             settings = {k: str(v) for k, v in env.items()}
             settings["CREATE_TABLE"] = "n"  # the importer's application made them
-            self._send(settings)
+            self._send(pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL))
         except BaseException:  # (a Ctrl-C, a child gone at once): nothing left behind
-            self._abandon()
+            self._end(kill=True)
             raise
 
     def ready(self) -> bool:
@@ -127,23 +127,28 @@ class SQLiteWriterProcess:
         write conflict, :func:`ledger.store.is_write_conflict`)."""
         if self._closed:
             raise StoreUnavailable("the SQLite writer process is closed")
-        if not self._ready:
+        if not self._ready:  # (waited for: the importer has rows to write)
             self._receive()
             self._ready = True
-        try:
-            self._to_child.send_bytes(_dump_rows(rows))
-        except OSError as exc:  # (BrokenPipeError: the child is gone)
-            raise self._gone() from exc
+        self._send(_dump_rows(rows))
         result: Sequence[int] = self._receive()
         return result
 
     def close(self) -> None:
         """End the child: it reads the end of its input and exits (killed if it does not
         within 30 s, a write it was doing then rolled back by SQLite)."""
-        if self._closed:
-            return
+        if not self._closed:
+            self._end(kill=False)
+
+    def _end(self, kill: bool) -> None:
+        """Close the child's input (or, with ``kill``, kill it: a constructor failed), wait
+        for it, and free what it held."""
         self._closed = True
-        self._to_child.close()
+        to_child = getattr(self, "_to_child", None)
+        if to_child is not None:
+            to_child.close()
+        if kill:
+            self._process.kill()
         try:
             self._process.wait(timeout=30)
         except subprocess.TimeoutExpired:  # pragma: no cover - a child stuck in a write
@@ -151,18 +156,9 @@ class SQLiteWriterProcess:
             self._process.wait()
         # Only now: a writer thread still waiting for a reply (a Ctrl-C stopped the import
         # while it waited) has read the end of the pipe, not a descriptor reused meanwhile.
-        self._from_child.close()
-        self._errors.close()
-
-    def _abandon(self) -> None:
-        """Kill the child started by a constructor that failed, and free what it held."""
-        self._closed = True
-        for end in ("_to_child", "_from_child"):
-            connection = getattr(self, end, None)
-            if connection is not None:
-                connection.close()
-        self._process.kill()
-        self._process.wait()
+        from_child = getattr(self, "_from_child", None)
+        if from_child is not None:
+            from_child.close()
         self._errors.close()
 
     def __enter__(self) -> SQLiteWriterProcess:
@@ -171,9 +167,9 @@ class SQLiteWriterProcess:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _send(self, message: Any) -> None:
+    def _send(self, data: bytes) -> None:
         try:
-            self._to_child.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+            self._to_child.send_bytes(data)
         except OSError as exc:  # (BrokenPipeError: the child is gone)
             raise self._gone() from exc
 
