@@ -470,7 +470,8 @@ def _store_here(
     rest = itertools.chain([following], batches)
     try:
         writer = SQLiteWriterProcess(settings)
-    except OSError as exc:  # (no process or file to spare): a speed-up missed, nothing else
+    except (OSError, WriterNotStarted) as exc:  # (no process or file to spare, or a child
+        # gone before it had its settings): a speed-up missed, nothing else
         _without_writer(exc)
         _store_in_turn(app, rest, summary, stored_at, handle, guess)
         return

@@ -438,3 +438,33 @@ def test_an_import_whose_writer_process_cannot_start_goes_on_in_turn(
         "storing batches in turn",
         "the SQLite writer process could not start (exit status 1); storing batches in turn",
     ]
+
+
+def test_an_import_whose_writer_process_ends_before_its_settings_go_on_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Seen (CI, once in many runs): a writer process that ended before the importer had sent
+    it its settings (the pipe broken in the constructor, not in :meth:`ready`) stopped the
+    import with ``WriterNotStarted`` where it should have gone on in turn. The child here is
+    waited for before the settings are sent, so it is always gone by then."""
+    monkeypatch.setattr(importer, "WRITER_PROCESS_MIN_BATCH", 1)
+    monkeypatch.setattr(importer, "WRITER_PROCESS_AFTER", 0)
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    real_popen = subprocess.Popen
+
+    def ended_at_once(*args: Any, **kwargs: Any) -> Any:
+        process = real_popen(*args, **kwargs)
+        process.wait()
+        return process
+
+    monkeypatch.setattr(sqlite_writer.subprocess, "Popen", ended_at_once)
+    lines = generated(40)
+    with open_ledger(str(tmp_path / "ledger.db")) as app:
+        path = write_jsonl(tmp_path / "a.jsonl", lines)
+        assert import_file(app, path, batch_size=10).stored == 40
+        assert [e.event_id for _, e in app.read_log(1, 1000)] == [x["event_id"] for x in lines]
+    assert child_processes(os.getpid()) == []
+    warnings = [r.getMessage() for r in caplog.records if r.name == "ledger.importer"]
+    assert warnings == [
+        "the SQLite writer process could not start (exit status 1); storing batches in turn"
+    ]
