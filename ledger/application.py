@@ -38,6 +38,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import TZINFO
 from eventsourcing.persistence import JSONTranscoder, Recording
 
+from ledger import sqlite_writer
 from ledger.aggregate import DateAsISO, Resident, resident_id
 from ledger.events import (
     Event,
@@ -186,10 +187,8 @@ class LedgerApp(Application[UUID]):
         imports (:mod:`ledger.sqlite_writer`): a SQLite file's; ``None`` for PostgreSQL,
         whose server does the writing apart already, for an in-memory database, which no
         other process can open, and on a system without POSIX pipes."""
-        from ledger.sqlite_writer import SUPPORTED
-
         recorder = self.recorder
-        if not SUPPORTED or getattr(recorder, "backend", None) != "sqlite":
+        if not sqlite_writer.SUPPORTED or getattr(recorder, "backend", None) != "sqlite":
             return None
         if recorder.datastore.pool.is_sqlite_memory_mode:  # type: ignore[attr-defined]
             return None

@@ -468,32 +468,32 @@ def _store_here(
     if following is None:
         return
     rest = itertools.chain([following], batches)
+    failure: Exception | None = None
+
+    def ready() -> bool:  # (whether to stop storing in turn: it is ready, or it failed)
+        nonlocal failure
+        try:
+            return writer.ready()
+        except Exception as exc:  # noqa: BLE001 - it never got a batch: said, and on
+            failure = exc
+            return True
+
     try:
         writer = SQLiteWriterProcess(settings)
     except (OSError, WriterNotStarted) as exc:  # (no process or file to spare, or a child
-        # gone before it had its settings): a speed-up missed, nothing else
-        _without_writer(exc)
-        _store_in_turn(app, rest, summary, stored_at, handle, guess)
-        return
-    with writer:
-        # Its start (an interpreter, the ledger's modules, the connection: about 0.3 s) on
-        # the other core, while this one goes on storing batches itself.
-        failed: list[Exception] = []
-
-        def ready() -> bool:
-            try:
-                return writer.ready()
-            except Exception as exc:  # noqa: BLE001 - it never got a batch: said, and on
-                failed.append(exc)
-                return True
-
-        if not ready():
-            _store_in_turn(app, rest, summary, stored_at, handle, guess, until=ready)
-        if failed:
-            _without_writer(failed[0])
-            _store_in_turn(app, rest, summary, stored_at, handle, guess)
-            return
-        _store_ahead(app, rest, summary, stored_at, handle, writer.insert_rows, guess)
+        failure = exc  # gone before it had its settings): a speed-up missed, nothing else
+    else:
+        with writer:
+            # Its start (an interpreter, the ledger's modules, the connection: about 0.3 s)
+            # on the other core, while this one goes on storing batches itself.
+            if not ready():
+                _store_in_turn(app, rest, summary, stored_at, handle, guess, until=ready)
+            if failure is None:
+                _store_ahead(app, rest, summary, stored_at, handle, writer.insert_rows, guess)
+                return
+    assert failure is not None  # (the writer failed to start, or before it was ready)
+    _without_writer(failure)
+    _store_in_turn(app, rest, summary, stored_at, handle, guess)
 
 
 def _without_writer(failure: BaseException) -> None:
@@ -560,7 +560,6 @@ def _store_ahead(
 
     A batch may be decided without reading which of its event ids the store holds: see
     :class:`AssumeNew`."""
-    depth = WRITES_AHEAD
     write = app.write if insert_rows is None else partial(app.write, insert_rows=insert_rows)
     with (
         prompt_writer(),  # the writer thread gets the interpreter back sooner
@@ -615,7 +614,7 @@ def _store_ahead(
             write failed has those decided on it decided again and sent."""
             nonlocal counted
             while unsent or len(pending) > room:
-                if unsent and len(pending) < depth:
+                if unsent and len(pending) < WRITES_AHEAD:
                     with interrupts_deferred():
                         decided = unsent.pop(0)
                         pending.append((decided, writer.submit(write, decided.plan)))
@@ -626,7 +625,7 @@ def _store_ahead(
         try:
             for batch in batches:
                 after = pending[-1][0].plan if pending else None
-                send([_decide_batch(app, batch, stored_at, after, guess.now())], depth)
+                send([_decide_batch(app, batch, stored_at, after, guess.now())], WRITES_AHEAD)
             send([], 0)
         finally:
             # Reading stopped (an error, Ctrl-C) while batches were sent to be written: each

@@ -11,7 +11,7 @@ against 22.5 s for 1,000,000 events).
 
 :class:`SQLiteWriterProcess` runs that writing in a child process with its own connection to
 the same file. The importer's writer thread hands it a batch's rows
-(:class:`ledger.store.WriteRows`, pickled) and waits for their notification ids, the
+(:class:`ledger.store.WriteRows`, marshalled) and waits for their notification ids, the
 interpreter lock released meanwhile; the child inserts them with the ledger's own recorder
 (:meth:`ledger.store.LedgerSQLiteRecorder.insert_rows`), in one transaction, so the stored
 rows are those the import writes itself. SQLite's WAL journal lets the importer read the
@@ -57,7 +57,7 @@ _LEDGER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(ledger.__file__))
 
 PIPE_BYTES = 1 << 20
 """The capacity asked for the pipe a batch goes through (Linux's default is 64 KiB). A batch
-of 50,000 events pickles to about 22 MB; each write into the pipe gives up the interpreter
+of 50,000 events is about 23 MB marshalled; each write into the pipe gives up the interpreter
 lock, and the writer thread waits up to a switch interval to win it back from the reading
 thread: with 64 KiB, some 350 waits per batch (0.3 s measured), with 1 MiB about 22."""
 
