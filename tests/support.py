@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sys
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ledger.person_id import check_digit, id_birth_date, validate_person_id
@@ -245,15 +247,23 @@ def assert_aligned(text: str) -> list[str]:
     return lines
 
 
+def load_script(name: str) -> ModuleType:
+    """``scripts/<name>.py`` loaded as a module (the scripts are not a package), a fresh one
+    each call: a test may set its module constants. Registered under ``name`` in
+    ``sys.modules``: its dataclasses look their module up."""
+    script = Path(__file__).parent.parent / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def write_generated_events(path: Path, events: int, seed: int) -> list[str]:
     """``events`` events of ``scripts/gen_events.py`` written to ``path``; their ids, in
     file order."""
-    script = Path(__file__).parent.parent / "scripts" / "gen_events.py"
-    spec = importlib.util.spec_from_file_location("gen_events", script)
-    assert spec and spec.loader
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    gen.write(path, events, seed=seed)
+    load_script("gen_events").write(path, events, seed=seed)
     return [json.loads(line)["event_id"] for line in path.read_text().splitlines()]
 
 

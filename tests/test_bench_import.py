@@ -4,8 +4,6 @@ measured just around it, and the median over rounds."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,20 +11,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import PG_URL
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import load_script
 
 
 @pytest.fixture(scope="module")
 def bench() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "bench_import", ROOT / "scripts" / "bench_import.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_import"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_import")
 
 
 def _round(bench: Any, before: float, one: float, two: float, after: float) -> Any:

@@ -4,30 +4,18 @@ failed before)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import PG_URL
+from tests.support import load_script
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.postgres
 
 
-def _load_chaos() -> Any:
-    spec = importlib.util.spec_from_file_location("chaos", ROOT / "scripts" / "chaos.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["chaos"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-chaos = _load_chaos()
+chaos = load_script("chaos")
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 from pathlib import Path
@@ -28,9 +27,7 @@ from ledger.events import (
     parse_event,
 )
 from ledger.fastparse import _SHAPES_PER_TYPE, _SPECS, parse_plain
-from tests.support import BAD_CHECK, NEWBORN, OTHER, PERSON, VALID, id_number
-
-ROOT = Path(__file__).parent.parent
+from tests.support import BAD_CHECK, NEWBORN, OTHER, PERSON, VALID, id_number, load_script
 
 
 def assert_same(record: Any) -> bool:
@@ -133,12 +130,8 @@ def test_every_valid_example_takes_the_fast_path(kind: str) -> None:
 
 
 def test_generated_events_take_the_fast_path(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("gen_events", ROOT / "scripts/gen_events.py")
-    assert spec and spec.loader
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
     path = tmp_path / "events.jsonl"
-    gen.write(path, 3000, seed=3)
+    load_script("gen_events").write(path, 3000, seed=3)
     records = [json.loads(line) for line in path.read_text().splitlines()]
     assert all(assert_same(record) for record in records)
 

@@ -9,10 +9,8 @@ does not have, or a phrase the section does not contain, fails here.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import re
-import sys
 import tempfile
 from functools import cache
 from itertools import groupby
@@ -28,7 +26,7 @@ from policies.catalogue import RULES
 from policies.registry import PolicyRegistry
 from policies.version import PolicyVersion
 from projections.person import project_person
-from tests.support import shared_dir
+from tests.support import load_script, shared_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILTIN = builtin_registry()
@@ -323,11 +321,7 @@ def test_every_trace_step_of_the_acceptance_cases_is_cited(path: Path) -> None:
 
 
 def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_events", ROOT / "scripts" / "gen_events.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("gen_events")
 
 
 def test_every_trace_step_of_generated_histories_is_cited() -> None:
@@ -360,13 +354,7 @@ def test_a_trace_shows_the_citation_of_the_version_that_decided() -> None:
 
 @cache
 def _extractor() -> ModuleType:
-    path = ROOT / "scripts" / "extract_clauses.py"
-    spec = importlib.util.spec_from_file_location("extract_clauses", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("extract_clauses")
 
 
 @pytest.mark.skipif(SHARED is None, reason="the seed notices (shared/seeds) are not at hand")

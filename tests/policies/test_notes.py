@@ -7,14 +7,12 @@ generated histories — has both, and its Chinese holds no English word.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import string
 from datetime import date
 from decimal import Decimal
 from itertools import groupby
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +22,8 @@ from policies import builtin_registry
 from policies.notes import TEMPLATES, Note, note_text
 from projections.person import project_person
 from tests.report.support import shared_dir
+from tests.support import load_script
 
-ROOT = Path(__file__).resolve().parents[2]
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -91,10 +89,7 @@ def _notes_of(events: list[Any], registry: Any) -> list[Any]:
 
 
 def _generated() -> list[Any]:
-    spec = importlib.util.spec_from_file_location("gen_events", ROOT / "scripts" / "gen_events.py")
-    assert spec is not None and spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = load_script("gen_events")
     gen.BLOCK = 40
     return [parse_event(raw) for raw in gen.generate(4000, 7)]
 

@@ -4,7 +4,6 @@ on the real PostgreSQL server (each PostgreSQL fixture in its own schema, droppe
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -23,6 +22,7 @@ from policies import builtin_registry
 from projections.person import project_person
 from projections.reporting.pseudonym import PseudonymKey
 from projections.reporting.writer import PERSONS, TABLES
+from tests.support import load_script
 
 PG_URL = os.environ.get("LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,15 +41,7 @@ def FOLD(events: Sequence[Event]) -> Mapping[str, Any]:  # noqa: N802 (a constan
     return project_person(events, REGISTRY).to_dict()
 
 
-def _load_generator() -> Any:
-    spec = importlib.util.spec_from_file_location("gen_events", ROOT / "scripts" / "gen_events.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen_events = _load_generator()
+gen_events = load_script("gen_events")
 gen_events.BLOCK = 40  # interleave small blocks of persons: every year shows up in small logs
 
 
